@@ -1,0 +1,44 @@
+# tenant_guard: PGXS build
+#
+#   make && make install          build and install against $(PG_CONFIG)
+#   make installcheck             regression, isolation and TAP tests on a
+#                                 throwaway, preloaded server
+#   test/run_all.sh               every test suite (see README)
+
+EXTENSION = tenant_guard
+EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
+
+MODULE_big = tenant_guard
+OBJS = \
+	tenant_guard.o \
+	src/definer.o \
+	src/executor_guard.o \
+	src/object_guard.o \
+	src/rel_cache.o \
+	src/report.o \
+	src/role_cache.o \
+	src/status.o \
+	src/tenant_context.o \
+	src/utility_guard.o \
+	src/xact_guard.o
+
+DATA = $(wildcard $(EXTENSION)--*.sql)
+PGFILEDESC = "tenant_guard - tenant isolation guard for row-level security"
+
+PG_CPPFLAGS = -I$(srcdir)/src -DTG_VERSION=\"$(EXTVERSION)\"
+PG_CFLAGS = -Wall -Wmissing-prototypes -Werror=implicit-function-declaration
+
+# Tests run on a throwaway server that preloads the library (make
+# installcheck starts it; "make check" is not supported under PGXS).
+REGRESS = loading no_tenant transaction_scope one_tenant force_rls \
+	back_doors modes
+REGRESS_OPTS = --temp-instance=tmp_check --temp-config=$(srcdir)/test/tenant_guard.conf \
+	--load-extension=$(EXTENSION)
+ISOLATION =
+ISOLATION_OPTS = --temp-instance=tmp_check_iso --temp-config=$(srcdir)/test/tenant_guard.conf \
+	--load-extension=$(EXTENSION)
+TAP_TESTS = 1
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

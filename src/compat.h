@@ -1,0 +1,112 @@
+/*-------------------------------------------------------------------------
+ *
+ * compat.h
+ *	  Every PostgreSQL version difference tenant_guard depends on, in one
+ *	  place.
+ *
+ * tenant_guard targets PostgreSQL 15 and compiles against 14 to 18.  The
+ * rest of the code calls the tg_* wrappers below and never tests
+ * PG_VERSION_NUM itself.  Hook signatures that differ between versions are
+ * not used: ExecutorStart and ExecutorEnd (void in every supported
+ * release), ProcessUtility (stable since 14 added readOnlyTree) and the
+ * object access and fmgr hooks are the same in 14 to 18.
+ *
+ * src/compat.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef TENANT_GUARD_COMPAT_H
+#define TENANT_GUARD_COMPAT_H
+
+#include "catalog/pg_class.h"
+#include "nodes/parsenodes.h"
+#include "nodes/plannodes.h"
+#include "utils/acl.h"
+#include "utils/guc.h"
+#include "utils/guc_tables.h"
+
+#if PG_VERSION_NUM < 140000
+#error "tenant_guard requires PostgreSQL 14 or later"
+#endif
+
+#if PG_VERSION_NUM >= 160000
+#include "parser/parse_relation.h"
+#endif
+
+/*
+ * Reserve the "tenant_guard." prefix so that a misspelt setting is an error
+ * rather than a silent placeholder.  PostgreSQL 15 replaced
+ * EmitWarningsOnPlaceholders with MarkGUCPrefixReserved.
+ */
+static inline void
+tg_reserve_guc_prefix(const char *prefix)
+{
+#if PG_VERSION_NUM >= 150000
+	MarkGUCPrefixReserved(prefix);
+#else
+	EmitWarningsOnPlaceholders(prefix);
+#endif
+}
+
+/*
+ * Look up a configuration variable by name, without creating a placeholder.
+ * PostgreSQL 16 exported find_option (and replaced the sorted array with a
+ * hash table); before that we scan the array, which only happens when the
+ * tenant setting is (re)defined.
+ */
+static inline struct config_generic *
+tg_find_guc(const char *name)
+{
+#if PG_VERSION_NUM >= 160000
+	return find_option(name, false, true, ERROR);
+#else
+	struct config_generic **vars = get_guc_variables();
+	int			nvars = GetNumConfigOptions();
+
+	for (int i = 0; i < nvars; i++)
+	{
+		if (pg_strcasecmp(vars[i]->name, name) == 0)
+			return vars[i];
+	}
+	return NULL;
+#endif
+}
+
+/*
+ * Did the query itself name this range table entry (so that PostgreSQL
+ * checked permissions and applied row-level security to it), as opposed to
+ * reaching it as a partition or inheritance child of a table it named?  On
+ * success *check_as_user receives the role the permissions and policies were
+ * checked as (InvalidOid for the current user).  PostgreSQL 16 moved
+ * requiredPerms and checkAsUser to RTEPermissionInfo.
+ */
+static inline bool
+tg_rte_named_by_query(PlannedStmt *pstmt, RangeTblEntry *rte,
+					  Oid *check_as_user)
+{
+#if PG_VERSION_NUM >= 160000
+	RTEPermissionInfo *perminfo;
+
+	if (rte->perminfoindex == 0)
+		return false;
+	perminfo = getRTEPermissionInfo(pstmt->permInfos, rte);
+	*check_as_user = perminfo->checkAsUser;
+	return perminfo->requiredPerms != 0;
+#else
+	*check_as_user = rte->checkAsUser;
+	return rte->requiredPerms != 0;
+#endif
+}
+
+/* PostgreSQL 16 folded the per-catalog ownership checks into one. */
+static inline bool
+tg_relation_ownercheck(Oid relid, Oid roleid)
+{
+#if PG_VERSION_NUM >= 160000
+	return object_ownercheck(RelationRelationId, relid, roleid);
+#else
+	return pg_class_ownercheck(relid, roleid);
+#endif
+}
+
+#endif							/* TENANT_GUARD_COMPAT_H */

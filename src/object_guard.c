@@ -1,0 +1,58 @@
+/*-------------------------------------------------------------------------
+ *
+ * object_guard.c
+ *	  Object access hook: TRUNCATE of row-level security tables.
+ *
+ * TRUNCATE removes the rows of every tenant and row-level security does not
+ * apply to it, so a role inside the rules may not truncate a table with
+ * row-level security, nor a partition of one.  PostgreSQL reports each
+ * table a TRUNCATE will empty to the object access hook (OAT_TRUNCATE),
+ * including partitions it recurses to and tables CASCADE adds, which is
+ * more than the statement's own table list would tell.
+ *
+ * src/object_guard.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/objectaccess.h"
+#include "catalog/pg_class.h"
+
+#include "tenant_guard.h"
+
+static object_access_hook_type prev_object_access_hook = NULL;
+
+static void
+check_truncate(Oid relid)
+{
+	TgRelInfo  *info;
+	Oid			ancestor;
+
+	if (!tg_guard_applies())
+		return;
+	info = tg_rel_info(relid);
+	if (info->rls_enabled)
+		tg_report_truncate(relid, InvalidOid);
+	else if (info->is_partition &&
+			 OidIsValid(ancestor = tg_rls_ancestor(relid)))
+		tg_report_truncate(relid, ancestor);
+}
+
+static void
+tg_object_access(ObjectAccessType access, Oid classId, Oid objectId,
+				 int subId, void *arg)
+{
+	if (prev_object_access_hook)
+		prev_object_access_hook(access, classId, objectId, subId, arg);
+
+	if (access == OAT_TRUNCATE && classId == RelationRelationId)
+		check_truncate(objectId);
+}
+
+void
+tg_object_guard_init(void)
+{
+	prev_object_access_hook = object_access_hook;
+	object_access_hook = tg_object_access;
+}

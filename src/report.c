@@ -1,0 +1,367 @@
+/*-------------------------------------------------------------------------
+ *
+ * report.c
+ *	  The wording and severity of every refusal tenant_guard makes.
+ *
+ * Keeping the messages together keeps them consistent, and keeps the rule
+ * modules free of prose.  Every report names the object involved, gives the
+ * SQL that fixes it where there is such SQL, and uses one of two SQLSTATEs:
+ *
+ *	42501 insufficient_privilege: the request may not do this (no tenant
+ *		context, a tenant from the wrong place, a tenant switch, TRUNCATE, a
+ *		holdable cursor).
+ *	55000 object_not_in_prerequisite_state: the schema is unsafe and DDL must
+ *		fix it (row-level security not forced, a partition without it, a
+ *		view or function that bypasses it).
+ *
+ * In tenant_guard.mode = warn every report is a WARNING and the statement
+ * goes on; otherwise it is an ERROR.
+ *
+ * src/report.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_class.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/regproc.h"
+#include "utils/syscache.h"
+
+#include "tenant_guard.h"
+
+#define SET_TENANT_HINT \
+	"Set the tenant inside the transaction with SET LOCAL %s = '...' or SELECT set_config('%s', '...', true)."
+
+int
+tg_violation_level(void)
+{
+	return tg_mode == TG_MODE_WARN ? WARNING : ERROR;
+}
+
+/* Schema-qualified, quoted name of a relation, fit for messages and SQL. */
+char *
+tg_relation_name(Oid relid)
+{
+	char	   *relname = get_rel_name(relid);
+	char	   *nspname;
+
+	if (relname == NULL)
+		return psprintf("with OID %u", relid);
+	nspname = get_namespace_name(get_rel_namespace(relid));
+	return quote_qualified_identifier(nspname, relname);
+}
+
+static char *
+role_name(Oid roleid)
+{
+	return GetUserNameFromId(roleid, true);
+}
+
+/* Where a configuration value came from, in the DBA's terms. */
+static const char *
+source_description(GucSource source)
+{
+	switch (source)
+	{
+		case PGC_S_DEFAULT:
+		case PGC_S_DYNAMIC_DEFAULT:
+			return "the default value";
+		case PGC_S_ENV_VAR:
+			return "an environment variable of the server";
+		case PGC_S_FILE:
+			return "the server configuration file (postgresql.conf or ALTER SYSTEM)";
+		case PGC_S_ARGV:
+			return "the server command line";
+		case PGC_S_GLOBAL:
+			return "ALTER ROLE ALL ... SET";
+		case PGC_S_DATABASE:
+			return "ALTER DATABASE ... SET";
+		case PGC_S_USER:
+			return "ALTER ROLE ... SET";
+		case PGC_S_DATABASE_USER:
+			return "ALTER ROLE ... IN DATABASE ... SET";
+		case PGC_S_CLIENT:
+			return "the connection's startup options (such as PGOPTIONS)";
+		default:
+			return "a source other than the current transaction";
+	}
+}
+
+/* How the tenant setting got its current value, for status(). */
+const char *
+tg_tenant_origin_description(const TgTenantState *state)
+{
+	switch (state->origin)
+	{
+		case TG_TENANT_NONE:
+			return "not set";
+		case TG_TENANT_LOCAL:
+			return "SET LOCAL in this transaction";
+		case TG_TENANT_SESSION:
+			return "SET at session level";
+		case TG_TENANT_FUNCTION:
+			return "SET clause of a function";
+		case TG_TENANT_CONFIG:
+			return source_description(state->source);
+	}
+	return NULL;				/* keep compiler quiet */
+}
+
+/*
+ * A statement reached a row-level security table without a valid tenant
+ * context; say what is wrong with the tenant setting as it stands.
+ */
+void
+tg_report_tenant_context(Oid relid, const TgTenantState *state)
+{
+	const char *setting = tg_tenant_setting;
+	char	   *rel = tg_relation_name(relid);
+
+	switch (state->origin)
+	{
+		case TG_TENANT_NONE:
+			ereport(tg_violation_level(),
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant context required for table \"%s\"", rel),
+					 errdetail("Table \"%s\" has row-level security, and \"%s\" is not set in this transaction.",
+							   rel, setting),
+					 errhint(SET_TENANT_HINT, setting, setting)));
+			break;
+		case TG_TENANT_SESSION:
+			ereport(tg_violation_level(),
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant context for table \"%s\" was set at session level",
+							rel),
+					 errdetail("\"%s\" was set with SET or set_config(..., false), so it would outlive the transaction and serve the next request on a pooled connection.",
+							   setting),
+					 errhint(SET_TENANT_HINT, setting, setting)));
+			break;
+		case TG_TENANT_FUNCTION:
+			ereport(tg_violation_level(),
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant context for table \"%s\" comes from the SET clause of a function",
+							rel),
+					 errdetail("A value a function sets for \"%s\" is fixed by its definition and is not a tenant context.",
+							   setting),
+					 errhint(SET_TENANT_HINT, setting, setting)));
+			break;
+		case TG_TENANT_CONFIG:
+			ereport(tg_violation_level(),
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant context for table \"%s\" comes from %s",
+							rel, source_description(state->source)),
+					 errdetail("Only a value of \"%s\" set in the current transaction with SET LOCAL or set_config(..., true) is a tenant context.",
+							   setting),
+					 errhint("Remove \"%s\" from %s, and set the tenant per transaction with SET LOCAL.",
+							 setting, source_description(state->source))));
+			break;
+		case TG_TENANT_LOCAL:
+			/* only reachable in warn mode, after a refused switch */
+			ereport(tg_violation_level(),
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant for table \"%s\" changed within the transaction",
+							rel),
+					 errdetail("The transaction acts for tenant \"%s\", but \"%s\" is now \"%s\".",
+							   state->pinned ? state->pinned : "",
+							   setting, state->value),
+					 errhint("End the transaction with COMMIT or ROLLBACK and set the other tenant in a new one.")));
+			break;
+	}
+}
+
+/* SET (without LOCAL) of the tenant setting, refused before it runs. */
+void
+tg_report_session_set(const char *name)
+{
+	ereport(tg_violation_level(),
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("cannot set \"%s\" at session level", name),
+			 errdetail("A session-level tenant outlives the transaction and serves the next request on a pooled connection."),
+			 errhint(SET_TENANT_HINT, name, name)));
+}
+
+/* A session-level tenant assigned by set_config(..., false) or the like. */
+void
+tg_report_session_tenant(void)
+{
+	const char *setting = tg_tenant_setting;
+
+	ereport(tg_violation_level(),
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("\"%s\" was set at session level", setting),
+			 errdetail("A session-level tenant outlives the transaction and serves the next request on a pooled connection."),
+			 errhint(SET_TENANT_HINT, setting, setting)));
+}
+
+void
+tg_report_not_forced(Oid relid)
+{
+	char	   *rel = tg_relation_name(relid);
+
+	ereport(tg_violation_level(),
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("row-level security on table \"%s\" is not forced", rel),
+			 errdetail("The owner of a table whose row-level security is not forced bypasses every policy."),
+			 errhint("ALTER TABLE %s FORCE ROW LEVEL SECURITY;", rel)));
+}
+
+void
+tg_report_not_forced_at_commit(Oid relid)
+{
+	char	   *rel = tg_relation_name(relid);
+
+	ereport(tg_violation_level(),
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("table \"%s\" would be left with row-level security enabled but not forced",
+					rel),
+			 errdetail("The owner of a table whose row-level security is not forced bypasses every policy."),
+			 errhint("Force it in the same transaction: ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;",
+					 rel)));
+}
+
+/* A partition without row-level security was named directly. */
+void
+tg_report_partition_hole(Oid relid, Oid ancestor)
+{
+	char	   *part = tg_relation_name(relid);
+	char	   *parent = tg_relation_name(ancestor);
+
+	ereport(tg_violation_level(),
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("partition \"%s\" of table \"%s\" has no row-level security",
+					part, parent),
+			 errdetail("Naming a partition directly skips the policies of \"%s\".",
+					   parent),
+			 errhint("Query \"%s\" instead, or protect the partition: ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY; and give it the policies of its parent.",
+					 parent, part)));
+}
+
+/* A partition with row-level security was reached through a parent without. */
+void
+tg_report_child_behind_parent(Oid relid, Oid parent)
+{
+	char	   *part = tg_relation_name(relid);
+	char	   *parentname = tg_relation_name(parent);
+
+	ereport(tg_violation_level(),
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("table \"%s\" is read through its parent \"%s\", which has no row-level security",
+					part, parentname),
+			 errdetail("The policies of a partition do not apply when its parent is queried."),
+			 errhint("ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY; and give it the policies of its partitions.",
+					 parentname)));
+}
+
+/*
+ * Find a view in the range table owned by the given role, to name it as the
+ * way a table was reached.
+ */
+static Oid
+view_owned_by(List *rtable, Oid owner)
+{
+	ListCell   *lc;
+
+	foreach(lc, rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (rte->rtekind == RTE_RELATION && rte->relkind == RELKIND_VIEW)
+		{
+			HeapTuple	tuple = SearchSysCache1(RELOID,
+												ObjectIdGetDatum(rte->relid));
+
+			if (HeapTupleIsValid(tuple))
+			{
+				Oid			relowner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+
+				ReleaseSysCache(tuple);
+				if (relowner == owner)
+					return rte->relid;
+			}
+		}
+	}
+	return InvalidOid;
+}
+
+/*
+ * Row-level security was skipped because the table is read as a role that
+ * bypasses it: the owner of a view (as_role is the range table entry's
+ * checkAsUser) or of a SECURITY DEFINER function (as_role is the current
+ * user).
+ */
+void
+tg_report_bypass(Oid relid, Oid as_role, bool via_view, List *rtable)
+{
+	char	   *rel = tg_relation_name(relid);
+	char	   *role = role_name(as_role);
+	Oid			view = via_view ? view_owned_by(rtable, as_role) : InvalidOid;
+	Oid			func = via_view ? InvalidOid : tg_current_definer();
+
+	if (OidIsValid(view))
+	{
+		char	   *viewname = tg_relation_name(view);
+
+		ereport(tg_violation_level(),
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("view \"%s\" reads table \"%s\" as role \"%s\", which bypasses row-level security",
+						viewname, rel, role),
+				 errdetail("A view reads its tables with the privileges of its owner unless it has security_invoker."),
+				 errhint("ALTER VIEW %s SET (security_invoker = true);",
+						 viewname)));
+	}
+	else if (OidIsValid(func))
+	{
+		ereport(tg_violation_level(),
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("function %s reads table \"%s\" as role \"%s\", which bypasses row-level security",
+						format_procedure(func), rel, role),
+				 errdetail("A SECURITY DEFINER function runs as its owner."),
+				 errhint("Make the function SECURITY INVOKER, or give it an owner without BYPASSRLS. If the bypass is deliberate, exempt the function: ALTER FUNCTION %s SET tenant_guard.mode = off;",
+						 format_procedure_qualified(func))));
+	}
+	else
+	{
+		ereport(tg_violation_level(),
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("table \"%s\" is read as role \"%s\", which bypasses row-level security",
+						rel, role),
+				 errdetail("The statement runs with the privileges of a view, rule or function owned by that role."),
+				 errhint("Give the object that reads the table an owner without BYPASSRLS, or make it run as its caller.")));
+	}
+}
+
+void
+tg_report_truncate(Oid relid, Oid ancestor)
+{
+	char	   *rel = tg_relation_name(relid);
+
+	if (OidIsValid(ancestor))
+		ereport(tg_violation_level(),
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("cannot truncate partition \"%s\" of table \"%s\", which has row-level security",
+						rel, tg_relation_name(ancestor)),
+				 errdetail("TRUNCATE removes the rows of every tenant; row-level security does not apply to it."),
+				 errhint("Use DELETE, which row-level security limits to the current tenant.")));
+	else
+		ereport(tg_violation_level(),
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("cannot truncate table \"%s\", which has row-level security",
+						rel),
+				 errdetail("TRUNCATE removes the rows of every tenant; row-level security does not apply to it."),
+				 errhint("Use DELETE, which row-level security limits to the current tenant.")));
+}
+
+void
+tg_report_hold_cursor(Oid relid, const char *portalname)
+{
+	ereport(tg_violation_level(),
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("cursor \"%s\" cannot be WITH HOLD, because it reads table \"%s\", which has row-level security",
+					portalname, tg_relation_name(relid)),
+			 errdetail("A holdable cursor keeps its rows after the transaction ends, outside any tenant context."),
+			 errhint("Declare the cursor without WITH HOLD and fetch from it within the transaction.")));
+}

@@ -1,0 +1,120 @@
+/*-------------------------------------------------------------------------
+ *
+ * status.c
+ *	  SQL-callable functions that report the guard's state.
+ *
+ *	tenant_guard.status()	the library version, is the guard active in this
+ *							session, how was it loaded, its mode, the tenant
+ *							setting and where the current tenant came from.
+ *	tenant_guard.tenant()	the tenant of the current transaction, or NULL
+ *							if there is no valid tenant context; meant for
+ *							row-level security policies.
+ *
+ * src/status.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+
+#include "tenant_guard.h"
+
+PG_FUNCTION_INFO_V1(tenant_guard_status);
+PG_FUNCTION_INFO_V1(tenant_guard_tenant);
+
+static const char *
+mode_name(int mode)
+{
+	switch (mode)
+	{
+		case TG_MODE_OFF:
+			return "off";
+		case TG_MODE_WARN:
+			return "warn";
+		case TG_MODE_ENFORCE:
+			return "enforce";
+	}
+	return NULL;				/* keep compiler quiet */
+}
+
+static const char *
+load_origin_name(TgLoadOrigin origin)
+{
+	switch (origin)
+	{
+		case TG_LOADED_SHARED_PRELOAD:
+			return "shared_preload_libraries";
+		case TG_LOADED_SESSION_START:
+			return "session_preload_libraries";
+		case TG_LOADED_ON_DEMAND:
+			return "on demand (this session only)";
+	}
+	return NULL;				/* keep compiler quiet */
+}
+
+/*
+ * tenant_guard.status(): one row describing the guard in this session.
+ *
+ * active is false when tenant_guard.mode is off.  preloaded is false when
+ * the library was loaded by LOAD or by calling one of its functions: then
+ * this session is guarded but other sessions may not be.
+ */
+Datum
+tenant_guard_status(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Datum		values[9];
+	bool		nulls[9] = {0};
+	TgTenantState state;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	tg_tenant_state(&state);
+
+	values[0] = CStringGetTextDatum(TG_VERSION);
+	values[1] = BoolGetDatum(tg_mode != TG_MODE_OFF);
+	values[2] = BoolGetDatum(tg_load_origin != TG_LOADED_ON_DEMAND);
+	values[3] = CStringGetTextDatum(load_origin_name(tg_load_origin));
+	values[4] = CStringGetTextDatum(mode_name(tg_mode));
+	values[5] = CStringGetTextDatum(tg_tenant_setting);
+	if (tg_tenant_is_valid(&state) && !tg_session_tenant_pending())
+		values[6] = CStringGetTextDatum(state.value);
+	else
+		nulls[6] = true;
+	values[7] = CStringGetTextDatum(tg_tenant_origin_description(&state));
+	values[8] = BoolGetDatum(tg_role_is_exempt(GetOuterUserId()));
+
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/*
+ * tenant_guard.tenant(): the tenant the current transaction acts for.
+ *
+ * When the guard enforces its rules on this session, that is the tenant
+ * setting's value only if it is a valid tenant context (set in this
+ * transaction with SET LOCAL or set_config(..., true)); otherwise NULL, so
+ * a policy comparing a tenant column with it matches no row.  This holds
+ * even when the library was not preloaded and its hooks missed the
+ * statement: the policy itself refuses a session-level or configured
+ * tenant.  For roles outside the rules, and in warn or off mode, it is the
+ * setting's value, NULL if empty.
+ */
+Datum
+tenant_guard_tenant(PG_FUNCTION_ARGS)
+{
+	TgTenantState state;
+
+	tg_tenant_state(&state);
+	if (state.origin == TG_TENANT_NONE)
+		PG_RETURN_NULL();
+	if (tg_mode == TG_MODE_ENFORCE && tg_guard_applies() &&
+		(!tg_tenant_is_valid(&state) || tg_session_tenant_pending()))
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(state.value));
+}

@@ -1,0 +1,382 @@
+/*-------------------------------------------------------------------------
+ *
+ * tenant_context.c
+ *	  The tenant setting: where its value came from, and the one tenant a
+ *	  transaction may act for.
+ *
+ * The tenant setting (tenant_guard.tenant_setting, "app.current_tenant" by
+ * default) is an ordinary custom configuration variable that the
+ * application sets per request.  tenant_guard defines it as a real string
+ * variable so that it owns its check hook: the hook sees every assignment
+ * the moment it happens (SET, SET LOCAL, set_config(), a function's SET
+ * clause), which is the only way to stop a tenant switch in the middle of a
+ * statement, before a single row of the second tenant is read.
+ *
+ * Two questions are answered here:
+ *
+ * Where did the current value come from?  GUC keeps, per variable, a stack
+ * of the values each transaction or function nesting level replaced, and
+ * the state of each entry says how it was replaced (SET, SET LOCAL, a
+ * function's SET clause).  Walking that stack tells a transaction-local
+ * value (the only kind that counts as a tenant context) from a session-level
+ * one, and the variable's source tells configuration values (postgresql.conf,
+ * ALTER ROLE/DATABASE ... SET, connection options) apart.
+ *
+ * Which tenant is the transaction pinned to?  The first non-empty value
+ * assigned in a transaction pins it; assigning a different one later in the
+ * same transaction is refused by the check hook, even after a rollback to a
+ * savepoint.  The pin is dropped when the transaction ends.
+ *
+ * src/tenant_context.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/parallel.h"
+#include "access/xact.h"
+#include "utils/guc_tables.h"
+#include "utils/memutils.h"
+
+#include "compat.h"
+#include "tenant_guard.h"
+
+/* The variable behind the tenant setting (NULL if it cannot hold one). */
+static struct config_string *tenant_conf = NULL;
+
+/* Variables we defined for the tenant setting, under any name it had. */
+static List *defined_confs = NIL;
+
+/* Set when tenant_guard.tenant_setting names another variable. */
+static bool tenant_setting_changed = true;
+
+/* True while we define a variable, so the check hook stays out of it. */
+static bool defining_tenant_setting = false;
+
+/* Tenant the current transaction is pinned to (TopTransactionContext). */
+static char *pinned_tenant = NULL;
+
+/* Set when the tenant setting was assigned since last checked. */
+static bool tenant_touched = false;
+
+static bool tenant_value_check(char **newval, void **extra,
+							   GucSource source);
+
+/*
+ * Check hook of the tenant setting: pin the transaction to the first tenant
+ * it sets, and refuse any other tenant for the rest of the transaction.
+ *
+ * Only interactive assignments (SET, SET LOCAL, set_config(), a function's
+ * SET clause: all PGC_S_SESSION) are judged.  Values from configuration are
+ * accepted here and judged when a statement uses them.  Empty values are
+ * always accepted: clearing the tenant never widens what a request sees.
+ */
+static bool
+tenant_value_check(char **newval, void **extra, GucSource source)
+{
+	const char *value = *newval;
+
+	if (source != PGC_S_SESSION || value == NULL || value[0] == '\0')
+		return true;
+	if (defining_tenant_setting || !IsTransactionState() ||
+		IsParallelWorker() || InitializingParallelWorker)
+		return true;
+
+	tenant_touched = true;
+
+	if (pinned_tenant == NULL)
+	{
+		pinned_tenant = MemoryContextStrdup(TopTransactionContext, value);
+		return true;
+	}
+	if (strcmp(pinned_tenant, value) == 0 || !tg_guard_applies())
+		return true;
+
+	if (tg_mode == TG_MODE_WARN)
+	{
+		ereport(WARNING,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("tenant changed from \"%s\" to \"%s\" within a transaction",
+						pinned_tenant, value),
+				 errdetail("tenant_guard.mode is \"warn\"; in \"enforce\" mode the change would be refused.")));
+		return true;
+	}
+
+	GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
+	GUC_check_errmsg("cannot change tenant from \"%s\" to \"%s\" within a transaction",
+					 pinned_tenant, value);
+	GUC_check_errdetail("The transaction already acts for tenant \"%s\"; a transaction acts for one tenant only.",
+						pinned_tenant);
+	GUC_check_errhint("End the transaction with COMMIT or ROLLBACK and set the other tenant in a new one.");
+	return false;
+}
+
+/*
+ * Make tenant_conf point at the variable named by
+ * tenant_guard.tenant_setting, defining it if needed.
+ *
+ * Normally we define the variable ourselves (replacing any placeholder the
+ * application created by setting it before the library was loaded) so that
+ * our check hook sees every assignment.  If another module already defined
+ * a real string variable of that name we use it as it is: every rule still
+ * holds when a statement runs, but a tenant switch is caught at the next
+ * statement rather than at once.
+ *
+ * When the setting is renamed at run time, the variable we defined for the
+ * old name cannot be undefined; it keeps existing as an ordinary variable,
+ * and we detach our check hook from it (it is our own definition, so the
+ * hook pointer is ours to change) and attach it again if the name comes
+ * back.
+ */
+static void
+tenant_setting_define(void)
+{
+	struct config_generic *gconf;
+
+	if (tenant_conf != NULL && tenant_conf->check_hook == tenant_value_check)
+		tenant_conf->check_hook = NULL;
+	tenant_conf = NULL;
+	pinned_tenant = NULL;
+	tenant_setting_changed = false;
+
+	gconf = tg_find_guc(tg_tenant_setting);
+	if (gconf == NULL || (gconf->flags & GUC_CUSTOM_PLACEHOLDER) != 0)
+	{
+		char	  **value_addr = MemoryContextAllocZero(TopMemoryContext,
+														sizeof(char *));
+		MemoryContext oldcxt;
+
+		defining_tenant_setting = true;
+		PG_TRY();
+		{
+			DefineCustomStringVariable(tg_tenant_setting,
+									   "Tenant the current transaction acts for.",
+									   "tenant_guard counts it only when it was set in the current transaction with SET LOCAL or set_config(..., true).",
+									   value_addr,
+									   "",
+									   PGC_USERSET,
+									   0,
+									   tenant_value_check,
+									   NULL,
+									   NULL);
+		}
+		PG_FINALLY();
+		{
+			defining_tenant_setting = false;
+		}
+		PG_END_TRY();
+
+		gconf = tg_find_guc(tg_tenant_setting);
+		oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+		defined_confs = lappend(defined_confs, gconf);
+		MemoryContextSwitchTo(oldcxt);
+	}
+
+	if (gconf == NULL || gconf->vartype != PGC_STRING)
+	{
+		/* every statement on a row-level security table will be refused */
+		ereport(WARNING,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("configuration parameter \"%s\" cannot hold a tenant",
+						tg_tenant_setting),
+				 errhint("Set tenant_guard.tenant_setting to the name of a custom string setting such as \"app.current_tenant\".")));
+		return;
+	}
+
+	tenant_conf = (struct config_string *) gconf;
+	if (list_member_ptr(defined_confs, gconf))
+		tenant_conf->check_hook = tenant_value_check;
+	else
+		ereport(LOG,
+				(errmsg("tenant_guard uses configuration parameter \"%s\" as defined by another module",
+						tg_tenant_setting),
+				 errdetail("A change of tenant within a transaction is refused at the next statement rather than at once.")));
+}
+
+/*
+ * Bring tenant_conf up to date with tenant_guard.tenant_setting.  Costs a
+ * flag test unless the setting was renamed.
+ */
+void
+tg_tenant_setting_sync(void)
+{
+	if (unlikely(tenant_setting_changed))
+		tenant_setting_define();
+}
+
+/*
+ * Called by the assign hook of tenant_guard.tenant_setting.  Defining a
+ * variable from inside the GUC machinery is not safe, so this only notes
+ * that the next sync must do it.
+ */
+void
+tg_tenant_setting_renamed(const char *newname)
+{
+	if (tenant_conf == NULL || newname == NULL ||
+		pg_strcasecmp(tenant_conf->gen.name, newname) != 0)
+		tenant_setting_changed = true;
+}
+
+void
+tg_tenant_context_init(void)
+{
+	tenant_setting_define();
+}
+
+/* Does a configuration parameter name designate the tenant setting? */
+bool
+tg_is_tenant_setting(const char *name)
+{
+	return name != NULL && pg_strcasecmp(name, tg_tenant_setting) == 0;
+}
+
+static inline const char *
+nonnull(const char *s)
+{
+	return s ? s : "";
+}
+
+/*
+ * Describe the tenant setting as it stands: its value, where that value
+ * came from, and the tenant the transaction is pinned to.
+ *
+ * The GUC stack is walked from the innermost nesting level outwards.  An
+ * entry records how the value at its level was last assigned: SET LOCAL
+ * (GUC_LOCAL, or GUC_SET_LOCAL after a SET) means a transaction-local
+ * value; SET means a session-level one.  A GUC_SAVE entry belongs to a
+ * function with a SET clause: if the function kept the value it found, the
+ * origin is that of the value outside the call, so we keep walking;
+ * otherwise the value is the function's own.  Below the last entry the
+ * value predates the transaction, and its source says whether a session
+ * SET or the configuration put it there.
+ */
+void
+tg_tenant_state(TgTenantState *state)
+{
+	const char *value;
+	GucSource	source;
+	GucStack   *stack;
+
+	tg_tenant_setting_sync();
+
+	state->pinned = pinned_tenant;
+	state->source = PGC_S_DEFAULT;
+	if (tenant_conf == NULL)
+	{
+		state->value = "";
+		state->origin = TG_TENANT_NONE;
+		return;
+	}
+
+	value = nonnull(*tenant_conf->variable);
+	state->value = value;
+	state->source = tenant_conf->gen.source;
+	if (value[0] == '\0')
+	{
+		state->origin = TG_TENANT_NONE;
+		return;
+	}
+
+	source = tenant_conf->gen.source;
+	for (stack = tenant_conf->gen.stack; stack != NULL; stack = stack->prev)
+	{
+		switch (stack->state)
+		{
+			case GUC_LOCAL:
+			case GUC_SET_LOCAL:
+				state->origin = TG_TENANT_LOCAL;
+				return;
+			case GUC_SET:
+				state->origin = TG_TENANT_SESSION;
+				return;
+			case GUC_SAVE:
+				if (strcmp(value, nonnull(stack->prior.val.stringval)) != 0)
+				{
+					state->origin = TG_TENANT_FUNCTION;
+					return;
+				}
+				value = nonnull(stack->prior.val.stringval);
+				source = stack->source;
+				break;
+		}
+	}
+
+	state->source = source;
+	state->origin = (source == PGC_S_SESSION) ? TG_TENANT_SESSION
+		: TG_TENANT_CONFIG;
+}
+
+/*
+ * Does the state amount to a tenant context: a non-empty value set in this
+ * transaction with SET LOCAL or set_config(..., true), and the tenant the
+ * transaction is pinned to?
+ */
+bool
+tg_tenant_is_valid(const TgTenantState *state)
+{
+	if (state->origin != TG_TENANT_LOCAL)
+		return false;
+	if (state->pinned == NULL)
+	{
+		/* assigned while the check hook was not ours; pin it now */
+		pinned_tenant = MemoryContextStrdup(TopTransactionContext,
+											state->value);
+		return true;
+	}
+	return strcmp(state->pinned, state->value) == 0;
+}
+
+/*
+ * Has this transaction made a session-level assignment of a non-empty
+ * tenant, one that would survive COMMIT?  That is a GUC_SET entry whose
+ * level's value came from a session SET, or the SET value a later SET LOCAL
+ * masked (GUC_SET_LOCAL).  RESET and SET ... TO DEFAULT restore the
+ * configured value with its configuration source, which does not count.
+ */
+bool
+tg_session_tenant_pending(void)
+{
+	const char *value;
+	GucSource	source;
+	GucStack   *stack;
+
+	tg_tenant_setting_sync();
+	if (tenant_conf == NULL)
+		return false;
+
+	value = nonnull(*tenant_conf->variable);
+	source = tenant_conf->gen.source;
+	for (stack = tenant_conf->gen.stack; stack != NULL; stack = stack->prev)
+	{
+		if (stack->state == GUC_SET && source == PGC_S_SESSION &&
+			value[0] != '\0')
+			return true;
+		if (stack->state == GUC_SET_LOCAL &&
+			nonnull(stack->masked.val.stringval)[0] != '\0')
+			return true;
+		value = nonnull(stack->prior.val.stringval);
+		source = stack->source;
+	}
+	return false;
+}
+
+/* Was a non-empty tenant assigned since tg_tenant_forget_touch()? */
+bool
+tg_tenant_touched(void)
+{
+	return tenant_touched;
+}
+
+void
+tg_tenant_forget_touch(void)
+{
+	tenant_touched = false;
+}
+
+/* Transaction end: the next transaction starts with no tenant. */
+void
+tg_tenant_xact_end(void)
+{
+	pinned_tenant = NULL;
+	tenant_touched = false;
+}

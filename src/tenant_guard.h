@@ -1,0 +1,154 @@
+/*-------------------------------------------------------------------------
+ *
+ * tenant_guard.h
+ *	  Declarations shared by the modules of tenant_guard.
+ *
+ * Each module owns one concern and installs its own hooks from an *_init
+ * function called by _PG_init (tenant_guard.c):
+ *
+ *	role_cache.c		is a role outside the rules (superuser, BYPASSRLS)?
+ *	rel_cache.c			row-level security facts per relation, invalidated
+ *						with the relcache
+ *	tenant_context.c	the tenant setting: where its value came from, the
+ *						tenant a transaction is pinned to
+ *	definer.c			the innermost SECURITY DEFINER function running
+ *	report.c			wording and severity of every refusal
+ *	executor_guard.c	rules 1, 4 and 5 for every statement that runs a plan
+ *	utility_guard.c		rules 1, 2 and 4 for utility statements
+ *	object_guard.c		rule 5 for TRUNCATE
+ *	xact_guard.c		what must hold when a statement or transaction ends
+ *	status.c			the SQL-callable status() and tenant()
+ *
+ * src/tenant_guard.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef TENANT_GUARD_H
+#define TENANT_GUARD_H
+
+#include "nodes/pg_list.h"
+#include "utils/guc.h"
+
+/* tenant_guard.mode */
+typedef enum TgMode
+{
+	TG_MODE_OFF,				/* do nothing */
+	TG_MODE_WARN,				/* report violations as warnings, proceed */
+	TG_MODE_ENFORCE				/* refuse violations */
+} TgMode;
+
+/* How this backend came to load the library. */
+typedef enum TgLoadOrigin
+{
+	TG_LOADED_SHARED_PRELOAD,	/* shared_preload_libraries */
+	TG_LOADED_SESSION_START,	/* session_ or local_preload_libraries */
+	TG_LOADED_ON_DEMAND			/* LOAD, or first call of one of our
+								 * functions: this session only */
+} TgLoadOrigin;
+
+/* tenant_guard.c */
+extern int	tg_mode;
+extern char *tg_tenant_setting;
+extern TgLoadOrigin tg_load_origin;
+
+/* role_cache.c */
+extern void tg_role_cache_init(void);
+extern bool tg_role_is_exempt(Oid roleid);
+extern bool tg_guard_applies(void);
+
+/* rel_cache.c */
+typedef struct TgRelInfo
+{
+	Oid			relid;			/* hash key; must be first */
+	bool		valid;			/* false once invalidated */
+	bool		exists;			/* false if the relation is gone */
+	bool		rls_enabled;	/* pg_class.relrowsecurity */
+	bool		rls_forced;		/* pg_class.relforcerowsecurity */
+	bool		is_partition;	/* pg_class.relispartition */
+	bool		parent_known;	/* has parent been looked up? */
+	Oid			parent;			/* partition parent, if is_partition */
+} TgRelInfo;
+
+extern TgRelInfo *tg_rel_info(Oid relid);
+extern Oid	tg_partition_parent(Oid relid);
+extern Oid	tg_rls_ancestor(Oid relid);
+extern bool tg_all_ancestors_have_rls(Oid relid);
+
+/* tenant_context.c */
+typedef enum TgTenantOrigin
+{
+	TG_TENANT_NONE,				/* empty */
+	TG_TENANT_LOCAL,			/* SET LOCAL or set_config(..., true) in
+								 * this transaction: the only valid kind */
+	TG_TENANT_SESSION,			/* SET or set_config(..., false) */
+	TG_TENANT_FUNCTION,			/* the SET clause of a function */
+	TG_TENANT_CONFIG			/* configuration: postgresql.conf, ALTER
+								 * ROLE/DATABASE ... SET, connection options */
+} TgTenantOrigin;
+
+typedef struct TgTenantState
+{
+	TgTenantOrigin origin;
+	const char *value;			/* current value of the tenant setting */
+	GucSource	source;			/* for TG_TENANT_CONFIG: where from */
+	const char *pinned;			/* tenant the transaction is pinned to, or
+								 * NULL */
+} TgTenantState;
+
+extern void tg_tenant_context_init(void);
+extern void tg_tenant_setting_sync(void);
+extern void tg_tenant_setting_renamed(const char *newname);
+extern bool tg_is_tenant_setting(const char *name);
+extern void tg_tenant_state(TgTenantState *state);
+extern bool tg_tenant_is_valid(const TgTenantState *state);
+extern bool tg_session_tenant_pending(void);
+extern bool tg_tenant_touched(void);
+extern void tg_tenant_forget_touch(void);
+extern void tg_tenant_xact_end(void);
+
+/* definer.c */
+extern void tg_definer_init(void);
+extern Oid	tg_current_definer(void);
+extern void tg_definer_xact_end(void);
+
+/* report.c */
+extern int	tg_violation_level(void);
+extern char *tg_relation_name(Oid relid);
+extern const char *tg_tenant_origin_description(const TgTenantState *state);
+extern void tg_report_tenant_context(Oid relid, const TgTenantState *state);
+extern void tg_report_session_set(const char *name);
+extern void tg_report_session_tenant(void);
+extern void tg_report_not_forced(Oid relid);
+extern void tg_report_not_forced_at_commit(Oid relid);
+extern void tg_report_partition_hole(Oid relid, Oid ancestor);
+extern void tg_report_child_behind_parent(Oid relid, Oid parent);
+extern void tg_report_bypass(Oid relid, Oid as_role, bool via_view,
+							 List *rtable);
+extern void tg_report_truncate(Oid relid, Oid ancestor);
+extern void tg_report_hold_cursor(Oid relid, const char *portalname);
+
+/* executor_guard.c */
+typedef struct TgStatementCheck
+{
+	struct PlannedStmt *pstmt;	/* the plan, or NULL for a utility
+								 * statement naming one table */
+	bool		tenant_checked; /* tenant context already judged? */
+} TgStatementCheck;
+
+extern void tg_executor_guard_init(void);
+extern void tg_check_relation(TgStatementCheck *check, Oid relid,
+							  bool named_by_query, Oid check_as_user);
+
+/* utility_guard.c */
+extern void tg_utility_guard_init(void);
+extern bool tg_planning_plain_explain(void);
+
+/* object_guard.c */
+extern void tg_object_guard_init(void);
+
+/* xact_guard.c */
+extern void tg_xact_guard_init(void);
+extern void tg_remember_rls_change(Oid relid);
+extern void tg_check_session_tenant(void);
+
+#endif							/* TENANT_GUARD_H */

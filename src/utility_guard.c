@@ -1,0 +1,223 @@
+/*-------------------------------------------------------------------------
+ *
+ * utility_guard.c
+ *	  The rules as they apply to utility statements.
+ *
+ * Most statements that read or write rows go through the executor and are
+ * checked there.  The utility statements that matter here are:
+ *
+ *	SET of the tenant setting without LOCAL: refused before it runs, since
+ *		a session-level tenant would serve the next request on a pooled
+ *		connection (rule 2).  SET LOCAL, RESET, SET ... TO DEFAULT and
+ *		setting it to '' are allowed; a tenant switch by SET LOCAL is caught
+ *		by the setting's check hook (tenant_context.c).
+ *	COPY table TO/FROM: copies a table without a plan when row-level
+ *		security does not apply to the copying role (e.g. its owner on an
+ *		unforced table), so the table is checked here like one a query
+ *		names (rules 1 and 4).
+ *	ALTER TABLE ... ROW LEVEL SECURITY: the table is remembered, and at
+ *		commit it must not be left enabled but not forced (rule 4,
+ *		xact_guard.c).
+ *
+ * After any utility statement, a session-level tenant it assigned (say, by
+ * set_config(..., false) in a DO block) is refused.
+ *
+ * src/utility_guard.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "commands/defrem.h"
+#include "nodes/parsenodes.h"
+#include "tcop/utility.h"
+#include "utils/guc.h"
+
+#include "tenant_guard.h"
+
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+
+/* Nesting depth of EXPLAIN statements without ANALYZE being run. */
+static int	plain_explain_depth = 0;
+
+/*
+ * Is the planner working for an EXPLAIN without ANALYZE, which reads no
+ * rows and therefore needs no tenant context?
+ */
+bool
+tg_planning_plain_explain(void)
+{
+	return plain_explain_depth > 0;
+}
+
+static bool
+is_plain_explain(Node *parsetree)
+{
+	ListCell   *lc;
+
+	if (!IsA(parsetree, ExplainStmt))
+		return false;
+	foreach(lc, ((ExplainStmt *) parsetree)->options)
+	{
+		DefElem    *opt = lfirst_node(DefElem, lc);
+
+		if (strcmp(opt->defname, "analyze") == 0)
+			return !defGetBoolean(opt);
+	}
+	return true;
+}
+
+/*
+ * Does this SET give the tenant setting a non-empty value at session level?
+ */
+static bool
+sets_session_tenant(VariableSetStmt *stmt)
+{
+	char	   *value;
+
+	if (stmt->is_local || !tg_is_tenant_setting(stmt->name))
+		return false;
+
+	switch (stmt->kind)
+	{
+		case VAR_SET_VALUE:
+			value = ExtractSetVariableArgs(stmt);
+			return value != NULL && value[0] != '\0';
+		case VAR_SET_CURRENT:
+			/* SET ... FROM CURRENT makes the current value session-level */
+			value = GetConfigOptionByName(stmt->name, NULL, true);
+			return value != NULL && value[0] != '\0';
+		default:
+			/* DEFAULT and RESET restore the configured value */
+			return false;
+	}
+}
+
+/* Any ALTER TABLE subcommand that changes row-level security settings? */
+static bool
+changes_row_security(AlterTableStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		switch (cmd->subtype)
+		{
+			case AT_EnableRowSecurity:
+			case AT_DisableRowSecurity:
+			case AT_ForceRowSecurity:
+			case AT_NoForceRowSecurity:
+				return true;
+			default:
+				break;
+		}
+	}
+	return false;
+}
+
+static void
+check_copy(CopyStmt *stmt)
+{
+	TgStatementCheck check = {NULL, false};
+	Oid			relid;
+
+	if (stmt->relation == NULL)
+		return;					/* COPY (query) goes through the executor */
+	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (OidIsValid(relid))
+		tg_check_relation(&check, relid, true, InvalidOid);
+}
+
+/* Checks that must pass before the statement runs. */
+static void
+check_before(Node *parsetree)
+{
+	switch (nodeTag(parsetree))
+	{
+		case T_VariableSetStmt:
+			if (sets_session_tenant((VariableSetStmt *) parsetree))
+				tg_report_session_set(((VariableSetStmt *) parsetree)->name);
+			break;
+		case T_CopyStmt:
+			check_copy((CopyStmt *) parsetree);
+			break;
+		default:
+			break;
+	}
+}
+
+/* Bookkeeping for checks made when the transaction commits. */
+static void
+note_after(Node *parsetree)
+{
+	if (IsA(parsetree, AlterTableStmt) &&
+		changes_row_security((AlterTableStmt *) parsetree))
+	{
+		AlterTableStmt *stmt = (AlterTableStmt *) parsetree;
+		Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+
+		if (OidIsValid(relid))
+			tg_remember_rls_change(relid);
+	}
+}
+
+static void
+run_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+			ProcessUtilityContext context, ParamListInfo params,
+			QueryEnvironment *queryEnv, DestReceiver *dest,
+			QueryCompletion *qc)
+{
+	if (prev_ProcessUtility)
+		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+							params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+}
+
+static void
+tg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+				  bool readOnlyTree, ProcessUtilityContext context,
+				  ParamListInfo params, QueryEnvironment *queryEnv,
+				  DestReceiver *dest, QueryCompletion *qc)
+{
+	Node	   *parsetree = pstmt->utilityStmt;
+
+	/* no catalog access in an aborted transaction, where only ROLLBACK runs */
+	if (IsTransactionState() && tg_guard_applies())
+		check_before(parsetree);
+
+	if (is_plain_explain(parsetree))
+	{
+		plain_explain_depth++;
+		PG_TRY();
+		{
+			run_utility(pstmt, queryString, readOnlyTree, context, params,
+						queryEnv, dest, qc);
+		}
+		PG_FINALLY();
+		{
+			plain_explain_depth--;
+		}
+		PG_END_TRY();
+	}
+	else
+		run_utility(pstmt, queryString, readOnlyTree, context, params,
+					queryEnv, dest, qc);
+
+	if (IsTransactionState() && tg_guard_applies())
+		note_after(parsetree);
+	if (unlikely(tg_tenant_touched()))
+		tg_check_session_tenant();
+}
+
+void
+tg_utility_guard_init(void)
+{
+	prev_ProcessUtility = ProcessUtility_hook;
+	ProcessUtility_hook = tg_ProcessUtility;
+}

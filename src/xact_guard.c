@@ -1,0 +1,109 @@
+/*-------------------------------------------------------------------------
+ *
+ * xact_guard.c
+ *	  What must hold when a statement or a transaction ends.
+ *
+ * Two rules cannot be checked when a statement starts, because the
+ * statement itself breaks them:
+ *
+ *	A session-level tenant (set_config(name, value, false) never passes
+ *	through ProcessUtility) is refused at the end of the statement that
+ *	assigned it, and at the latest when its transaction commits.  The error
+ *	aborts the transaction, and the abort undoes the assignment, so no
+ *	session-level tenant ever reaches a later transaction.
+ *
+ *	A table left with row-level security enabled but not forced by ALTER
+ *	TABLE in this transaction fails the commit.  Checking at commit rather
+ *	than per statement lets "ENABLE; FORCE;" in one transaction work.
+ *
+ * At every transaction end the tenant pin and the other per-transaction
+ * state are dropped, so the next transaction starts with no tenant.
+ *
+ * src/xact_guard.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "nodes/pg_list.h"
+#include "utils/memutils.h"
+
+#include "tenant_guard.h"
+
+/* Tables whose row-level security settings this transaction changed. */
+static List *rls_changed = NIL;
+
+/*
+ * Remember a table whose row-level security settings were changed, to check
+ * it at commit.  The list lives in TopTransactionContext.
+ */
+void
+tg_remember_rls_change(Oid relid)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(TopTransactionContext);
+
+	rls_changed = list_append_unique_oid(rls_changed, relid);
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * Refuse a session-level tenant assigned since the last check.  Called at
+ * the end of every statement that assigned the tenant setting.
+ */
+void
+tg_check_session_tenant(void)
+{
+	tg_tenant_forget_touch();
+	if (IsTransactionState() && tg_guard_applies() &&
+		tg_session_tenant_pending())
+		tg_report_session_tenant();
+}
+
+static void
+check_at_commit(void)
+{
+	ListCell   *lc;
+
+	if (tg_mode == TG_MODE_OFF)
+		return;
+
+	foreach(lc, rls_changed)
+	{
+		TgRelInfo  *info = tg_rel_info(lfirst_oid(lc));
+
+		if (info->exists && info->rls_enabled && !info->rls_forced)
+			tg_report_not_forced_at_commit(info->relid);
+	}
+
+	tg_check_session_tenant();
+}
+
+static void
+tg_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			check_at_commit();
+			break;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PREPARE:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			rls_changed = NIL;
+			tg_tenant_xact_end();
+			tg_definer_xact_end();
+			break;
+		default:
+			break;
+	}
+}
+
+void
+tg_xact_guard_init(void)
+{
+	RegisterXactCallback(tg_xact_callback, NULL);
+}

@@ -1,0 +1,158 @@
+/*-------------------------------------------------------------------------
+ *
+ * tenant_guard.c
+ *	  Module entry point: settings and hook installation.
+ *
+ * tenant_guard turns the silent ways row-level security tenant isolation
+ * fails into immediate errors: a statement without a tenant, a tenant set
+ * at session level that a pooled connection would hand to the next
+ * request, a tenant switch within a transaction, a table whose owner
+ * bypasses its policies, and the views, functions, partitions and TRUNCATE
+ * that go around them.  The rules themselves live in src/; this file only
+ * defines the settings and lets each module install its hooks.
+ *
+ * The library is meant to be loaded through shared_preload_libraries, so
+ * that every session is guarded from its first statement.  It also works
+ * when loaded by session_preload_libraries or LOAD; status() says which.
+ *
+ * tenant_guard.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/guc.h"
+
+#include "src/compat.h"
+#include "src/tenant_guard.h"
+
+PG_MODULE_MAGIC;
+
+/* tenant_guard.mode */
+int			tg_mode = TG_MODE_ENFORCE;
+
+/* tenant_guard.tenant_setting */
+char	   *tg_tenant_setting = NULL;
+
+TgLoadOrigin tg_load_origin = TG_LOADED_ON_DEMAND;
+
+static const struct config_enum_entry mode_options[] = {
+	{"enforce", TG_MODE_ENFORCE, false},
+	{"warn", TG_MODE_WARN, false},
+	{"off", TG_MODE_OFF, false},
+	{NULL, 0, false}
+};
+
+void		_PG_init(void);
+
+/*
+ * Is name a valid custom setting name: two or more identifiers separated by
+ * dots, the rule PostgreSQL applies to the settings of extensions and
+ * applications?
+ */
+static bool
+is_custom_setting_name(const char *name)
+{
+	bool		saw_dot = false;
+	bool		part_start = true;
+
+	for (const char *p = name; *p; p++)
+	{
+		if (*p == '.')
+		{
+			if (part_start)
+				return false;	/* empty identifier */
+			saw_dot = true;
+			part_start = true;
+		}
+		else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+				 *p == '_' || IS_HIGHBIT_SET(*p))
+			part_start = false;
+		else if (part_start || !((*p >= '0' && *p <= '9') || *p == '$'))
+			return false;
+	}
+	return saw_dot && !part_start;
+}
+
+/*
+ * Check hook for tenant_guard.tenant_setting: a custom setting name outside
+ * tenant_guard's own prefix.
+ */
+static bool
+check_tenant_setting(char **newval, void **extra, GucSource source)
+{
+	if (*newval == NULL || !is_custom_setting_name(*newval))
+	{
+		GUC_check_errdetail("The tenant setting must be a custom setting name: two or more identifiers separated by dots, such as \"app.current_tenant\".");
+		return false;
+	}
+	if (pg_strncasecmp(*newval, "tenant_guard.", strlen("tenant_guard.")) == 0)
+	{
+		GUC_check_errdetail("Settings under the \"tenant_guard\" prefix are reserved for tenant_guard's own configuration.");
+		return false;
+	}
+	return true;
+}
+
+static void
+assign_tenant_setting(const char *newval, void *extra)
+{
+	tg_tenant_setting_renamed(newval);
+}
+
+static void
+define_settings(void)
+{
+	DefineCustomEnumVariable("tenant_guard.mode",
+							 "Whether tenant_guard refuses, reports or ignores violations of its rules.",
+							 "enforce refuses them with an error; warn reports each as a warning and lets the statement run; off does nothing.",
+							 &tg_mode,
+							 TG_MODE_ENFORCE,
+							 mode_options,
+							 PGC_SUSET,
+							 0,
+							 NULL,
+							 NULL,
+							 NULL);
+
+	DefineCustomStringVariable("tenant_guard.tenant_setting",
+							   "Name of the setting that holds the tenant of the current transaction.",
+							   "Row-level security policies compare tenant columns with this setting.",
+							   &tg_tenant_setting,
+							   "app.current_tenant",
+							   PGC_SIGHUP,
+							   0,
+							   check_tenant_setting,
+							   assign_tenant_setting,
+							   NULL);
+
+	tg_reserve_guc_prefix("tenant_guard");
+}
+
+/*
+ * Module load: define the settings and install every hook.  When loaded
+ * through shared_preload_libraries this runs in the postmaster and every
+ * backend inherits the result.
+ */
+void
+_PG_init(void)
+{
+	if (process_shared_preload_libraries_in_progress)
+		tg_load_origin = TG_LOADED_SHARED_PRELOAD;
+	else if (IsInitProcessingMode())
+		tg_load_origin = TG_LOADED_SESSION_START;
+	else
+		tg_load_origin = TG_LOADED_ON_DEMAND;
+
+	define_settings();
+
+	tg_role_cache_init();
+	tg_tenant_context_init();
+	tg_definer_init();
+	tg_executor_guard_init();
+	tg_utility_guard_init();
+	tg_object_guard_init();
+	tg_xact_guard_init();
+}
