@@ -30,14 +30,14 @@ PG_CFLAGS = -Wall -Wmissing-prototypes -Werror=implicit-function-declaration
 
 # Tests run on a throwaway server that preloads the library (make
 # installcheck starts it; "make check" is not supported under PGXS).
-REGRESS = loading no_tenant transaction_scope one_tenant force_rls \
-	back_doors modes
-REGRESS_OPTS = --temp-instance=tmp_check --temp-config=$(srcdir)/test/tenant_guard.conf \
-	--load-extension=$(EXTENSION)
+REGRESS = loading no_tenant transaction_scope one_tenant force_rls back_doors modes
+REGRESS_OPTS = --temp-instance=tmp_check --temp-config=$(srcdir)/test/tenant_guard.conf
+
 ISOLATION =
-ISOLATION_OPTS = --temp-instance=tmp_check_iso --temp-config=$(srcdir)/test/tenant_guard.conf \
-	--load-extension=$(EXTENSION)
+ISOLATION_OPTS = --temp-instance=tmp_check_iso --temp-config=$(srcdir)/test/tenant_guard.conf
+
 TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

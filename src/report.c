@@ -24,6 +24,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_class.h"
+#include "commands/dbcommands.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
@@ -88,6 +89,44 @@ source_description(GucSource source)
 			return "the connection's startup options (such as PGOPTIONS)";
 		default:
 			return "a source other than the current transaction";
+	}
+}
+
+/*
+ * How to remove a configured value of the tenant setting, as SQL where
+ * there is SQL for it.
+ */
+static char *
+config_source_hint(GucSource source)
+{
+	const char *setting = tg_tenant_setting;
+	const char *role = quote_identifier(GetUserNameFromId(GetSessionUserId(),
+														   false));
+	const char *db = quote_identifier(get_database_name(MyDatabaseId));
+
+	switch (source)
+	{
+		case PGC_S_USER:
+			return psprintf("Remove the per-role value: ALTER ROLE %s RESET %s;",
+							role, setting);
+		case PGC_S_DATABASE:
+			return psprintf("Remove the per-database value: ALTER DATABASE %s RESET %s;",
+							db, setting);
+		case PGC_S_DATABASE_USER:
+			return psprintf("Remove the per-role value: ALTER ROLE %s IN DATABASE %s RESET %s;",
+							role, db, setting);
+		case PGC_S_GLOBAL:
+			return psprintf("Remove the value for all roles: ALTER ROLE ALL RESET %s;",
+							setting);
+		case PGC_S_FILE:
+			return psprintf("Remove %s from postgresql.conf (or run ALTER SYSTEM RESET %s) and reload the configuration.",
+							setting, setting);
+		case PGC_S_CLIENT:
+			return psprintf("Do not pass %s in the connection options; set it per transaction with SET LOCAL.",
+							tg_tenant_setting);
+		default:
+			return psprintf("Set the tenant per transaction with SET LOCAL %s = '...'.",
+							setting);
 	}
 }
 
@@ -156,8 +195,7 @@ tg_report_tenant_context(Oid relid, const TgTenantState *state)
 							rel, source_description(state->source)),
 					 errdetail("Only a value of \"%s\" set in the current transaction with SET LOCAL or set_config(..., true) is a tenant context.",
 							   setting),
-					 errhint("Remove \"%s\" from %s, and set the tenant per transaction with SET LOCAL.",
-							 setting, source_description(state->source))));
+					 errhint("%s", config_source_hint(state->source))));
 			break;
 		case TG_TENANT_LOCAL:
 			/* only reachable in warn mode, after a refused switch */

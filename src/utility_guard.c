@@ -132,15 +132,22 @@ check_copy(CopyStmt *stmt)
 		tg_check_relation(&check, relid, true, InvalidOid);
 }
 
-/* Checks that must pass before the statement runs. */
-static void
+/*
+ * Checks that must pass before the statement runs.  Returns true if a
+ * session-level SET of the tenant was reported (as a warning, or the
+ * statement would not go on), so that it is not reported twice.
+ */
+static bool
 check_before(Node *parsetree)
 {
 	switch (nodeTag(parsetree))
 	{
 		case T_VariableSetStmt:
 			if (sets_session_tenant((VariableSetStmt *) parsetree))
+			{
 				tg_report_session_set(((VariableSetStmt *) parsetree)->name);
+				return true;
+			}
 			break;
 		case T_CopyStmt:
 			check_copy((CopyStmt *) parsetree);
@@ -148,6 +155,7 @@ check_before(Node *parsetree)
 		default:
 			break;
 	}
+	return false;
 }
 
 /* Bookkeeping for checks made when the transaction commits. */
@@ -186,10 +194,11 @@ tg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				  DestReceiver *dest, QueryCompletion *qc)
 {
 	Node	   *parsetree = pstmt->utilityStmt;
+	bool		session_set_reported = false;
 
 	/* no catalog access in an aborted transaction, where only ROLLBACK runs */
 	if (IsTransactionState() && tg_guard_applies())
-		check_before(parsetree);
+		session_set_reported = check_before(parsetree);
 
 	if (is_plain_explain(parsetree))
 	{
@@ -212,7 +221,12 @@ tg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	if (IsTransactionState() && tg_guard_applies())
 		note_after(parsetree);
 	if (unlikely(tg_tenant_touched()))
-		tg_check_session_tenant();
+	{
+		if (session_set_reported)
+			tg_tenant_forget_touch();
+		else
+			tg_check_session_tenant();
+	}
 }
 
 void

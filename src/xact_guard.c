@@ -49,7 +49,9 @@ tg_remember_rls_change(Oid relid)
 
 /*
  * Refuse a session-level tenant assigned since the last check.  Called at
- * the end of every statement that assigned the tenant setting.
+ * the end of every statement that assigned the tenant setting, and at
+ * commit if one was assigned since (a statement's end is not always seen:
+ * a portal of the extended protocol may still be open).
  */
 void
 tg_check_session_tenant(void)
@@ -76,7 +78,8 @@ check_at_commit(void)
 			tg_report_not_forced_at_commit(info->relid);
 	}
 
-	tg_check_session_tenant();
+	if (tg_tenant_touched())
+		tg_check_session_tenant();
 }
 
 static void

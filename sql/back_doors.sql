@@ -1,0 +1,211 @@
+--
+-- Rule 5: no back doors around row-level security.  A role inside the rules
+-- may not reach another tenant's rows by a path that skips the policies.
+--
+CREATE ROLE regress_tg_owner;
+CREATE ROLE regress_tg_app;
+CREATE ROLE regress_tg_bypass BYPASSRLS;
+CREATE ROLE regress_tg_super SUPERUSER;
+
+CREATE TABLE orders (id int PRIMARY KEY, tenant_id int NOT NULL);
+INSERT INTO orders VALUES (1, 1), (2, 1), (3, 2);
+ALTER TABLE orders ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY orders_tenant ON orders
+  USING (tenant_id = NULLIF(current_setting('app.current_tenant', true), '')::int);
+ALTER TABLE orders OWNER TO regress_tg_owner;
+GRANT SELECT, DELETE, TRUNCATE ON orders TO regress_tg_app;
+
+--
+-- TRUNCATE empties the table for every tenant.
+--
+SET ROLE regress_tg_app;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+TRUNCATE orders;
+ROLLBACK;
+-- DELETE is what a tenant may do.
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+DELETE FROM orders;
+ROLLBACK;
+RESET ROLE;
+
+--
+-- Views read their tables as the view's owner.
+--
+CREATE VIEW orders_by_superuser AS SELECT * FROM orders;
+ALTER VIEW orders_by_superuser OWNER TO regress_tg_super;
+CREATE VIEW orders_by_bypass AS SELECT * FROM orders;
+ALTER VIEW orders_by_bypass OWNER TO regress_tg_bypass;
+CREATE VIEW orders_by_owner AS SELECT * FROM orders;
+ALTER VIEW orders_by_owner OWNER TO regress_tg_owner;
+GRANT SELECT ON orders TO regress_tg_bypass;
+GRANT SELECT ON orders_by_superuser, orders_by_bypass, orders_by_owner
+  TO regress_tg_app;
+
+SET ROLE regress_tg_app;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+SELECT id FROM orders_by_superuser;
+ROLLBACK;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+SELECT id FROM orders_by_bypass;
+ROLLBACK;
+-- A view owned by a role inside the rules is fine: the policies apply to
+-- its owner (row-level security is forced).
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+SELECT id FROM orders_by_owner ORDER BY id;
+COMMIT;
+RESET ROLE;
+-- The fix the hint gives.
+ALTER VIEW orders_by_superuser SET (security_invoker = true);
+SET ROLE regress_tg_app;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+SELECT id FROM orders_by_superuser ORDER BY id;
+COMMIT;
+RESET ROLE;
+
+--
+-- SECURITY DEFINER functions run as their owner.
+--
+CREATE FUNCTION count_orders_definer() RETURNS bigint
+  LANGUAGE sql SECURITY DEFINER SET search_path = public
+  AS 'SELECT count(*) FROM orders';
+ALTER FUNCTION count_orders_definer() OWNER TO regress_tg_super;
+CREATE FUNCTION count_orders_owner() RETURNS bigint
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = public
+  AS $$BEGIN RETURN (SELECT count(*) FROM orders); END$$;
+ALTER FUNCTION count_orders_owner() OWNER TO regress_tg_owner;
+-- a SECURITY DEFINER function that bypasses deliberately, exempted by a
+-- superuser: the guard does not look inside it
+CREATE FUNCTION count_all_orders() RETURNS bigint
+  LANGUAGE sql SECURITY DEFINER SET search_path = public
+  SET tenant_guard.mode = off
+  AS 'SELECT count(*) FROM orders';
+
+SET ROLE regress_tg_app;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+SELECT count_orders_definer();
+ROLLBACK;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+SELECT count_orders_owner();
+SELECT count_all_orders();
+COMMIT;
+RESET ROLE;
+
+--
+-- Partitions: naming a partition skips its parent's policies, and naming
+-- a parent skips its partitions'.
+--
+CREATE TABLE events (id int, tenant_id int NOT NULL) PARTITION BY LIST (tenant_id);
+CREATE TABLE events_1 PARTITION OF events FOR VALUES IN (1);
+CREATE TABLE events_2 PARTITION OF events FOR VALUES IN (2);
+INSERT INTO events VALUES (10, 1), (20, 2);
+ALTER TABLE events ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY events_tenant ON events
+  USING (tenant_id = NULLIF(current_setting('app.current_tenant', true), '')::int);
+GRANT SELECT, UPDATE, TRUNCATE ON events, events_1, events_2 TO regress_tg_app;
+
+SET ROLE regress_tg_app;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+SELECT id FROM events;
+SELECT id FROM events_2;
+ROLLBACK;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+\set VERBOSITY terse
+UPDATE events_2 SET id = 21;
+\set VERBOSITY default
+ROLLBACK;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+\set VERBOSITY terse
+TRUNCATE events_2;
+\set VERBOSITY default
+ROLLBACK;
+RESET ROLE;
+-- Protecting the partition itself closes the hole.
+ALTER TABLE events_2 ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY events_2_tenant ON events_2
+  USING (tenant_id = NULLIF(current_setting('app.current_tenant', true), '')::int);
+SET ROLE regress_tg_app;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+SELECT id FROM events_2;
+COMMIT;
+RESET ROLE;
+
+-- The other way round: partitions with row-level security under a parent
+-- without it.
+CREATE TABLE notes (id int, tenant_id int NOT NULL) PARTITION BY LIST (tenant_id);
+CREATE TABLE notes_1 PARTITION OF notes FOR VALUES IN (1);
+INSERT INTO notes VALUES (1, 1);
+ALTER TABLE notes_1 ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY notes_1_tenant ON notes_1
+  USING (tenant_id = NULLIF(current_setting('app.current_tenant', true), '')::int);
+GRANT SELECT, TRUNCATE ON notes, notes_1 TO regress_tg_app;
+SET ROLE regress_tg_app;
+BEGIN;
+SET LOCAL app.current_tenant = '2';
+SELECT id FROM notes;
+ROLLBACK;
+BEGIN;
+SET LOCAL app.current_tenant = '2';
+SELECT id FROM notes_1;
+COMMIT;
+BEGIN;
+SET LOCAL app.current_tenant = '2';
+\set VERBOSITY terse
+TRUNCATE notes;
+\set VERBOSITY default
+ROLLBACK;
+RESET ROLE;
+
+--
+-- A holdable cursor keeps its rows after the transaction and its tenant
+-- are gone.
+--
+CREATE TABLE colours (name text);
+GRANT SELECT ON colours TO regress_tg_app;
+SET ROLE regress_tg_app;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+DECLARE held CURSOR WITH HOLD FOR SELECT id FROM orders;
+ROLLBACK;
+BEGIN;
+DECLARE held CURSOR WITH HOLD FOR SELECT name FROM colours;
+COMMIT;
+CLOSE held;
+RESET ROLE;
+
+--
+-- Foreign keys are checked as usual: PostgreSQL runs the check as the
+-- referenced table's owner with row-level security off, here a superuser.
+-- (That the check sees other tenants' keys is for tenant_guard.audit().)
+--
+ALTER TABLE orders OWNER TO regress_tg_super;
+CREATE TABLE order_lines (order_id int REFERENCES orders, tenant_id int NOT NULL);
+ALTER TABLE order_lines ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY order_lines_tenant ON order_lines
+  USING (tenant_id = NULLIF(current_setting('app.current_tenant', true), '')::int);
+GRANT SELECT, INSERT ON order_lines TO regress_tg_app;
+SET ROLE regress_tg_app;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+INSERT INTO order_lines VALUES (1, 1);
+SAVEPOINT s;
+INSERT INTO order_lines VALUES (99, 1);
+ROLLBACK TO s;
+SELECT order_id FROM order_lines;
+ROLLBACK;
+RESET ROLE;
+
+DROP TABLE order_lines, orders, events, notes, colours CASCADE;
+DROP FUNCTION count_orders_definer(), count_orders_owner(), count_all_orders();
+DROP ROLE regress_tg_owner, regress_tg_app, regress_tg_bypass, regress_tg_super;

@@ -1,0 +1,132 @@
+--
+-- Rule 2: a tenant counts only when set in the current transaction with
+-- SET LOCAL or set_config(..., true).  A session-level tenant, which a
+-- pooled connection would hand to the next request, is refused, and values
+-- from configuration never count.
+--
+SELECT current_user AS superuser \gset
+CREATE ROLE regress_tg_app LOGIN;
+
+CREATE TABLE orders (id int PRIMARY KEY, tenant_id int NOT NULL);
+INSERT INTO orders VALUES (1, 1), (2, 1), (3, 2);
+ALTER TABLE orders ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY orders_tenant ON orders
+  USING (tenant_id = NULLIF(current_setting('app.current_tenant', true), '')::int);
+GRANT SELECT ON orders TO regress_tg_app;
+
+SET ROLE regress_tg_app;
+
+-- SET without LOCAL is refused before it runs.
+SET app.current_tenant = '1';
+\set VERBOSITY terse
+SET SESSION app.current_tenant = '1';
+BEGIN;
+SET app.current_tenant = '1';
+ROLLBACK;
+-- SET ... FROM CURRENT would turn a SET LOCAL value into a session one.
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+SET app.current_tenant FROM CURRENT;
+ROLLBACK;
+\set VERBOSITY default
+
+-- set_config(..., false) does not pass through SET; it fails at the end of
+-- its statement, whose transaction rolls back and takes the value with it.
+SELECT set_config('app.current_tenant', '1', false);
+SHOW app.current_tenant;
+\set VERBOSITY terse
+BEGIN;
+SELECT set_config('app.current_tenant', '1', false) AS inside_a_block;
+ROLLBACK;
+DO $$BEGIN PERFORM set_config('app.current_tenant', '1', false); END$$;
+SHOW app.current_tenant;
+\set VERBOSITY default
+
+-- Clearing the setting at session level is always allowed.
+SET app.current_tenant = '';
+RESET app.current_tenant;
+SET app.current_tenant TO DEFAULT;
+SELECT set_config('app.current_tenant', '', false) AS cleared;
+
+-- SET LOCAL counts until the transaction ends, then the next transaction
+-- starts with no tenant, whether it committed or rolled back.
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+SELECT count(*) FROM orders;
+COMMIT;
+SELECT count(*) FROM orders;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+ROLLBACK;
+\set VERBOSITY terse
+SELECT count(*) FROM orders;
+\set VERBOSITY default
+
+-- set_config(..., true) is SET LOCAL.
+BEGIN;
+SELECT set_config('app.current_tenant', '2', true);
+SELECT id FROM orders;
+COMMIT;
+
+-- Outside a transaction block SET LOCAL lasts for its own statement only.
+SET LOCAL app.current_tenant = '1';
+\set VERBOSITY terse
+SELECT count(*) FROM orders;
+\set VERBOSITY default
+
+-- A function's SET clause fixes the value in the function's definition; it
+-- is not a tenant context, unless it repeats the transaction's own tenant.
+RESET ROLE;
+CREATE FUNCTION count_as_tenant_1() RETURNS bigint
+  LANGUAGE sql SET app.current_tenant = '1'
+  AS 'SELECT count(*) FROM orders';
+SET ROLE regress_tg_app;
+SELECT count_as_tenant_1();
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+SELECT count_as_tenant_1();
+COMMIT;
+
+-- A session-level value set by a role outside the rules does not count
+-- once the session acts as an application role.
+RESET ROLE;
+SET app.current_tenant = '1';
+SET ROLE regress_tg_app;
+SELECT count(*) FROM orders;
+-- but SET LOCAL on top of it does
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+SELECT count(*) FROM orders;
+COMMIT;
+RESET ROLE;
+RESET app.current_tenant;
+
+-- Values from configuration never count, and the error says where they
+-- came from.
+ALTER ROLE regress_tg_app SET app.current_tenant = '1';
+\c - regress_tg_app
+SHOW app.current_tenant;
+SELECT count(*) FROM orders;
+SELECT tenant, tenant_origin FROM tenant_guard.status();
+\c - :superuser
+ALTER ROLE regress_tg_app RESET app.current_tenant;
+
+ALTER DATABASE :"DBNAME" SET app.current_tenant = '2';
+\c - regress_tg_app
+SELECT count(*) FROM orders;
+\c - :superuser
+ALTER DATABASE :"DBNAME" RESET app.current_tenant;
+
+\set conninfo 'dbname=' :DBNAME ' user=regress_tg_app options=-capp.current_tenant=2'
+\c :conninfo
+SELECT count(*) FROM orders;
+-- SET LOCAL still works on top of any of them.
+BEGIN;
+SET LOCAL app.current_tenant = '2';
+SELECT id FROM orders;
+COMMIT;
+\c - :superuser
+
+DROP FUNCTION count_as_tenant_1();
+DROP TABLE orders;
+DROP ROLE regress_tg_app;
