@@ -12,8 +12,12 @@ MODULE_big = tenant_guard
 OBJS = \
 	tenant_guard.o \
 	src/definer.o \
+	src/drift_guard.o \
 	src/executor_guard.o \
 	src/object_guard.o \
+	src/policy_analysis.o \
+	src/protect.o \
+	src/registry.o \
 	src/rel_cache.o \
 	src/report.o \
 	src/role_cache.o \
@@ -42,3 +46,6 @@ PROVE_TESTS = test/t/*.pl
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# The version is compiled into status(); rebuild it when the version changes.
+src/status.o: $(EXTENSION).control

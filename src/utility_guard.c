@@ -22,6 +22,9 @@
  * After any utility statement, a session-level tenant it assigned (say, by
  * set_config(..., false) in a DO block) is refused.
  *
+ * The drift guard (drift_guard.c) gets a look before and after every
+ * utility statement too, for tables protect() protected.
+ *
  * src/utility_guard.c
  *
  *-------------------------------------------------------------------------
@@ -35,6 +38,7 @@
 #include "tcop/utility.h"
 #include "utils/guc.h"
 
+#include "protect.h"
 #include "tenant_guard.h"
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
@@ -197,8 +201,12 @@ tg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	bool		session_set_reported = false;
 
 	/* no catalog access in an aborted transaction, where only ROLLBACK runs */
-	if (IsTransactionState() && tg_guard_applies())
-		session_set_reported = check_before(parsetree);
+	if (IsTransactionState())
+	{
+		tg_drift_check(parsetree);
+		if (tg_guard_applies())
+			session_set_reported = check_before(parsetree);
+	}
 
 	if (is_plain_explain(parsetree))
 	{
@@ -218,8 +226,12 @@ tg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		run_utility(pstmt, queryString, readOnlyTree, context, params,
 					queryEnv, dest, qc);
 
-	if (IsTransactionState() && tg_guard_applies())
-		note_after(parsetree);
+	if (IsTransactionState())
+	{
+		tg_drift_follow_up(parsetree);
+		if (tg_guard_applies())
+			note_after(parsetree);
+	}
 	if (unlikely(tg_tenant_touched()))
 	{
 		if (session_set_reported)

@@ -1,0 +1,313 @@
+/*-------------------------------------------------------------------------
+ *
+ * policy_analysis.c
+ *	  Does a row-level security policy enforce the tenant condition?
+ *
+ * The classic policy bug is an OR where an AND belonged:
+ * "tenant_id = current_setting(...)::int OR is_admin" lets every admin row
+ * of every tenant through.  Grepping policy text for "OR" finds too much and
+ * too little, so the audit asks this module instead, which reads the
+ * policy's expression tree as PostgreSQL stored it.
+ *
+ * An expression enforces the tenant condition when, whatever else it says,
+ * a row can only pass if its tenant column equals the tenant of the
+ * transaction:
+ *
+ *	col = T, col = ANY (T)	where col is the tenant column (possibly cast)
+ *							and T reads the tenant (tenant_guard.tenant() or
+ *							current_setting() of the tenant setting) and no
+ *							column of the table (so COALESCE(setting, col)
+ *							does not count);
+ *	A AND B					if either side enforces it;
+ *	A OR B					if both sides do.
+ *
+ * Anything else (true, NOT, CASE, a function call) is taken not to.  The
+ * analysis is conservative: it may call a safe but unusual policy unsafe,
+ * never the other way round.
+ *
+ * src/policy_analysis.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_policy.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_func.h"
+#include "utils/builtins.h"
+#include "utils/acl.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "protect.h"
+#include "tenant_guard.h"
+
+PG_FUNCTION_INFO_V1(tenant_guard_policy_enforces_tenant);
+
+/* OID of tenant_guard.tenant(), or InvalidOid if not installed. */
+Oid
+tg_tenant_function_oid(void)
+{
+	List	   *name = list_make2(makeString("tenant_guard"),
+								  makeString("tenant"));
+
+	return LookupFuncName(name, 0, NULL, true);
+}
+
+typedef struct TenantRefContext
+{
+	Oid			tenant_func;	/* tenant_guard.tenant() */
+	bool		found;
+} TenantRefContext;
+
+/* Is this a call that reads the tenant? */
+static bool
+is_tenant_read(Node *node, TenantRefContext *cxt)
+{
+	FuncExpr   *func;
+	Const	   *name;
+
+	if (!IsA(node, FuncExpr))
+		return false;
+	func = (FuncExpr *) node;
+	if (OidIsValid(cxt->tenant_func) && func->funcid == cxt->tenant_func)
+		return true;
+	if (func->funcid != F_CURRENT_SETTING_TEXT &&
+		func->funcid != F_CURRENT_SETTING_TEXT_BOOL)
+		return false;
+	name = (Const *) linitial(func->args);
+	return IsA(name, Const) && !name->constisnull &&
+		name->consttype == TEXTOID &&
+		tg_is_tenant_setting(TextDatumGetCString(name->constvalue));
+}
+
+static bool
+find_tenant_read(Node *node, TenantRefContext *cxt)
+{
+	if (node == NULL)
+		return false;
+	if (is_tenant_read(node, cxt))
+	{
+		cxt->found = true;
+		return true;
+	}
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, find_tenant_read,
+								 (void *) cxt, 0);
+	return expression_tree_walker(node, find_tenant_read, (void *) cxt);
+}
+
+/*
+ * Does the expression read the tenant (anywhere, including in a scalar
+ * subquery), and nothing from the row being checked?
+ */
+static bool
+is_tenant_value(Node *node, TenantRefContext *cxt)
+{
+	cxt->found = false;
+	(void) find_tenant_read(node, cxt);
+	return cxt->found && !contain_vars_of_level(node, 0);
+}
+
+/* Does the expression mention tenant_guard.tenant()? */
+bool
+tg_expr_reads_tenant_function(Node *node)
+{
+	TenantRefContext cxt = {tg_tenant_function_oid(), false};
+
+	(void) find_tenant_read(node, &cxt);
+	return cxt.found && OidIsValid(cxt.tenant_func);
+}
+
+/* Strip casts and collations to find a column reference. */
+static bool
+is_column(Node *node, AttrNumber attnum)
+{
+	for (;;)
+	{
+		if (node == NULL)
+			return false;
+		if (IsA(node, RelabelType))
+			node = (Node *) ((RelabelType *) node)->arg;
+		else if (IsA(node, CoerceViaIO))
+			node = (Node *) ((CoerceViaIO *) node)->arg;
+		else if (IsA(node, CollateExpr))
+			node = (Node *) ((CollateExpr *) node)->arg;
+		else if (IsA(node, FuncExpr) &&
+				 ((FuncExpr *) node)->funcformat != COERCE_EXPLICIT_CALL &&
+				 list_length(((FuncExpr *) node)->args) >= 1)
+			node = linitial(((FuncExpr *) node)->args);
+		else
+			break;
+	}
+	return IsA(node, Var) && ((Var *) node)->varlevelsup == 0 &&
+		((Var *) node)->varattno == attnum;
+}
+
+static bool
+is_equality(Oid opno)
+{
+	char	   *name = get_opname(opno);
+
+	return name != NULL && strcmp(name, "=") == 0;
+}
+
+static bool
+enforces(Node *node, AttrNumber attnum, TenantRefContext *cxt)
+{
+	if (node == NULL)
+		return false;
+
+	if (IsA(node, List))
+	{
+		/* an implicitly-ANDed list */
+		ListCell   *lc;
+
+		foreach(lc, (List *) node)
+		{
+			if (enforces(lfirst(lc), attnum, cxt))
+				return true;
+		}
+		return false;
+	}
+
+	if (IsA(node, BoolExpr))
+	{
+		BoolExpr   *expr = (BoolExpr *) node;
+		ListCell   *lc;
+
+		if (expr->boolop == AND_EXPR)
+			return enforces((Node *) expr->args, attnum, cxt);
+		if (expr->boolop == OR_EXPR)
+		{
+			foreach(lc, expr->args)
+			{
+				if (!enforces(lfirst(lc), attnum, cxt))
+					return false;
+			}
+			return true;
+		}
+		return false;
+	}
+
+	if (IsA(node, OpExpr))
+	{
+		OpExpr	   *op = (OpExpr *) node;
+		Node	   *left;
+		Node	   *right;
+
+		if (list_length(op->args) != 2 || !is_equality(op->opno))
+			return false;
+		left = linitial(op->args);
+		right = lsecond(op->args);
+		return (is_column(left, attnum) && is_tenant_value(right, cxt)) ||
+			(is_column(right, attnum) && is_tenant_value(left, cxt));
+	}
+
+	if (IsA(node, ScalarArrayOpExpr))
+	{
+		ScalarArrayOpExpr *op = (ScalarArrayOpExpr *) node;
+
+		return op->useOr && is_equality(op->opno) &&
+			is_column(linitial(op->args), attnum) &&
+			is_tenant_value(lsecond(op->args), cxt);
+	}
+
+	return false;
+}
+
+/*
+ * Does a stored policy expression (pg_node_tree text) enforce the tenant
+ * condition on column attnum?
+ */
+bool
+tg_policy_expr_enforces(const char *nodetext, AttrNumber attnum)
+{
+	TenantRefContext cxt = {tg_tenant_function_oid(), false};
+
+	if (nodetext == NULL)
+		return false;
+	return enforces(stringToNode(nodetext), attnum, &cxt);
+}
+
+static char *
+policy_expr_text(HeapTuple tuple, TupleDesc desc, int attno)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tuple, attno, desc, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+/*
+ * Does a policy row enforce the tenant condition on every row it lets
+ * through: in USING for the commands that have one, and in WITH CHECK (or
+ * USING standing in for it) for those that check new rows?
+ */
+bool
+tg_policy_tuple_enforces(HeapTuple tuple, TupleDesc desc, AttrNumber attnum)
+{
+	Form_pg_policy form = (Form_pg_policy) GETSTRUCT(tuple);
+	char	   *qual = policy_expr_text(tuple, desc, Anum_pg_policy_polqual);
+	char	   *check = policy_expr_text(tuple, desc, Anum_pg_policy_polwithcheck);
+	bool		has_using = form->polcmd != ACL_INSERT_CHR;
+	bool		has_check = form->polcmd == '*' || form->polcmd == ACL_INSERT_CHR ||
+		form->polcmd == ACL_UPDATE_CHR;
+
+	if (has_using && !tg_policy_expr_enforces(qual, attnum))
+		return false;
+	if (has_check && !tg_policy_expr_enforces(check ? check : qual, attnum))
+		return false;
+	return true;
+}
+
+/*
+ * tenant_guard.policy_enforces_tenant(policy oid, tenant_column name):
+ * does the policy enforce the tenant condition on that column of its
+ * table?  NULL if there is no such policy or column.
+ */
+Datum
+tenant_guard_policy_enforces_tenant(PG_FUNCTION_ARGS)
+{
+	Oid			policy = PG_GETARG_OID(0);
+	Name		column = PG_GETARG_NAME(1);
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	bool		isnull = true;
+	bool		result = false;
+
+	rel = table_open(PolicyRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_policy_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(policy));
+	scan = systable_beginscan(rel, PolicyOidIndexId, true, NULL, 1, &key);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+	{
+		Oid			relid = ((Form_pg_policy) GETSTRUCT(tuple))->polrelid;
+		AttrNumber	attnum = get_attnum(relid, NameStr(*column));
+
+		if (attnum != InvalidAttrNumber)
+		{
+			result = tg_policy_tuple_enforces(tuple, RelationGetDescr(rel),
+											  attnum);
+			isnull = false;
+		}
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+
+	if (isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_BOOL(result);
+}

@@ -1,0 +1,758 @@
+/*-------------------------------------------------------------------------
+ *
+ * protect.c
+ *	  tenant_guard.protect() and tenant_guard.unprotect().
+ *
+ * protect(tbl, tenant_column) turns a table into a tenant table in one call
+ * that a migration can make and repeat:
+ *
+ *	- the tenant column must exist and be integer, bigint, uuid or text; it
+ *	  is made NOT NULL (refused, with the count of offending rows left to
+ *	  PostgreSQL's own check, if NULLs exist);
+ *	- row-level security is enabled and forced;
+ *	- a RESTRICTIVE policy, tenant_guard_isolation, requires
+ *	  tenant_column = (SELECT tenant_guard.tenant()::type) for reads and
+ *	  writes, and a PERMISSIVE policy, tenant_guard_baseline, lets through
+ *	  what the restrictive one allows.  Because the tenant condition is
+ *	  restrictive, a permissive policy someone adds later (USING (true), or
+ *	  an OR) cannot widen it.  The uncorrelated subquery is evaluated once
+ *	  per statement, so the condition is an index condition; an empty or
+ *	  invalid tenant context makes tenant() NULL and matches no row;
+ *	- the tenant column defaults to the current tenant;
+ *	- an index leads with the tenant column (one is created if none does);
+ *	- partitions are protected the same way, now and (drift_guard.c) when
+ *	  created or attached later;
+ *	- the table is recorded in tenant_guard.registry with what was changed.
+ *
+ * Every step first looks whether it is needed, so a second call changes
+ * nothing, and a call on a table whose protection was altered (with
+ * tenant_guard.mode = off) repairs it, saying what it restored.
+ *
+ * unprotect(tbl) undoes what protect() recorded, partitions included.
+ *
+ * Both run as their caller, who must own the table, and issue their DDL
+ * through SPI with every identifier quoted; only the registry is written as
+ * its owner (registry.c).  While they run, the drift guard stands aside.
+ *
+ * src/protect.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/indexing.h"
+#include "catalog/partition.h"
+#include "catalog/pg_attrdef.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_policy.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "storage/lmgr.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/ruleutils.h"
+#include "utils/syscache.h"
+
+#include "compat.h"
+#include "protect.h"
+#include "tenant_guard.h"
+
+PG_FUNCTION_INFO_V1(tenant_guard_protect);
+PG_FUNCTION_INFO_V1(tenant_guard_unprotect);
+
+/* Depth of protect()/unprotect() calls in progress. */
+static int	protection_change_depth = 0;
+
+/* A table being protected, and its tenant column. */
+typedef struct Target
+{
+	Oid			relid;
+	char	   *name;			/* qualified and quoted */
+	Oid			nspid;
+	char		relkind;
+	const char *column;			/* as given */
+	char	   *qcolumn;		/* quoted */
+	AttrNumber	attnum;
+	Oid			typid;
+	bool		notnull;
+	bool		registered;		/* already in the registry? */
+	TgProtection prot;			/* its registry row, existing or new */
+} Target;
+
+/* Is protect() or unprotect() running (so the drift guard stands aside)? */
+bool
+tg_protection_change_in_progress(void)
+{
+	return protection_change_depth > 0;
+}
+
+/* Run one DDL statement as the current user. */
+static void
+run_ddl(const char *sql)
+{
+	int			rc;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	rc = SPI_execute(sql, false, 0);
+	if (rc < 0)
+		elog(ERROR, "tenant_guard could not run \"%s\": %s", sql,
+			 SPI_result_code_string(rc));
+	SPI_finish();
+}
+
+/*
+ * The caller must own the table (superusers do), and it must be an
+ * ordinary or partitioned table.
+ */
+static void
+check_table(Oid relid)
+{
+	char		relkind = get_rel_relkind(relid);
+
+	if (relkind == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table", tg_relation_name(relid)),
+				 errdetail("Only ordinary and partitioned tables can be protected.")));
+	if (relid < (Oid) FirstNormalObjectId)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("cannot protect system catalog \"%s\"",
+						tg_relation_name(relid))));
+	if (!tg_relation_ownercheck(relid, GetUserId()))
+		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(relkind),
+					   get_rel_name(relid));
+}
+
+/*
+ * Describe the table and check its tenant column.  Locks the table: every
+ * step of protect() alters it anyway.
+ */
+static void
+target_init(Target *t, Oid relid, const char *column)
+{
+	HeapTuple	tuple;
+	Form_pg_attribute att;
+
+	LockRelationOid(relid, AccessExclusiveLock);
+	memset(t, 0, sizeof(*t));
+	t->relid = relid;
+	t->name = tg_relation_name(relid);
+	t->nspid = get_rel_namespace(relid);
+	t->relkind = get_rel_relkind(relid);
+	t->column = column;
+	t->qcolumn = pstrdup(quote_identifier(column));
+
+	tuple = SearchSysCacheAttName(relid, column);
+	if (!HeapTupleIsValid(tuple))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of table \"%s\" does not exist",
+						column, t->name),
+				 errhint("Name the tenant column: SELECT tenant_guard.protect(%s, 'tenant_column');",
+						 quote_literal_cstr(t->name))));
+	att = (Form_pg_attribute) GETSTRUCT(tuple);
+	t->attnum = att->attnum;
+	t->typid = att->atttypid;
+	t->notnull = att->attnotnull;
+	ReleaseSysCache(tuple);
+
+	if (t->attnum <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_COLUMN_REFERENCE),
+				 errmsg("system column \"%s\" cannot be a tenant column",
+						column)));
+	if (t->typid != INT4OID && t->typid != INT8OID &&
+		t->typid != UUIDOID && t->typid != TEXTOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("tenant column \"%s\" of table \"%s\" has type %s",
+						column, t->name, format_type_be(t->typid)),
+				 errdetail("tenant_guard.protect() supports tenant columns of type integer, bigint, uuid and text.")));
+
+	t->registered = tg_registry_lookup(relid, &t->prot);
+	if (t->registered && strcmp(NameStr(t->prot.tenant_column), column) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("table \"%s\" is already protected with tenant column \"%s\"",
+						t->name, NameStr(t->prot.tenant_column)),
+				 errhint("To change the tenant column, unprotect the table first: SELECT tenant_guard.unprotect(%s);",
+						 quote_literal_cstr(t->name))));
+	if (!t->registered)
+	{
+		t->prot.relid = relid;
+		namestrcpy(&t->prot.tenant_column, column);
+	}
+}
+
+/* The tenant expression the policies and the default use. */
+static char *
+tenant_expression(Target *t)
+{
+	return psprintf("%s.tenant()::%s", quote_identifier("tenant_guard"),
+					format_type_be_qualified(t->typid));
+}
+
+/* Say what protect() restored on a table it had protected before. */
+static void
+note_repair(Target *t, const char *what)
+{
+	if (t->registered)
+		ereport(NOTICE,
+				(errmsg("restored %s of protected table \"%s\"", what, t->name)));
+}
+
+/*
+ * NOT NULL on the tenant column.  If NULLs exist, PostgreSQL's own check
+ * fails; it is caught (in a subtransaction) to say what to do about it.
+ */
+static int
+ensure_not_null(Target *t)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+
+	if (t->notnull)
+		return 0;
+
+	BeginInternalSubTransaction(NULL);
+	PG_TRY();
+	{
+		run_ddl(psprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL",
+						 t->name, t->qcolumn));
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+
+		if (edata->sqlerrcode != ERRCODE_NOT_NULL_VIOLATION)
+			ReThrowError(edata);
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("tenant column \"%s\" of table \"%s\" contains null values",
+						t->column, t->name),
+				 errdetail("A row without a tenant belongs to no tenant, and protect() makes the tenant column NOT NULL."),
+				 errhint("Assign those rows to a tenant or delete them, then call protect() again.")));
+	}
+	PG_END_TRY();
+
+	if (!t->registered)
+		t->prot.set_not_null = true;
+	note_repair(t, "NOT NULL on the tenant column");
+	return 1;
+}
+
+/* Row-level security enabled and forced. */
+static int
+ensure_row_security(Target *t)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(t->relid));
+	Form_pg_class form;
+	bool		enabled;
+	bool		forced;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", t->relid);
+	form = (Form_pg_class) GETSTRUCT(tuple);
+	enabled = form->relrowsecurity;
+	forced = form->relforcerowsecurity;
+	ReleaseSysCache(tuple);
+
+	if (enabled && forced)
+		return 0;
+	run_ddl(psprintf("ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY",
+					 t->name));
+	if (!t->registered)
+	{
+		t->prot.enabled_rls = !enabled;
+		t->prot.forced_rls = !forced;
+	}
+	note_repair(t, "row-level security");
+	return 1;
+}
+
+/* Does a stored policy expression consist of the constant true? */
+static bool
+is_constant_true(HeapTuple tuple, TupleDesc desc, int attno)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tuple, attno, desc, &isnull);
+	Node	   *node;
+
+	if (isnull)
+		return false;
+	node = stringToNode(TextDatumGetCString(d));
+	return IsA(node, Const) && ((Const *) node)->consttype == BOOLOID &&
+		!((Const *) node)->constisnull &&
+		DatumGetBool(((Const *) node)->constvalue);
+}
+
+/* Does the policy apply to PUBLIC, for every command? */
+static bool
+applies_to_all(Form_pg_policy form, HeapTuple tuple, TupleDesc desc)
+{
+	bool		isnull;
+	Datum		roles = heap_getattr(tuple, Anum_pg_policy_polroles, desc,
+									 &isnull);
+	ArrayType  *arr;
+
+	if (isnull || form->polcmd != '*')
+		return false;
+	arr = DatumGetArrayTypeP(roles);
+	return ARR_NDIM(arr) == 1 && ARR_DIMS(arr)[0] == 1 &&
+		((Oid *) ARR_DATA_PTR(arr))[0] == ACL_ID_PUBLIC;
+}
+
+/*
+ * Is the named policy on relid as protect() makes it?  Returns false if it
+ * is missing or different; *exists says which.
+ */
+static bool
+policy_intact(Oid relid, const char *polname, AttrNumber attnum,
+			  bool *exists)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData keys[2];
+	HeapTuple	tuple;
+	bool		intact = false;
+
+	rel = table_open(PolicyRelationId, AccessShareLock);
+	ScanKeyInit(&keys[0], Anum_pg_policy_polrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	ScanKeyInit(&keys[1], Anum_pg_policy_polname, BTEqualStrategyNumber,
+				F_NAMEEQ, CStringGetDatum(polname));
+	scan = systable_beginscan(rel, PolicyPolrelidPolnameIndexId, true, NULL,
+							  2, keys);
+	tuple = systable_getnext(scan);
+	*exists = HeapTupleIsValid(tuple);
+	if (*exists)
+	{
+		Form_pg_policy form = (Form_pg_policy) GETSTRUCT(tuple);
+		TupleDesc	desc = RelationGetDescr(rel);
+
+		if (strcmp(polname, TG_ISOLATION_POLICY) == 0)
+			intact = !form->polpermissive &&
+				applies_to_all(form, tuple, desc) &&
+				tg_policy_tuple_enforces(tuple, desc, attnum);
+		else
+			intact = form->polpermissive &&
+				applies_to_all(form, tuple, desc) &&
+				is_constant_true(tuple, desc, Anum_pg_policy_polqual) &&
+				is_constant_true(tuple, desc, Anum_pg_policy_polwithcheck);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return intact;
+}
+
+/* Is the tenant isolation policy of relid as protect() made it? */
+bool
+tg_isolation_intact(Oid relid, AttrNumber attnum)
+{
+	bool		exists;
+
+	return policy_intact(relid, TG_ISOLATION_POLICY, attnum, &exists);
+}
+
+static int
+ensure_policy(Target *t, const char *polname)
+{
+	bool		exists;
+	char	   *tenant = tenant_expression(t);
+	const char *qpolname = quote_identifier(polname);
+
+	if (policy_intact(t->relid, polname, t->attnum, &exists))
+		return 0;
+	if (exists)
+		run_ddl(psprintf("DROP POLICY %s ON %s", qpolname, t->name));
+	if (strcmp(polname, TG_ISOLATION_POLICY) == 0)
+		run_ddl(psprintf("CREATE POLICY %s ON %s AS RESTRICTIVE FOR ALL TO PUBLIC"
+						 " USING (%s OPERATOR(pg_catalog.=) (SELECT %s))"
+						 " WITH CHECK (%s OPERATOR(pg_catalog.=) (SELECT %s))",
+						 qpolname, t->name, t->qcolumn, tenant,
+						 t->qcolumn, tenant));
+	else
+		run_ddl(psprintf("CREATE POLICY %s ON %s AS PERMISSIVE FOR ALL TO PUBLIC"
+						 " USING (true) WITH CHECK (true)",
+						 qpolname, t->name));
+	note_repair(t, psprintf("policy \"%s\"", polname));
+	return 1;
+}
+
+/*
+ * The column's current default, or NULL.  *ours says whether it is the one
+ * protect() sets (it calls tenant_guard.tenant()).
+ */
+static Node *
+column_default(Oid relid, AttrNumber attnum, bool *ours)
+{
+	Relation	rel = relation_open(relid, NoLock);
+	TupleConstr *constr = RelationGetDescr(rel)->constr;
+	Node	   *result = NULL;
+
+	if (constr != NULL)
+	{
+		for (int i = 0; i < constr->num_defval; i++)
+		{
+			if (constr->defval[i].adnum == attnum)
+				result = stringToNode(constr->defval[i].adbin);
+		}
+	}
+	relation_close(rel, NoLock);
+	*ours = result != NULL && tg_expr_reads_tenant_function(result);
+	return result;
+}
+
+/* DEFAULT tenant_guard.tenant()::type on the tenant column. */
+static int
+ensure_default(Target *t)
+{
+	bool		ours;
+	Node	   *current = column_default(t->relid, t->attnum, &ours);
+
+	if (ours)
+		return 0;
+	if (!t->registered && current != NULL)
+		t->prot.previous_default =
+			deparse_expression(current,
+							   deparse_context_for(get_rel_name(t->relid),
+												   t->relid),
+							   false, false);
+	run_ddl(psprintf("ALTER TABLE ONLY %s ALTER COLUMN %s SET DEFAULT %s",
+					 t->name, t->qcolumn, tenant_expression(t)));
+	note_repair(t, "the tenant column's default");
+	return 1;
+}
+
+/* Does a valid, non-partial index lead with the tenant column? */
+static bool
+has_tenant_index(Target *t)
+{
+	Relation	rel = relation_open(t->relid, NoLock);
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+	bool		found = false;
+
+	relation_close(rel, NoLock);
+	foreach(lc, indexes)
+	{
+		HeapTuple	tuple = SearchSysCache1(INDEXRELID,
+											ObjectIdGetDatum(lfirst_oid(lc)));
+		Form_pg_index form;
+
+		if (!HeapTupleIsValid(tuple))
+			continue;
+		form = (Form_pg_index) GETSTRUCT(tuple);
+		if (form->indisvalid && form->indnkeyatts > 0 &&
+			form->indkey.values[0] == t->attnum &&
+			heap_attisnull(tuple, Anum_pg_index_indpred, NULL))
+			found = true;
+		ReleaseSysCache(tuple);
+		if (found)
+			break;
+	}
+	return found;
+}
+
+/* An index leading with the tenant column; created if none does. */
+static int
+ensure_index(Target *t)
+{
+	char	   *indexname;
+
+	if (has_tenant_index(t))
+		return 0;
+	indexname = ChooseRelationName(get_rel_name(t->relid), t->column, "idx",
+								   t->nspid, false);
+	run_ddl(psprintf("CREATE INDEX %s ON %s (%s)",
+					 quote_identifier(indexname), t->name, t->qcolumn));
+	ereport(NOTICE,
+			(errmsg("created index \"%s\" on tenant column \"%s\" of table \"%s\"",
+					indexname, t->column, t->name)));
+	if (!t->registered)
+		t->prot.created_index = get_relname_relid(indexname, t->nspid);
+	return 1;
+}
+
+/*
+ * Protect one table and, if it is partitioned, its partitions.  parent is
+ * the protected table it is a partition of, or InvalidOid.  Returns the
+ * number of changes made.
+ */
+static int
+protect_relation(Oid relid, const char *column, Oid parent)
+{
+	Target		t;
+	int			changes = 0;
+
+	target_init(&t, relid, column);
+
+	changes += ensure_not_null(&t);
+	changes += ensure_row_security(&t);
+	changes += ensure_policy(&t, TG_ISOLATION_POLICY);
+	changes += ensure_policy(&t, TG_BASELINE_POLICY);
+	changes += ensure_default(&t);
+	changes += ensure_index(&t);
+
+	if (!t.registered)
+	{
+		t.prot.partition_of = parent;
+		tg_registry_insert(&t.prot);
+		changes++;
+	}
+	else if (t.prot.partition_of != parent)
+	{
+		tg_registry_set_partition_of(relid, parent);
+		changes++;
+	}
+
+	if (t.relkind == RELKIND_PARTITIONED_TABLE)
+	{
+		List	   *children = find_inheritance_children(relid,
+														 AccessExclusiveLock);
+		ListCell   *lc;
+
+		foreach(lc, children)
+			changes += protect_relation(lfirst_oid(lc), column, relid);
+	}
+	return changes;
+}
+
+/*
+ * Run a protection change with the drift guard standing aside.
+ */
+static int
+with_drift_guard_aside(int (*change) (Oid, const char *, Oid),
+					   Oid relid, const char *column, Oid parent)
+{
+	int			changes = 0;
+
+	protection_change_depth++;
+	PG_TRY();
+	{
+		changes = change(relid, column, parent);
+	}
+	PG_FINALLY();
+	{
+		protection_change_depth--;
+	}
+	PG_END_TRY();
+	return changes;
+}
+
+/*
+ * Protect a partition created or attached under a protected table, with
+ * the parent's tenant column.  Called by the drift guard.
+ */
+void
+tg_protect_partition(Oid relid, Oid parent)
+{
+	TgProtection parent_prot;
+
+	if (!tg_registry_lookup(parent, &parent_prot))
+		return;
+	if (with_drift_guard_aside(protect_relation, relid,
+							   NameStr(parent_prot.tenant_column), parent) > 0)
+		ereport(NOTICE,
+				(errmsg("protected partition \"%s\" of protected table \"%s\"",
+						tg_relation_name(relid), tg_relation_name(parent))));
+}
+
+/*
+ * tenant_guard.protect(tbl regclass, tenant_column name)
+ */
+Datum
+tenant_guard_protect(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	char	   *column = pstrdup(NameStr(*PG_GETARG_NAME(1)));
+	Oid			parent = InvalidOid;
+
+	check_table(relid);
+	if (!OidIsValid(tg_registry_relid()))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("tenant_guard registry is missing"),
+				 errhint("Update the extension: ALTER EXTENSION tenant_guard UPDATE;")));
+
+	/* a partition of a protected table stays protected through it */
+	if (get_rel_relispartition(relid))
+	{
+		Oid			candidate = get_partition_parent(relid, false);
+
+		if (tg_registry_contains(candidate))
+			parent = candidate;
+	}
+
+	if (with_drift_guard_aside(protect_relation, relid, column, parent) == 0)
+		ereport(NOTICE,
+				(errmsg("table \"%s\" is already protected; nothing changed",
+						tg_relation_name(relid))));
+	PG_RETURN_VOID();
+}
+
+/* Is attnum part of relid's primary key? */
+static bool
+in_primary_key(Oid relid, AttrNumber attnum)
+{
+	Relation	rel = relation_open(relid, NoLock);
+	Oid			pk = RelationGetPrimaryKeyIndex(rel);
+	bool		result = false;
+
+	relation_close(rel, NoLock);
+	if (OidIsValid(pk))
+	{
+		HeapTuple	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(pk));
+
+		if (HeapTupleIsValid(tuple))
+		{
+			Form_pg_index form = (Form_pg_index) GETSTRUCT(tuple);
+
+			for (int i = 0; i < form->indnatts; i++)
+			{
+				if (form->indkey.values[i] == attnum)
+					result = true;
+			}
+			ReleaseSysCache(tuple);
+		}
+	}
+	return result;
+}
+
+/*
+ * Undo protect() on one table, its registered partitions first.  The
+ * column argument and the return value fit with_drift_guard_aside().
+ */
+static int
+unprotect_relation(Oid relid, const char *unused, Oid unused_parent)
+{
+	TgProtection prot;
+	List	   *partitions;
+	ListCell   *lc;
+	char	   *name;
+	char	   *qcolumn;
+	AttrNumber	attnum;
+	bool		ours;
+	HeapTuple	tuple;
+	bool		enabled = false;
+	bool		forced = false;
+
+	if (!tg_registry_lookup(relid, &prot))
+		return 0;
+
+	partitions = tg_registry_partitions_of(relid);
+	foreach(lc, partitions)
+		(void) unprotect_relation(lfirst_oid(lc), NULL, InvalidOid);
+
+	LockRelationOid(relid, AccessExclusiveLock);
+	name = tg_relation_name(relid);
+	qcolumn = pstrdup(quote_identifier(NameStr(prot.tenant_column)));
+	attnum = get_attnum(relid, NameStr(prot.tenant_column));
+
+	run_ddl(psprintf("DROP POLICY IF EXISTS %s ON %s",
+					 quote_identifier(TG_ISOLATION_POLICY), name));
+	run_ddl(psprintf("DROP POLICY IF EXISTS %s ON %s",
+					 quote_identifier(TG_BASELINE_POLICY), name));
+
+	if (attnum != InvalidAttrNumber)
+	{
+		(void) column_default(relid, attnum, &ours);
+		if (ours && prot.previous_default)
+			run_ddl(psprintf("ALTER TABLE ONLY %s ALTER COLUMN %s SET DEFAULT %s",
+							 name, qcolumn, prot.previous_default));
+		else if (ours)
+			run_ddl(psprintf("ALTER TABLE ONLY %s ALTER COLUMN %s DROP DEFAULT",
+							 name, qcolumn));
+
+		if (prot.set_not_null && in_primary_key(relid, attnum))
+			ereport(NOTICE,
+					(errmsg("kept NOT NULL on tenant column \"%s\" of table \"%s\", which is part of its primary key",
+							NameStr(prot.tenant_column), name)));
+		else if (prot.set_not_null)
+			run_ddl(psprintf("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL",
+							 name, qcolumn));
+	}
+
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (HeapTupleIsValid(tuple))
+	{
+		enabled = ((Form_pg_class) GETSTRUCT(tuple))->relrowsecurity;
+		forced = ((Form_pg_class) GETSTRUCT(tuple))->relforcerowsecurity;
+		ReleaseSysCache(tuple);
+	}
+	if (prot.forced_rls && forced && prot.enabled_rls && enabled)
+		run_ddl(psprintf("ALTER TABLE %s NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY",
+						 name));
+	else if (prot.forced_rls && forced)
+		run_ddl(psprintf("ALTER TABLE %s NO FORCE ROW LEVEL SECURITY", name));
+	else if (prot.enabled_rls && enabled)
+		run_ddl(psprintf("ALTER TABLE %s DISABLE ROW LEVEL SECURITY", name));
+
+	if (OidIsValid(prot.created_index) &&
+		get_rel_relkind(prot.created_index) != '\0')
+		run_ddl(psprintf("DROP INDEX %s", tg_relation_name(prot.created_index)));
+
+	tg_registry_delete(relid);
+	return 1;
+}
+
+/*
+ * tenant_guard.unprotect(tbl regclass)
+ */
+Datum
+tenant_guard_unprotect(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	TgProtection prot;
+
+	check_table(relid);
+	if (!tg_registry_lookup(relid, &prot))
+	{
+		ereport(NOTICE,
+				(errmsg("table \"%s\" is not protected; nothing changed",
+						tg_relation_name(relid))));
+		PG_RETURN_VOID();
+	}
+	if (OidIsValid(prot.partition_of) && tg_registry_contains(prot.partition_of))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("partition \"%s\" is protected through table \"%s\"",
+						tg_relation_name(relid),
+						tg_relation_name(prot.partition_of)),
+				 errhint("Unprotect \"%s\", or detach the partition first.",
+						 tg_relation_name(prot.partition_of))));
+
+	(void) with_drift_guard_aside(unprotect_relation, relid, NULL, InvalidOid);
+	PG_RETURN_VOID();
+}
