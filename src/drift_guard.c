@@ -55,7 +55,7 @@ report_drift(Oid relid, const char *change)
 			 errmsg("cannot %s on protected table \"%s\"", change, rel),
 			 errdetail("The table's tenant isolation was installed by tenant_guard.protect(); this change would weaken it."),
 			 errhint("To make the change deliberately, run SELECT tenant_guard.unprotect(%s); first, or make it with tenant_guard.mode set to off.",
-					 quote_literal_cstr(rel))));
+					 quote_literal_cstr(tg_relation_sql(relid)))));
 }
 
 /*
@@ -92,7 +92,7 @@ check_detach(Oid parent, AlterTableCmd *cmd)
 					childname, tg_relation_name(parent)),
 			 errdetail("The partition is not protected on its own, so once detached its rows would have no row-level security."),
 			 errhint("Protect it first: SELECT tenant_guard.protect(%s);",
-					 quote_literal_cstr(childname))));
+					 quote_literal_cstr(tg_relation_sql(child)))));
 }
 
 /* Does any subcommand of this ALTER TABLE need the drift guard's look? */

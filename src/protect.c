@@ -82,7 +82,8 @@ static int	protection_change_depth = 0;
 typedef struct Target
 {
 	Oid			relid;
-	char	   *name;			/* qualified and quoted */
+	char	   *name;			/* qualified and quoted, for SQL */
+	char	   *label;			/* qualified, for messages */
 	Oid			nspid;
 	char		relkind;
 	const char *column;			/* as given */
@@ -157,7 +158,8 @@ target_init(Target *t, Oid relid, const char *column)
 	LockRelationOid(relid, AccessExclusiveLock);
 	memset(t, 0, sizeof(*t));
 	t->relid = relid;
-	t->name = tg_relation_name(relid);
+	t->name = tg_relation_sql(relid);
+	t->label = tg_relation_name(relid);
 	t->nspid = get_rel_namespace(relid);
 	t->relkind = get_rel_relkind(relid);
 	t->column = column;
@@ -168,7 +170,7 @@ target_init(Target *t, Oid relid, const char *column)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
 				 errmsg("column \"%s\" of table \"%s\" does not exist",
-						column, t->name),
+						column, t->label),
 				 errhint("Name the tenant column: SELECT tenant_guard.protect(%s, 'tenant_column');",
 						 quote_literal_cstr(t->name))));
 	att = (Form_pg_attribute) GETSTRUCT(tuple);
@@ -187,7 +189,7 @@ target_init(Target *t, Oid relid, const char *column)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("tenant column \"%s\" of table \"%s\" has type %s",
-						column, t->name, format_type_be(t->typid)),
+						column, t->label, format_type_be(t->typid)),
 				 errdetail("tenant_guard.protect() supports tenant columns of type integer, bigint, uuid and text.")));
 
 	t->registered = tg_registry_lookup(relid, &t->prot);
@@ -195,7 +197,7 @@ target_init(Target *t, Oid relid, const char *column)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("table \"%s\" is already protected with tenant column \"%s\"",
-						t->name, NameStr(t->prot.tenant_column)),
+						t->label, NameStr(t->prot.tenant_column)),
 				 errhint("To change the tenant column, unprotect the table first: SELECT tenant_guard.unprotect(%s);",
 						 quote_literal_cstr(t->name))));
 	if (!t->registered)
@@ -219,7 +221,7 @@ note_repair(Target *t, const char *what)
 {
 	if (t->registered)
 		ereport(NOTICE,
-				(errmsg("restored %s of protected table \"%s\"", what, t->name)));
+				(errmsg("restored %s of protected table \"%s\"", what, t->label)));
 }
 
 /*
@@ -260,7 +262,7 @@ ensure_not_null(Target *t)
 		ereport(ERROR,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
 				 errmsg("tenant column \"%s\" of table \"%s\" contains null values",
-						t->column, t->name),
+						t->column, t->label),
 				 errdetail("A row without a tenant belongs to no tenant, and protect() makes the tenant column NOT NULL."),
 				 errhint("Assign those rows to a tenant or delete them, then call protect() again.")));
 	}
@@ -499,7 +501,7 @@ ensure_index(Target *t)
 					 quote_identifier(indexname), t->name, t->qcolumn));
 	ereport(NOTICE,
 			(errmsg("created index \"%s\" on tenant column \"%s\" of table \"%s\"",
-					indexname, t->column, t->name)));
+					indexname, t->column, t->label)));
 	if (!t->registered)
 		t->prot.created_index = get_relname_relid(indexname, t->nspid);
 	return 1;
@@ -676,7 +678,7 @@ unprotect_relation(Oid relid, const char *unused, Oid unused_parent)
 		(void) unprotect_relation(lfirst_oid(lc), NULL, InvalidOid);
 
 	LockRelationOid(relid, AccessExclusiveLock);
-	name = tg_relation_name(relid);
+	name = tg_relation_sql(relid);
 	qcolumn = pstrdup(quote_identifier(NameStr(prot.tenant_column)));
 	attnum = get_attnum(relid, NameStr(prot.tenant_column));
 
@@ -698,7 +700,7 @@ unprotect_relation(Oid relid, const char *unused, Oid unused_parent)
 		if (prot.set_not_null && in_primary_key(relid, attnum))
 			ereport(NOTICE,
 					(errmsg("kept NOT NULL on tenant column \"%s\" of table \"%s\", which is part of its primary key",
-							NameStr(prot.tenant_column), name)));
+							NameStr(prot.tenant_column), tg_relation_name(relid))));
 		else if (prot.set_not_null)
 			run_ddl(psprintf("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL",
 							 name, qcolumn));
@@ -721,7 +723,7 @@ unprotect_relation(Oid relid, const char *unused, Oid unused_parent)
 
 	if (OidIsValid(prot.created_index) &&
 		get_rel_relkind(prot.created_index) != '\0')
-		run_ddl(psprintf("DROP INDEX %s", tg_relation_name(prot.created_index)));
+		run_ddl(psprintf("DROP INDEX %s", tg_relation_sql(prot.created_index)));
 
 	tg_registry_delete(relid);
 	return 1;
@@ -750,8 +752,8 @@ tenant_guard_unprotect(PG_FUNCTION_ARGS)
 				 errmsg("partition \"%s\" is protected through table \"%s\"",
 						tg_relation_name(relid),
 						tg_relation_name(prot.partition_of)),
-				 errhint("Unprotect \"%s\", or detach the partition first.",
-						 tg_relation_name(prot.partition_of))));
+				 errhint("Unprotect it through its parent: SELECT tenant_guard.unprotect(%s); or detach the partition first.",
+						 quote_literal_cstr(tg_relation_sql(prot.partition_of)))));
 
 	(void) with_drift_guard_aside(unprotect_relation, relid, NULL, InvalidOid);
 	PG_RETURN_VOID();

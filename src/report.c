@@ -43,17 +43,31 @@ tg_violation_level(void)
 	return tg_mode == TG_MODE_WARN ? WARNING : ERROR;
 }
 
-/* Schema-qualified, quoted name of a relation, fit for messages and SQL. */
+/*
+ * Schema-qualified name of a relation for messages, "schema.table" as
+ * PostgreSQL's own messages write it: within double quotes, unquoted.
+ */
 char *
 tg_relation_name(Oid relid)
 {
 	char	   *relname = get_rel_name(relid);
-	char	   *nspname;
 
 	if (relname == NULL)
 		return psprintf("with OID %u", relid);
-	nspname = get_namespace_name(get_rel_namespace(relid));
-	return quote_qualified_identifier(nspname, relname);
+	return psprintf("%s.%s", get_namespace_name(get_rel_namespace(relid)),
+					relname);
+}
+
+/* Schema-qualified, quoted name of a relation, for SQL in hints and DDL. */
+char *
+tg_relation_sql(Oid relid)
+{
+	char	   *relname = get_rel_name(relid);
+
+	if (relname == NULL)
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+									  relname);
 }
 
 static char *
@@ -244,7 +258,8 @@ tg_report_not_forced(Oid relid)
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("row-level security on table \"%s\" is not forced", rel),
 			 errdetail("The owner of a table whose row-level security is not forced bypasses every policy."),
-			 errhint("ALTER TABLE %s FORCE ROW LEVEL SECURITY;", rel)));
+			 errhint("ALTER TABLE %s FORCE ROW LEVEL SECURITY;",
+					 tg_relation_sql(relid))));
 }
 
 void
@@ -258,7 +273,7 @@ tg_report_not_forced_at_commit(Oid relid)
 					rel),
 			 errdetail("The owner of a table whose row-level security is not forced bypasses every policy."),
 			 errhint("Force it in the same transaction: ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;",
-					 rel)));
+					 tg_relation_sql(relid))));
 }
 
 /* A partition without row-level security was named directly. */
@@ -275,7 +290,7 @@ tg_report_partition_hole(Oid relid, Oid ancestor)
 			 errdetail("Naming a partition directly skips the policies of \"%s\".",
 					   parent),
 			 errhint("Query \"%s\" instead, or protect the partition: ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY; and give it the policies of its parent.",
-					 parent, part)));
+					 parent, tg_relation_sql(relid))));
 }
 
 /* A partition with row-level security was reached through a parent without. */
@@ -291,7 +306,7 @@ tg_report_child_behind_parent(Oid relid, Oid parent)
 					part, parentname),
 			 errdetail("The policies of a partition do not apply when its parent is queried."),
 			 errhint("ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY; and give it the policies of its partitions.",
-					 parentname)));
+					 tg_relation_sql(parent))));
 }
 
 /*
@@ -349,7 +364,7 @@ tg_report_bypass(Oid relid, Oid as_role, bool via_view, List *rtable)
 						viewname, rel, role),
 				 errdetail("A view reads its tables with the privileges of its owner unless it has security_invoker."),
 				 errhint("ALTER VIEW %s SET (security_invoker = true);",
-						 viewname)));
+						 tg_relation_sql(view))));
 	}
 	else if (OidIsValid(func))
 	{

@@ -114,6 +114,7 @@ extern void tg_definer_xact_end(void);
 /* report.c */
 extern int	tg_violation_level(void);
 extern char *tg_relation_name(Oid relid);
+extern char *tg_relation_sql(Oid relid);
 extern const char *tg_tenant_origin_description(const TgTenantState *state);
 extern void tg_report_tenant_context(Oid relid, const TgTenantState *state);
 extern void tg_report_session_set(const char *name);
