@@ -34,7 +34,7 @@ PG_CFLAGS = -Wall -Wmissing-prototypes -Werror=implicit-function-declaration
 
 # Tests run on a throwaway server that preloads the library (make
 # installcheck starts it; "make check" is not supported under PGXS).
-REGRESS = loading no_tenant transaction_scope one_tenant force_rls back_doors modes protect upgrade
+REGRESS = loading no_tenant transaction_scope one_tenant force_rls back_doors modes protect protect_partitions protect_index drift audit upgrade
 REGRESS_OPTS = --temp-instance=tmp_check --temp-config=$(srcdir)/test/tenant_guard.conf
 
 ISOLATION =

@@ -1,0 +1,74 @@
+--
+-- The drift guard: DDL that would weaken a protected table is refused,
+-- for superusers too, unless it comes from unprotect() or is made with
+-- tenant_guard.mode = off.
+--
+CREATE ROLE regress_tg_owner;
+CREATE TABLE orders (id int PRIMARY KEY, tenant_id int, note text);
+ALTER TABLE orders OWNER TO regress_tg_owner;
+SELECT tenant_guard.protect('orders');
+
+-- Refused for the owner ...
+SET ROLE regress_tg_owner;
+ALTER TABLE orders DISABLE ROW LEVEL SECURITY;
+\set VERBOSITY terse
+ALTER TABLE orders NO FORCE ROW LEVEL SECURITY;
+DROP POLICY tenant_guard_isolation ON orders;
+DROP POLICY IF EXISTS tenant_guard_baseline ON orders;
+ALTER POLICY tenant_guard_isolation ON orders USING (true);
+ALTER POLICY tenant_guard_baseline ON orders TO regress_tg_owner;
+ALTER POLICY tenant_guard_isolation ON orders RENAME TO old_isolation;
+ALTER TABLE orders DROP COLUMN tenant_id;
+ALTER TABLE orders DROP COLUMN tenant_id CASCADE;
+ALTER TABLE orders ALTER COLUMN tenant_id TYPE bigint;
+-- ... within other statements and functions ...
+ALTER TABLE orders ADD COLUMN extra int, DISABLE ROW LEVEL SECURITY;
+DO $$BEGIN EXECUTE 'DROP POLICY tenant_guard_isolation ON orders'; END$$;
+-- ... and for superusers.
+RESET ROLE;
+ALTER TABLE orders DISABLE ROW LEVEL SECURITY;
+DROP POLICY tenant_guard_isolation ON orders;
+\set VERBOSITY default
+
+-- Nothing changed.
+SELECT rls_enabled, rls_forced, isolation_intact FROM tenant_guard.protected_tables;
+SELECT count(*) AS extra_columns FROM pg_attribute
+ WHERE attrelid = 'orders'::regclass AND attname = 'extra';
+
+-- Changes that do not weaken the protection go through: other policies
+-- (a permissive one cannot widen the restrictive tenant policy), other
+-- columns, renaming the tenant column, enabling row-level security again.
+SET ROLE regress_tg_owner;
+CREATE POLICY everything ON orders USING (true);
+DROP POLICY everything ON orders;
+ALTER TABLE orders DROP COLUMN note;
+ALTER TABLE orders ALTER COLUMN id TYPE bigint;
+ALTER TABLE orders RENAME COLUMN tenant_id TO org_id;
+ALTER TABLE orders RENAME COLUMN org_id TO tenant_id;
+ALTER TABLE orders ENABLE ROW LEVEL SECURITY;
+RESET ROLE;
+
+-- warn mode reports and proceeds.
+BEGIN;
+SET LOCAL tenant_guard.mode = warn;
+ALTER TABLE orders NO FORCE ROW LEVEL SECURITY;
+SELECT rls_forced FROM tenant_guard.protected_tables;
+ROLLBACK;
+
+-- off mode lets a deliberate change through silently ...
+BEGIN;
+SET LOCAL tenant_guard.mode = off;
+DROP POLICY tenant_guard_baseline ON orders;
+SELECT count(*) FROM pg_policy WHERE polrelid = 'orders'::regclass;
+ROLLBACK;
+
+-- ... as does unprotect(), after which the table is an ordinary one.
+SET ROLE regress_tg_owner;
+SELECT tenant_guard.unprotect('orders');
+ALTER TABLE orders ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE orders DISABLE ROW LEVEL SECURITY, NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE orders DROP COLUMN tenant_id;
+RESET ROLE;
+
+DROP TABLE orders;
+DROP ROLE regress_tg_owner;
