@@ -47,5 +47,8 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# PGXS tracks no header dependencies: every object depends on every header.
+$(OBJS): $(wildcard $(srcdir)/src/*.h)
+
 # The version is compiled into status(); rebuild it when the version changes.
 src/status.o: $(EXTENSION).control

@@ -17,7 +17,7 @@ CREATE TABLE @extschema@.registry (
 	previous_default text,
 	enabled_rls boolean NOT NULL,
 	forced_rls boolean NOT NULL,
-	created_index regclass,
+	created_index name,
 	protected_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	protected_by name NOT NULL DEFAULT CURRENT_USER
 );
@@ -35,7 +35,7 @@ COMMENT ON COLUMN @extschema@.registry.enabled_rls IS
 COMMENT ON COLUMN @extschema@.registry.forced_rls IS
 'protect() forced row-level security';
 COMMENT ON COLUMN @extschema@.registry.created_index IS
-'index on the tenant column that protect() created';
+'index on the tenant column that protect() created, in the table''s schema (a name, since pg_dump restores indexes after data)';
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.registry', '');
 GRANT SELECT ON @extschema@.registry TO PUBLIC;

@@ -249,6 +249,9 @@ tg_planner(Query *parse, const char *query_string, int cursorOptions,
 static void
 tg_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
+	/* a renamed tenant setting gets its check hook before anything runs */
+	tg_tenant_setting_sync();
+
 	if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 && tg_guard_applies() &&
 		!InNoForceRLSOperation())
 	{

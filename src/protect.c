@@ -503,7 +503,7 @@ ensure_index(Target *t)
 			(errmsg("created index \"%s\" on tenant column \"%s\" of table \"%s\"",
 					indexname, t->column, t->label)));
 	if (!t->registered)
-		t->prot.created_index = get_relname_relid(indexname, t->nspid);
+		namestrcpy(&t->prot.created_index, indexname);
 	return 1;
 }
 
@@ -624,6 +624,21 @@ tenant_guard_protect(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/* Is index an index of relid (and still the one protect() created)? */
+static bool
+index_belongs_to(Oid index, Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index));
+	bool		result = false;
+
+	if (HeapTupleIsValid(tuple))
+	{
+		result = ((Form_pg_index) GETSTRUCT(tuple))->indrelid == relid;
+		ReleaseSysCache(tuple);
+	}
+	return result;
+}
+
 /* Is attnum part of relid's primary key? */
 static bool
 in_primary_key(Oid relid, AttrNumber attnum)
@@ -721,9 +736,14 @@ unprotect_relation(Oid relid, const char *unused, Oid unused_parent)
 	else if (prot.enabled_rls && enabled)
 		run_ddl(psprintf("ALTER TABLE %s DISABLE ROW LEVEL SECURITY", name));
 
-	if (OidIsValid(prot.created_index) &&
-		get_rel_relkind(prot.created_index) != '\0')
-		run_ddl(psprintf("DROP INDEX %s", tg_relation_sql(prot.created_index)));
+	if (NameStr(prot.created_index)[0] != '\0')
+	{
+		Oid			index = get_relname_relid(NameStr(prot.created_index),
+											  get_rel_namespace(relid));
+
+		if (OidIsValid(index) && index_belongs_to(index, relid))
+			run_ddl(psprintf("DROP INDEX %s", tg_relation_sql(index)));
+	}
 
 	tg_registry_delete(relid);
 	return 1;

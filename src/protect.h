@@ -37,7 +37,8 @@ typedef struct TgProtection
 	char	   *previous_default;	/* default protect() replaced, or NULL */
 	bool		enabled_rls;	/* protect() enabled row-level security */
 	bool		forced_rls;		/* protect() forced it */
-	Oid			created_index;	/* index protect() created, or InvalidOid */
+	NameData	created_index;	/* index protect() created (in the table's
+								 * schema), or empty */
 } TgProtection;
 
 /* protect.c */

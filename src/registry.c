@@ -180,7 +180,8 @@ tg_registry_lookup(Oid relid, TgProtection *prot)
 		prot->enabled_rls = DatumGetBool(SPI_getbinval(tuple, desc, 5, &isnull));
 		prot->forced_rls = DatumGetBool(SPI_getbinval(tuple, desc, 6, &isnull));
 		d = SPI_getbinval(tuple, desc, 7, &isnull);
-		prot->created_index = isnull ? InvalidOid : DatumGetObjectId(d);
+		if (!isnull)
+			namestrcpy(&prot->created_index, NameStr(*DatumGetName(d)));
 		MemoryContextSwitchTo(oldcxt);
 	}
 
@@ -203,7 +204,7 @@ tg_registry_insert(const TgProtection *prot)
 {
 	RegistryAccess acc;
 	Oid			argtypes[8] = {REGCLASSOID, NAMEOID, REGCLASSOID, BOOLOID,
-	TEXTOID, BOOLOID, BOOLOID, REGCLASSOID};
+	TEXTOID, BOOLOID, BOOLOID, NAMEOID};
 	Datum		values[8];
 	char		nulls[8] = "        ";
 
@@ -225,8 +226,8 @@ tg_registry_insert(const TgProtection *prot)
 		nulls[4] = 'n';
 	values[5] = BoolGetDatum(prot->enabled_rls);
 	values[6] = BoolGetDatum(prot->forced_rls);
-	values[7] = ObjectIdGetDatum(prot->created_index);
-	if (!OidIsValid(prot->created_index))
+	values[7] = NameGetDatum(&prot->created_index);
+	if (NameStr(prot->created_index)[0] == '\0')
 		nulls[7] = 'n';
 
 	registry_execute(psprintf("INSERT INTO %s (relation, tenant_column,"

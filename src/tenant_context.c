@@ -195,7 +195,9 @@ tenant_setting_define(void)
 
 /*
  * Bring tenant_conf up to date with tenant_guard.tenant_setting.  Costs a
- * flag test unless the setting was renamed.
+ * flag test unless the setting was renamed.  The executor and utility hooks
+ * call it first thing, so that the variable under its new name has our
+ * check hook before a statement can assign it.
  */
 void
 tg_tenant_setting_sync(void)

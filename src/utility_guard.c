@@ -200,6 +200,9 @@ tg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	Node	   *parsetree = pstmt->utilityStmt;
 	bool		session_set_reported = false;
 
+	/* a renamed tenant setting gets its check hook before anything runs */
+	tg_tenant_setting_sync();
+
 	/* no catalog access in an aborted transaction, where only ROLLBACK runs */
 	if (IsTransactionState())
 	{
