@@ -309,7 +309,8 @@ may_drop_tables(Node *parsetree)
 		ObjectType	type = ((DropStmt *) parsetree)->removeType;
 
 		return type == OBJECT_TABLE || type == OBJECT_SCHEMA ||
-			type == OBJECT_TYPE || type == OBJECT_DOMAIN;
+			type == OBJECT_TYPE || type == OBJECT_DOMAIN ||
+			type == OBJECT_EXTENSION;
 	}
 	return false;
 }

@@ -162,6 +162,48 @@ check_before(Node *parsetree)
 	return false;
 }
 
+/*
+ * ALTER ROLE/DATABASE ... SET and ALTER SYSTEM SET of the tenant setting
+ * are allowed, but such a value never counts as a tenant context: say so
+ * now rather than when every statement of the application fails.
+ */
+static void
+advise_configured_tenant(Node *parsetree)
+{
+	VariableSetStmt *setstmt;
+	const char *where;
+	char	   *value;
+
+	switch (nodeTag(parsetree))
+	{
+		case T_AlterRoleSetStmt:
+			setstmt = ((AlterRoleSetStmt *) parsetree)->setstmt;
+			where = "ALTER ROLE ... SET";
+			break;
+		case T_AlterDatabaseSetStmt:
+			setstmt = ((AlterDatabaseSetStmt *) parsetree)->setstmt;
+			where = "ALTER DATABASE ... SET";
+			break;
+		case T_AlterSystemStmt:
+			setstmt = ((AlterSystemStmt *) parsetree)->setstmt;
+			where = "ALTER SYSTEM";
+			break;
+		default:
+			return;
+	}
+	if (setstmt == NULL || setstmt->kind != VAR_SET_VALUE ||
+		!tg_is_tenant_setting(setstmt->name))
+		return;
+	value = ExtractSetVariableArgs(setstmt);
+	if (value == NULL || value[0] == '\0')
+		return;
+	ereport(WARNING,
+			(errmsg("a tenant set with %s is never a tenant context", where),
+			 errdetail("tenant_guard counts \"%s\" only when it is set in the current transaction with SET LOCAL or set_config(..., true), so statements on tables with row-level security will be refused.",
+					   setstmt->name),
+			 errhint("Set the tenant per transaction in the application instead.")));
+}
+
 /* Bookkeeping for checks made when the transaction commits. */
 static void
 note_after(Node *parsetree)
@@ -209,6 +251,8 @@ tg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		tg_drift_check(parsetree);
 		if (tg_guard_applies())
 			session_set_reported = check_before(parsetree);
+		if (tg_mode != TG_MODE_OFF)
+			advise_configured_tenant(parsetree);
 	}
 
 	if (is_plain_explain(parsetree))
