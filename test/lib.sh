@@ -31,10 +31,11 @@ tg_as_root() {
 	fi
 }
 
-# Run a command as the user that owns throwaway clusters.
+# Run a command as the user that owns throwaway clusters (from /, which
+# that user can always enter, unlike root's working directory).
 tg_as_cluster_user() {
 	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u postgres -- "$@"
+		(cd / && runuser -u postgres -- "$@")
 	else
 		"$@"
 	fi
