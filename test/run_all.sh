@@ -30,8 +30,8 @@ tar -C "$TG_ROOT" --exclude=.git --exclude='*.o' --exclude='*.so' \
 failed=()
 
 tg_log "pg_regress and TAP suites (make installcheck)"
-if ! tg_as_cluster_user make -C "$TG_WORKDIR/src" PG_CONFIG="$PG_CONFIG" \
-		installcheck; then
+if ! tg_as_cluster_user env TG_REQUIRE_PGBOUNCER=1 \
+		make -C "$TG_WORKDIR/src" PG_CONFIG="$PG_CONFIG" installcheck; then
 	failed+=("installcheck")
 	for f in "$TG_WORKDIR/src/regression.diffs" \
 			 "$TG_WORKDIR"/src/tmp_check/log/regress_log_*; do
