@@ -57,6 +57,20 @@ CREATE POLICY bad_coalesce ON tickets
 CREATE POLICY bad_check ON tickets
   USING (tenant_id = current_setting('app.current_tenant')::int) WITH CHECK (true);
 CREATE POLICY bad_insert ON tickets FOR INSERT WITH CHECK (flag);
+-- mentions the tenant, but maps it to something else
+CREATE POLICY bad_case ON tickets
+  USING (tenant_id = CASE WHEN current_setting('app.current_tenant') <> '' THEN 2 END);
+CREATE POLICY bad_function ON tickets
+  USING (tenant_id = length(current_setting('app.current_tenant')));
+CREATE POLICY bad_array ON tickets
+  USING (tenant_id = ANY (ARRAY[current_setting('app.current_tenant')::int, 2]));
+-- an "=" that is no equality
+CREATE SCHEMA evil;
+CREATE FUNCTION evil.always(int, int) RETURNS boolean
+  LANGUAGE sql IMMUTABLE AS 'SELECT true';
+CREATE OPERATOR evil.= (LEFTARG = int, RIGHTARG = int, FUNCTION = evil.always);
+CREATE POLICY bad_operator ON tickets
+  USING (tenant_id OPERATOR(evil.=) current_setting('app.current_tenant')::int);
 CREATE POLICY good_plain ON tickets
   USING (tenant_id = current_setting('app.current_tenant')::int);
 CREATE POLICY good_subquery ON tickets
@@ -72,6 +86,10 @@ CREATE POLICY good_select ON tickets FOR SELECT
   USING (tenant_id = current_setting('app.current_tenant')::int);
 CREATE POLICY good_insert ON tickets FOR INSERT
   WITH CHECK (tenant_id = current_setting('app.current_tenant')::int);
+CREATE POLICY good_cross_type ON tickets
+  USING (tenant_id = NULLIF(current_setting('app.current_tenant', true), '')::bigint);
+CREATE POLICY good_list ON tickets
+  USING (tenant_id = ANY (ARRAY[current_setting('app.current_tenant')::int]));
 CREATE POLICY good_restrictive_or ON tickets AS RESTRICTIVE
   USING (tenant_id > 0 OR is_admin);
 SELECT finding, object_name FROM tenant_guard.audit();
@@ -86,10 +104,13 @@ BEGIN;
 SET LOCAL tenant_guard.mode = off;
 ALTER POLICY tenant_guard_isolation ON customers USING (true);
 DROP POLICY tenant_guard_baseline ON notes;
+ALTER POLICY tenant_guard_isolation ON tickets
+  USING (tenant_id = CASE WHEN (SELECT tenant_guard.tenant()) IS NOT NULL THEN 2 END);
 COMMIT;
 SELECT severity, finding, object_name, fix FROM tenant_guard.audit();
 SELECT tenant_guard.protect('public.customers', 'tenant_id');
 SELECT tenant_guard.protect('public.notes', 'tenant_id');
+SELECT tenant_guard.protect('public.tickets', 'tenant_id');
 SELECT finding, object_name FROM tenant_guard.audit();
 
 -- A partition without row-level security under a parent with it.
@@ -158,5 +179,6 @@ ROLLBACK;
 
 DROP TABLE orders, customers, invoices, notes, tickets, events, projects CASCADE;
 DROP FUNCTION count_customers(), count_all_customers();
+DROP SCHEMA evil CASCADE;
 DROP ROLE regress_tg_owner, regress_tg_login, regress_tg_super;
 SELECT * FROM tenant_guard.audit();

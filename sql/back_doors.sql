@@ -185,6 +185,24 @@ CLOSE held;
 RESET ROLE;
 
 --
+-- A FOR loop in a procedure that commits keeps its cursor past COMMIT, as
+-- WITH HOLD does.
+--
+CREATE PROCEDURE walk_orders() LANGUAGE plpgsql AS $$
+DECLARE r record;
+BEGIN
+  PERFORM set_config('app.current_tenant', '1', true);
+  FOR r IN SELECT id FROM orders LOOP
+    COMMIT;
+    RAISE NOTICE 'order %, tenant "%"', r.id, current_setting('app.current_tenant');
+  END LOOP;
+END$$;
+SET ROLE regress_tg_app;
+CALL walk_orders();
+RESET ROLE;
+DROP PROCEDURE walk_orders();
+
+--
 -- Foreign keys are checked as usual: PostgreSQL runs the check as the
 -- referenced table's owner with row-level security off, here a superuser.
 -- (That the check sees other tenants' keys is for tenant_guard.audit().)
@@ -205,6 +223,69 @@ ROLLBACK TO s;
 SELECT order_id FROM order_lines;
 ROLLBACK;
 RESET ROLE;
+
+--
+-- But a trigger fired by a referential action (ON DELETE CASCADE) runs as
+-- the table owner, and PostgreSQL does not apply FORCE ROW LEVEL SECURITY
+-- there: reading a row-level security table in it is refused.
+--
+CREATE TABLE customers (id int PRIMARY KEY, tenant_id int NOT NULL);
+CREATE TABLE visits (id int PRIMARY KEY, tenant_id int NOT NULL,
+                     customer_id int REFERENCES customers ON DELETE CASCADE);
+INSERT INTO customers VALUES (10, 1), (20, 2);
+INSERT INTO visits VALUES (100, 1, 10), (200, 2, 20);
+CREATE TABLE secrets (tenant_id int NOT NULL, secret text);
+INSERT INTO secrets VALUES (1, 'one'), (2, 'two');
+DO $$
+DECLARE t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['customers', 'visits', 'secrets'] LOOP
+    EXECUTE format('ALTER TABLE %I OWNER TO regress_tg_owner', t);
+    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', t);
+    EXECUTE format($p$CREATE POLICY tenant ON %I USING (tenant_id = NULLIF(current_setting('app.current_tenant', true), '')::int)$p$, t);
+    EXECUTE format('GRANT SELECT, DELETE ON %I TO regress_tg_app', t);
+  END LOOP;
+END$$;
+CREATE FUNCTION visit_gone() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE NOTICE 'secrets seen: %', (SELECT string_agg(secret, ',' ORDER BY secret) FROM secrets);
+  RETURN OLD;
+END$$;
+CREATE TRIGGER visit_gone BEFORE DELETE ON visits
+  FOR EACH ROW EXECUTE FUNCTION visit_gone();
+SET ROLE regress_tg_app;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+DELETE FROM visits WHERE id = 100;		-- the trigger runs as the caller
+ROLLBACK;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+DELETE FROM customers WHERE id = 10;	-- the trigger runs in the cascade
+ROLLBACK;
+RESET ROLE;
+DROP TABLE visits, customers, secrets;
+DROP FUNCTION visit_gone();
+
+--
+-- A foreign table cannot have row-level security: as a partition of a
+-- table that has it, it is reachable only through its parent.
+--
+CREATE EXTENSION file_fdw;
+CREATE SERVER files FOREIGN DATA WRAPPER file_fdw;
+CREATE FOREIGN TABLE events_3 PARTITION OF events FOR VALUES IN (3)
+  SERVER files OPTIONS (filename '/dev/null', format 'csv');
+GRANT SELECT ON events_3 TO regress_tg_app;
+SET ROLE regress_tg_app;
+BEGIN;
+SET LOCAL app.current_tenant = '3';
+SELECT id FROM events;
+\set VERBOSITY terse
+SELECT id FROM events_3;
+\set VERBOSITY default
+ROLLBACK;
+RESET ROLE;
+DROP FOREIGN TABLE events_3;
+DROP EXTENSION file_fdw CASCADE;
 
 DROP TABLE order_lines, orders, events, notes, colours CASCADE;
 DROP FUNCTION count_orders_definer(), count_orders_owner(), count_all_orders();

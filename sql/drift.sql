@@ -30,8 +30,28 @@ ALTER TABLE orders DISABLE ROW LEVEL SECURITY;
 DROP POLICY tenant_guard_isolation ON orders;
 \set VERBOSITY default
 
+-- ... and however the policy or the tenant column would go: as dependent
+-- objects of a column renamed behind its back, of a collation, of a parent
+-- table's column, or of the extension itself.
+CREATE COLLATION tenant_collation (locale = 'C');
+CREATE TABLE notes (id int, tenant_id text COLLATE tenant_collation, body text);
+ALTER TABLE notes OWNER TO regress_tg_owner;
+SELECT tenant_guard.protect('notes');
+ALTER VIEW notes RENAME COLUMN tenant_id TO org;
+SELECT tenant_column FROM tenant_guard.registry WHERE relation = 'notes'::regclass;
+ALTER TABLE notes DROP COLUMN org CASCADE;
+DROP COLLATION tenant_collation CASCADE;
+CREATE TABLE events (id int, tenant_id int NOT NULL) PARTITION BY RANGE (id);
+CREATE TABLE events_1 PARTITION OF events FOR VALUES FROM (1) TO (100);
+SELECT tenant_guard.protect('events_1');
+ALTER TABLE events DROP COLUMN tenant_id CASCADE;
+DROP EXTENSION tenant_guard CASCADE;
+SELECT relation, tenant_column, isolation_intact FROM tenant_guard.protected_tables
+ ORDER BY relation::text;
+
 -- Nothing changed.
-SELECT rls_enabled, rls_forced, isolation_intact FROM tenant_guard.protected_tables;
+SELECT rls_enabled, rls_forced, isolation_intact FROM tenant_guard.protected_tables
+ WHERE relation = 'orders'::regclass;
 SELECT count(*) AS extra_columns FROM pg_attribute
  WHERE attrelid = 'orders'::regclass AND attname = 'extra';
 
@@ -52,7 +72,8 @@ RESET ROLE;
 BEGIN;
 SET LOCAL tenant_guard.mode = warn;
 ALTER TABLE orders NO FORCE ROW LEVEL SECURITY;
-SELECT rls_forced FROM tenant_guard.protected_tables;
+SELECT rls_forced FROM tenant_guard.protected_tables
+ WHERE relation = 'orders'::regclass;
 ROLLBACK;
 
 -- off mode lets a deliberate change through silently ...
@@ -70,5 +91,6 @@ ALTER TABLE orders DISABLE ROW LEVEL SECURITY, NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE orders DROP COLUMN tenant_id;
 RESET ROLE;
 
-DROP TABLE orders;
+DROP TABLE orders, notes, events;
+DROP COLLATION tenant_collation;
 DROP ROLE regress_tg_owner;

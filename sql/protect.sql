@@ -46,6 +46,7 @@ CREATE TABLE orders (id int PRIMARY KEY, tenant_id int, item text);
 INSERT INTO orders VALUES (1, 1, 'apple'), (2, 1, 'pear'), (3, 2, 'plum');
 SELECT tenant_guard.protect('orders');
 SELECT * FROM show_protection('orders');
+SELECT protected_by FROM tenant_guard.protected_tables WHERE relation = 'orders'::regclass;
 
 -- The second call changes nothing, and says so.
 SELECT tenant_guard.protect('orders');
@@ -133,6 +134,15 @@ SELECT tenant_guard.protect('"orders; DROP TABLE orders"');
 SELECT count(*) FROM orders;
 -- NULL arguments
 SELECT tenant_guard.protect(NULL);
+-- a temporary table disappears without a trace tenant_guard could follow
+CREATE TEMP TABLE scratch (id int, tenant_id int);
+DO $$
+BEGIN
+  PERFORM tenant_guard.protect('scratch');
+EXCEPTION WHEN wrong_object_type THEN
+  RAISE NOTICE '%', regexp_replace(SQLERRM, 'pg_temp_[0-9]+', 'pg_temp_N');
+END$$;
+DROP TABLE scratch;
 -- only the owner (or a superuser) may protect or unprotect
 SELECT tenant_guard.protect('orders');
 SET ROLE regress_tg_other;

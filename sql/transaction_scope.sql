@@ -42,6 +42,22 @@ DO $$BEGIN PERFORM set_config('app.current_tenant', '1', false); END$$;
 SHOW app.current_tenant;
 \set VERBOSITY default
 
+-- An exception block that swallows the refusal does not save the value:
+-- it is refused again when the block's statement ends.
+BEGIN;
+DO $$
+DECLARE x text;
+BEGIN
+  x := set_config('app.current_tenant', '7', false);
+  BEGIN
+    PERFORM count(*) FROM pg_class;
+  EXCEPTION WHEN insufficient_privilege THEN
+    RAISE NOTICE 'swallowed: %', SQLERRM;
+  END;
+END$$;
+ROLLBACK;
+SHOW app.current_tenant;
+
 -- Clearing the setting at session level is always allowed.
 SET app.current_tenant = '';
 RESET app.current_tenant;
@@ -101,13 +117,36 @@ COMMIT;
 RESET ROLE;
 RESET app.current_tenant;
 
--- Values from configuration never count, and the error says where they
--- came from.
+-- Values from configuration never count: tenant_guard keeps them out of
+-- the setting (so RESET cannot bring them back either), and the error says
+-- where they came from.
 ALTER ROLE regress_tg_app SET app.current_tenant = '1';
 \c - regress_tg_app
 SHOW app.current_tenant;
 SELECT count(*) FROM orders;
 SELECT tenant, tenant_origin FROM tenant_guard.status();
+-- RESET, SET LOCAL ... TO DEFAULT and set_config(name, NULL, true) restore
+-- the configured value without passing through tenant_guard's check: it
+-- stays empty.
+BEGIN;
+SET LOCAL app.current_tenant TO DEFAULT;
+SELECT set_config('app.current_tenant', NULL, true) AS after_reset;
+\set VERBOSITY terse
+SELECT count(*) FROM orders;
+\set VERBOSITY default
+ROLLBACK;
+-- Nor can it come back row by row in the middle of a statement.
+BEGIN;
+SET LOCAL app.current_tenant = '2';
+SELECT v.n, s.tenant, o.id
+  FROM (VALUES (1), (2)) AS v(n)
+       CROSS JOIN LATERAL (SELECT set_config('app.current_tenant',
+                                             CASE WHEN v.n = 1 THEN '2' END,
+                                             true) AS tenant) AS s
+       CROSS JOIN LATERAL (SELECT id FROM orders
+                            WHERE s.tenant IS NOT DISTINCT FROM s.tenant
+                           OFFSET 0) AS o;
+ROLLBACK;
 \c - :superuser
 ALTER ROLE regress_tg_app RESET app.current_tenant;
 

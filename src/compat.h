@@ -73,6 +73,30 @@ tg_find_guc(const char *name)
 }
 
 /*
+ * Replace the string value a check hook was offered.  Up to PostgreSQL 15
+ * GUC strings are malloc'd; 16 gave GUC its own memory context and
+ * guc_strdup/guc_free.
+ */
+static inline void
+tg_guc_replace_string(char **newval, const char *replacement)
+{
+#if PG_VERSION_NUM >= 160000
+	char	   *copy = guc_strdup(ERROR, replacement);
+
+	guc_free(*newval);
+#else
+	char	   *copy = strdup(replacement);
+
+	if (copy == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	free(*newval);
+#endif
+	*newval = copy;
+}
+
+/*
  * Did the query itself name this range table entry (so that PostgreSQL
  * checked permissions and applied row-level security to it), as opposed to
  * reaching it as a partition or inheritance child of a table it named?  On

@@ -6,8 +6,12 @@
  * Before a utility statement runs, DDL that would weaken a table
  * tenant_guard.protect() protected is refused: DISABLE ROW LEVEL SECURITY,
  * NO FORCE ROW LEVEL SECURITY, DROP/ALTER/renaming of the tenant_guard
- * policies, dropping the tenant column or changing its type, and detaching
- * a partition that would be left without protection of its own.  Only
+ * policies, dropping the tenant column or changing its type, detaching a
+ * partition that would be left without protection of its own, and dropping
+ * the extension itself.  Since a policy or the tenant column can also go
+ * as a dependent object of something else (DROP ... CASCADE), the object
+ * access hook reports every drop, and after the statement every protected
+ * table it touched must still be intact.  Only
  * unprotect() or tenant_guard.mode = off lets such DDL through, so the
  * weakening is always deliberate; in warn mode it is reported and done.
  * The guard applies to superusers too: migrations run as them.
@@ -27,12 +31,20 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_policy.h"
 #include "nodes/parsenodes.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
 
 #include "protect.h"
 #include "tenant_guard.h"
@@ -44,18 +56,128 @@ is_guarded_policy(const char *polname)
 		strcmp(polname, TG_BASELINE_POLICY) == 0;
 }
 
-/* Refuse (or, in warn mode, report) a weakening change to a table. */
+/* The table of a tenant_guard policy, or InvalidOid for other policies. */
+static Oid
+guarded_policy_table(Oid policyid)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	Oid			relid = InvalidOid;
+
+	rel = table_open(PolicyRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_policy_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(policyid));
+	scan = systable_beginscan(rel, PolicyOidIndexId, true, NULL, 1, &key);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+	{
+		Form_pg_policy form = (Form_pg_policy) GETSTRUCT(tuple);
+
+		if (is_guarded_policy(NameStr(form->polname)))
+			relid = form->polrelid;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return relid;
+}
+
+/* What a refused change would do to a protected table. */
+typedef enum DriftChange
+{
+	DRIFT_DISABLE_RLS,
+	DRIFT_NO_FORCE_RLS,
+	DRIFT_DROP_POLICY,
+	DRIFT_ALTER_POLICY,
+	DRIFT_RENAME_POLICY,
+	DRIFT_DROP_TENANT_COLUMN,
+	DRIFT_RETYPE_TENANT_COLUMN,
+	DRIFT_CASCADE
+} DriftChange;
+
+/* DETAIL and HINT shared by every drift refusal; returns 0 for ereport. */
+static int
+drift_detail_and_hint(Oid relid)
+{
+	errdetail("The table's tenant isolation was installed by tenant_guard.protect(); this change would weaken it.");
+	errhint("To make the change deliberately, run SELECT tenant_guard.unprotect(%s); first, or make it with tenant_guard.mode set to off.",
+			quote_literal_cstr(tg_relation_sql(relid)));
+	return 0;
+}
+
+/*
+ * Refuse (or, in warn mode, report) a weakening change to a table.  name is
+ * the policy or column concerned, for the changes that have one.
+ */
 static void
-report_drift(Oid relid, const char *change)
+report_drift(Oid relid, DriftChange change, const char *name)
 {
 	char	   *rel = tg_relation_name(relid);
+	int			level = tg_violation_level();
+	int			code = ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE;
 
-	ereport(tg_violation_level(),
-			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			 errmsg("cannot %s on protected table \"%s\"", change, rel),
-			 errdetail("The table's tenant isolation was installed by tenant_guard.protect(); this change would weaken it."),
-			 errhint("To make the change deliberately, run SELECT tenant_guard.unprotect(%s); first, or make it with tenant_guard.mode set to off.",
-					 quote_literal_cstr(tg_relation_sql(relid)))));
+	switch (change)
+	{
+		case DRIFT_DISABLE_RLS:
+			ereport(level,
+					(errcode(code),
+					 errmsg("cannot disable row-level security of protected table \"%s\"",
+							rel),
+					 drift_detail_and_hint(relid)));
+			break;
+		case DRIFT_NO_FORCE_RLS:
+			ereport(level,
+					(errcode(code),
+					 errmsg("cannot stop forcing row-level security of protected table \"%s\"",
+							rel),
+					 drift_detail_and_hint(relid)));
+			break;
+		case DRIFT_DROP_POLICY:
+			ereport(level,
+					(errcode(code),
+					 errmsg("cannot drop policy \"%s\" of protected table \"%s\"",
+							name, rel),
+					 drift_detail_and_hint(relid)));
+			break;
+		case DRIFT_ALTER_POLICY:
+			ereport(level,
+					(errcode(code),
+					 errmsg("cannot alter policy \"%s\" of protected table \"%s\"",
+							name, rel),
+					 drift_detail_and_hint(relid)));
+			break;
+		case DRIFT_RENAME_POLICY:
+			ereport(level,
+					(errcode(code),
+					 errmsg("cannot rename policy \"%s\" of protected table \"%s\"",
+							name, rel),
+					 drift_detail_and_hint(relid)));
+			break;
+		case DRIFT_DROP_TENANT_COLUMN:
+			ereport(level,
+					(errcode(code),
+					 errmsg("cannot drop tenant column \"%s\" of protected table \"%s\"",
+							name, rel),
+					 drift_detail_and_hint(relid)));
+			break;
+		case DRIFT_RETYPE_TENANT_COLUMN:
+			ereport(level,
+					(errcode(code),
+					 errmsg("cannot change the type of tenant column \"%s\" of protected table \"%s\"",
+							name, rel),
+					 drift_detail_and_hint(relid)));
+			break;
+		case DRIFT_CASCADE:
+			ereport(level,
+					(errcode(code),
+					 errmsg("cannot drop the tenant isolation of protected table \"%s\"",
+							rel),
+					 errdetail("The statement drops a policy or the tenant column that tenant_guard.protect() installed or relies on, as a dependent object."),
+					 errhint("To make the change deliberately, run SELECT tenant_guard.unprotect(%s); first, or make it with tenant_guard.mode set to off.",
+							 quote_literal_cstr(tg_relation_sql(relid)))));
+			break;
+	}
 }
 
 /*
@@ -141,20 +263,18 @@ check_alter_table(AlterTableStmt *stmt)
 		switch (cmd->subtype)
 		{
 			case AT_DisableRowSecurity:
-				report_drift(relid, "disable row-level security");
+				report_drift(relid, DRIFT_DISABLE_RLS, NULL);
 				break;
 			case AT_NoForceRowSecurity:
-				report_drift(relid, "stop forcing row-level security");
+				report_drift(relid, DRIFT_NO_FORCE_RLS, NULL);
 				break;
 			case AT_DropColumn:
 				if (tenant_column)
-					report_drift(relid, psprintf("drop tenant column \"%s\"",
-												 cmd->name));
+					report_drift(relid, DRIFT_DROP_TENANT_COLUMN, cmd->name);
 				break;
 			case AT_AlterColumnType:
 				if (tenant_column)
-					report_drift(relid, psprintf("change the type of tenant column \"%s\"",
-												 cmd->name));
+					report_drift(relid, DRIFT_RETYPE_TENANT_COLUMN, cmd->name);
 				break;
 			case AT_DetachPartition:
 			case AT_DetachPartitionFinalize:
@@ -168,7 +288,7 @@ check_alter_table(AlterTableStmt *stmt)
 
 /* DROP POLICY, ALTER POLICY or ALTER POLICY ... RENAME on a protected table. */
 static void
-check_policy_change(RangeVar *table, const char *polname, const char *verb)
+check_policy_change(RangeVar *table, const char *polname, DriftChange change)
 {
 	Oid			relid;
 
@@ -176,7 +296,7 @@ check_policy_change(RangeVar *table, const char *polname, const char *verb)
 		return;
 	relid = RangeVarGetRelid(table, NoLock, true);
 	if (OidIsValid(relid) && tg_registry_contains(relid))
-		report_drift(relid, psprintf("%s policy \"%s\"", verb, polname));
+		report_drift(relid, change, polname);
 }
 
 static void
@@ -191,7 +311,35 @@ check_drop_policies(DropStmt *stmt)
 											list_length(names) - 1);
 
 		check_policy_change(makeRangeVarFromNameList(relname),
-							strVal(llast(names)), "drop");
+							strVal(llast(names)), DRIFT_DROP_POLICY);
+	}
+}
+
+/*
+ * DROP EXTENSION tenant_guard while it protects tables would take the
+ * isolation policies with it (they call tenant_guard.tenant()) and leave the
+ * permissive baseline policies: every tenant would see every row.
+ */
+static void
+check_drop_extension(DropStmt *stmt)
+{
+	ListCell   *lc;
+	int64		protected_tables;
+
+	foreach(lc, stmt->objects)
+	{
+		if (strcmp(strVal(lfirst(lc)), "tenant_guard") != 0)
+			continue;
+		protected_tables = tg_registry_count();
+		if (protected_tables > 0)
+			ereport(tg_violation_level(),
+					(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+					 errmsg("cannot drop extension tenant_guard while it protects tables"),
+					 errdetail_plural("%lld table is protected.",
+									  "%lld tables are protected.",
+									  protected_tables,
+									  (long long) protected_tables),
+					 errhint("Unprotect them first: SELECT tenant_guard.unprotect(relation) FROM tenant_guard.registry WHERE partition_of IS NULL;")));
 	}
 }
 
@@ -214,17 +362,19 @@ tg_drift_check(Node *parsetree)
 		case T_DropStmt:
 			if (((DropStmt *) parsetree)->removeType == OBJECT_POLICY)
 				check_drop_policies((DropStmt *) parsetree);
+			else if (((DropStmt *) parsetree)->removeType == OBJECT_EXTENSION)
+				check_drop_extension((DropStmt *) parsetree);
 			break;
 		case T_AlterPolicyStmt:
 			check_policy_change(((AlterPolicyStmt *) parsetree)->table,
 								((AlterPolicyStmt *) parsetree)->policy_name,
-								"alter");
+								DRIFT_ALTER_POLICY);
 			break;
 		case T_RenameStmt:
 			if (((RenameStmt *) parsetree)->renameType == OBJECT_POLICY)
 				check_policy_change(((RenameStmt *) parsetree)->relation,
 									((RenameStmt *) parsetree)->subname,
-									"rename");
+									DRIFT_RENAME_POLICY);
 			break;
 		default:
 			break;
@@ -316,13 +466,88 @@ may_drop_tables(Node *parsetree)
 }
 
 /*
- * After a utility statement ran: keep the registry in step with the schema.
+ * Tables whose tenant_guard policy or tenant column a statement dropped,
+ * seen by the object access hook (object_guard.c) however the drop came
+ * about: DROP POLICY, ALTER TABLE ... DROP COLUMN ... CASCADE, DROP TYPE,
+ * DROP COLLATION or DROP FUNCTION ... CASCADE.  Kept in
+ * TopTransactionContext until the statement ends.
+ */
+static List *dropped_parts = NIL;
+
+/*
+ * Object access hook, OAT_DROP: remember the table if what is being dropped
+ * is one of its tenant_guard policies or a column of it (which one is the
+ * tenant column is judged later, against the registry).
+ */
+void
+tg_drift_note_drop(Oid classId, Oid objectId, int subId)
+{
+	Oid			relid = InvalidOid;
+	MemoryContext oldcxt;
+
+	if (tg_protection_change_in_progress())
+		return;
+	if (classId == PolicyRelationId)
+		relid = guarded_policy_table(objectId);
+	else if (classId == RelationRelationId && subId > 0)
+		relid = objectId;
+	if (!OidIsValid(relid))
+		return;
+
+	oldcxt = MemoryContextSwitchTo(TopTransactionContext);
+	dropped_parts = list_append_unique_oid(dropped_parts, relid);
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * After a statement that dropped parts of tables: a protected table that
+ * still exists must still have its tenant column and an intact isolation
+ * policy.  Checking the outcome rather than the statement catches every
+ * path, cascades included; the error undoes the statement.
+ */
+static void
+check_dropped_parts(void)
+{
+	List	   *tables = dropped_parts;
+	ListCell   *lc;
+
+	dropped_parts = NIL;
+	if (tg_mode == TG_MODE_OFF)
+		return;
+	foreach(lc, tables)
+	{
+		Oid			relid = lfirst_oid(lc);
+		TgProtection prot;
+		AttrNumber	attnum;
+
+		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)) ||
+			!tg_registry_lookup(relid, &prot))
+			continue;			/* dropped altogether, or not protected */
+		attnum = get_attnum(relid, NameStr(prot.tenant_column));
+		if (attnum == InvalidAttrNumber || !tg_isolation_intact(relid, attnum))
+			report_drift(relid, DRIFT_CASCADE, NULL);
+	}
+}
+
+/* Transaction end: forget parts dropped by a statement that failed. */
+void
+tg_drift_xact_end(void)
+{
+	dropped_parts = NIL;
+}
+
+/*
+ * After a utility statement ran: check what it dropped, and keep the
+ * registry in step with the schema.
  */
 void
 tg_drift_follow_up(Node *parsetree)
 {
 	if (tg_protection_change_in_progress())
 		return;
+
+	if (dropped_parts != NIL)
+		check_dropped_parts();
 
 	switch (nodeTag(parsetree))
 	{
@@ -334,8 +559,8 @@ tg_drift_follow_up(Node *parsetree)
 				follow_partition_commands((AlterTableStmt *) parsetree);
 			break;
 		case T_RenameStmt:
-			if (((RenameStmt *) parsetree)->renameType == OBJECT_COLUMN &&
-				((RenameStmt *) parsetree)->relationType == OBJECT_TABLE)
+			/* ALTER VIEW/INDEX/... RENAME COLUMN can rename a table's too */
+			if (((RenameStmt *) parsetree)->renameType == OBJECT_COLUMN)
 				follow_rename_column((RenameStmt *) parsetree);
 			break;
 		default:

@@ -15,19 +15,30 @@
  * For each table with row-level security (rule numbers as in the README):
  *	4. row-level security must be forced;
  *	5. it must not be read as a role that bypasses row-level security (the
- *	   owner of a view or of a SECURITY DEFINER function), and a partition
- *	   must not escape its parent's policies, nor its own;
+ *	   owner of a view or of a SECURITY DEFINER function, or the table's
+ *	   owner inside a referential action), and a partition must not escape
+ *	   its parent's policies, nor its own;
  *	1-3. the transaction must have a valid tenant context (judged once per
  *	   statement).
+ *
+ * Two kinds of statement are let through unchecked: the plan fragment a
+ * parallel worker runs for its leader (the leader checked the statement;
+ * statements nested inside a worker are refused, since a worker cannot tell
+ * where its tenant came from), and the queries PostgreSQL runs to enforce
+ * foreign keys (they run as the table owner with row-level security off by
+ * design, and only test or apply key matches).
+ *
+ * At ExecutorEnd, a statement whose rows a cursor keeps past COMMIT (WITH
+ * HOLD, or a loop of a procedure that commits) is refused, and so is a
+ * session-level tenant assigned during the statement (set_config(...,
+ * false)), so that it cannot reach the next statement.
  *
  * The planner gets a first look at the tenant context of queries to which
  * row-level security applies: planning evaluates stable expressions such as
  * current_setting(...)::int to estimate selectivity, so a policy written
  * that way would otherwise fail with a cast error before the executor could
  * explain what is missing.
- *
- * ExecutorEnd refuses a session-level tenant assigned during the statement
- * (set_config(..., false)), so it cannot reach the next statement.
+
  *
  * src/executor_guard.c
  *
@@ -35,6 +46,7 @@
  */
 #include "postgres.h"
 
+#include "access/parallel.h"
 #include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/pg_class.h"
@@ -49,6 +61,9 @@
 #include "tenant_guard.h"
 
 static planner_hook_type prev_planner = NULL;
+
+/* Has this parallel worker started the plan its leader sent it? */
+static bool worker_plan_started = false;
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
 
@@ -101,7 +116,7 @@ check_partition_reached_through_parent(TgStatementCheck *check, Oid relid)
 }
 
 /*
- * Judge the tenant context once per statement, and refuse a holdable
+ * Judge the tenant context once per statement, and refuse a WITH HOLD
  * cursor: its rows would outlive the transaction and its tenant context.
  */
 static void
@@ -150,7 +165,11 @@ tg_check_relation(TgStatementCheck *check, Oid relid, bool named_by_query,
 
 		if (named_by_query && info->is_partition &&
 			OidIsValid(ancestor = tg_rls_ancestor(relid)))
+		{
+			if (check->in_worker)
+				tg_report_parallel_worker(relid);
 			tg_report_partition_hole(relid, ancestor);
+		}
 		return;
 	}
 	if (!named_by_query)
@@ -161,15 +180,25 @@ tg_check_relation(TgStatementCheck *check, Oid relid, bool named_by_query,
 	}
 	rls_forced = info->rls_forced;
 
+	if (check->in_worker)
+		tg_report_parallel_worker(relid);
+
 	/* Rule 4: the owner of an unforced table bypasses every policy. */
 	if (!rls_forced)
 		tg_report_not_forced(relid);
 
-	/* Rule 5: a view or SECURITY DEFINER owner that bypasses RLS. */
+	/*
+	 * Rule 5: a view or SECURITY DEFINER owner that bypasses RLS, or the
+	 * table's owner inside a referential action, where PostgreSQL does not
+	 * apply FORCE ROW LEVEL SECURITY.
+	 */
 	read_as = OidIsValid(check_as_user) ? check_as_user : GetUserId();
 	if (read_as != GetOuterUserId() && tg_role_is_exempt(read_as))
 		tg_report_bypass(relid, read_as, OidIsValid(check_as_user),
 						 check->pstmt ? check->pstmt->rtable : NIL);
+	if (check->in_referential_action &&
+		tg_relation_ownercheck(relid, read_as))
+		tg_report_referential_action(relid);
 
 	/* Rules 1 to 3: a valid tenant context. */
 	if (!check->tenant_checked)
@@ -217,7 +246,8 @@ tg_planner(Query *parse, const char *query_string, int cursorOptions,
 		   ParamListInfo boundParams)
 {
 	if (parse->hasRowSecurity && tg_mode == TG_MODE_ENFORCE &&
-		!tg_planning_plain_explain() && tg_guard_applies())
+		!tg_planning_plain_explain() && !IsParallelWorker() &&
+		tg_guard_applies())
 	{
 		TgTenantState state;
 
@@ -239,39 +269,87 @@ tg_planner(Query *parse, const char *query_string, int cursorOptions,
 }
 
 /*
- * ExecutorStart hook: check the plan before execution starts.
- *
- * EXPLAIN without ANALYZE reads no rows and is let through.  Referential
- * integrity checks run as the table owner with row-level security
- * deliberately off (InNoForceRLSOperation); they only confirm that a key
- * exists and are let through too.
+ * Is this one of the queries PostgreSQL runs to enforce a foreign key
+ * (ri_triggers.c): a key check (SELECT ... FOR KEY SHARE) or a referential
+ * action (UPDATE or DELETE, without RETURNING)?  They run with
+ * InNoForceRLSOperation() set.  Statements that triggers fired by a
+ * referential action run see that flag too; anything else they run is not
+ * of this shape.
+ */
+static bool
+is_referential_integrity_query(PlannedStmt *pstmt)
+{
+	ListCell   *lc;
+
+	switch (pstmt->commandType)
+	{
+		case CMD_SELECT:
+			if (pstmt->rowMarks == NIL)
+				return false;
+			foreach(lc, pstmt->rowMarks)
+			{
+				if (lfirst_node(PlanRowMark, lc)->markType != ROW_MARK_KEYSHARE)
+					return false;
+			}
+			return true;
+		case CMD_UPDATE:
+		case CMD_DELETE:
+			return !pstmt->hasReturning;
+		default:
+			return false;
+	}
+}
+
+/* Apply the rules to every table in a plan's range table. */
+static void
+check_plan(TgStatementCheck *check)
+{
+	PlannedStmt *pstmt = check->pstmt;
+	ListCell   *lc;
+
+	foreach(lc, pstmt->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+		Oid			check_as_user;
+		bool		named;
+
+		if (rte->rtekind != RTE_RELATION ||
+			(rte->relkind != RELKIND_RELATION &&
+			 rte->relkind != RELKIND_PARTITIONED_TABLE &&
+			 rte->relkind != RELKIND_FOREIGN_TABLE))
+			continue;
+		named = tg_rte_named_by_query(pstmt, rte, &check_as_user);
+		tg_check_relation(check, rte->relid, named, check_as_user);
+	}
+}
+
+/*
+ * ExecutorStart hook: check the plan before execution starts.  EXPLAIN
+ * without ANALYZE reads no rows and is let through.
  */
 static void
 tg_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
+	TgStatementCheck check = {queryDesc->plannedstmt, false, false, false};
+	bool		worker_fragment = false;
+
 	/* a renamed tenant setting gets its check hook before anything runs */
 	tg_tenant_setting_sync();
 
-	if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 && tg_guard_applies() &&
-		!InNoForceRLSOperation())
+	if (IsParallelWorker())
 	{
-		PlannedStmt *pstmt = queryDesc->plannedstmt;
-		TgStatementCheck check = {pstmt, false};
-		ListCell   *lc;
+		worker_fragment = !worker_plan_started;
+		worker_plan_started = true;
+		check.in_worker = true;
+	}
 
-		foreach(lc, pstmt->rtable)
-		{
-			RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
-			Oid			check_as_user;
-			bool		named;
-
-			if (rte->rtekind != RTE_RELATION ||
-				(rte->relkind != RELKIND_RELATION &&
-				 rte->relkind != RELKIND_PARTITIONED_TABLE))
-				continue;
-			named = tg_rte_named_by_query(pstmt, rte, &check_as_user);
-			tg_check_relation(&check, rte->relid, named, check_as_user);
-		}
+	if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 && !worker_fragment &&
+		tg_guard_applies())
+	{
+		check.in_referential_action = InNoForceRLSOperation();
+		if (!check.in_referential_action ||
+			!is_referential_integrity_query(check.pstmt))
+			check_plan(&check);
 	}
 
 	if (prev_ExecutorStart)
@@ -281,13 +359,47 @@ tg_ExecutorStart(QueryDesc *queryDesc, int eflags)
 }
 
 /*
- * ExecutorEnd hook: a statement that assigned the tenant at session level
- * (set_config(..., false)) fails here, and its transaction with it, which
- * undoes the assignment.
+ * Is a cursor being kept past COMMIT?  PersistHoldablePortal() runs the
+ * rest of the cursor's query into its hold store with the portal active,
+ * and detaches the query from the portal just before ending it; a FOR loop
+ * in a procedure that commits is kept the same way (HoldPinnedPortals).
+ * Only a cursor's portal (PORTAL_ONE_SELECT) gets a hold store that way;
+ * portals of other strategies keep their results in one all along.
+ * Refuse it if the query reads a table with row-level security: its rows
+ * would outlive the transaction and its tenant context.
+ */
+static void
+check_held_cursor(QueryDesc *queryDesc)
+{
+	Portal		portal = ActivePortal;
+	ListCell   *lc;
+
+	if (portal == NULL || portal->strategy != PORTAL_ONE_SELECT ||
+		portal->holdStore == NULL || portal->queryDesc != NULL ||
+		!IsTransactionState() || !tg_guard_applies())
+		return;
+
+	foreach(lc, queryDesc->plannedstmt->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (rte->rtekind == RTE_RELATION &&
+			rte->relid >= (Oid) FirstNormalObjectId &&
+			tg_rel_info(rte->relid)->rls_enabled)
+			tg_report_hold_cursor(rte->relid, portal->name);
+	}
+}
+
+/*
+ * ExecutorEnd hook: refuse a cursor kept past COMMIT over row-level
+ * security tables, and a session-level tenant the statement assigned.  The
+ * error fails the transaction, which undoes both.
  */
 static void
 tg_ExecutorEnd(QueryDesc *queryDesc)
 {
+	check_held_cursor(queryDesc);
+
 	if (prev_ExecutorEnd)
 		prev_ExecutorEnd(queryDesc);
 	else

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * object_guard.c
- *	  Object access hook: TRUNCATE of row-level security tables.
+ *	  Object access hook: TRUNCATE of row-level security tables, and drops
+ *	  the drift guard must know about.
  *
  * TRUNCATE removes the rows of every tenant and row-level security does not
  * apply to it, so a role inside the rules may not truncate a table with
@@ -9,6 +10,11 @@
  * table a TRUNCATE will empty to the object access hook (OAT_TRUNCATE),
  * including partitions it recurses to and tables CASCADE adds, which is
  * more than the statement's own table list would tell.
+ *
+ * Every object a statement drops is reported to the hook too (OAT_DROP),
+ * including those dropped as dependents; the drift guard (drift_guard.c)
+ * notes policies and columns of tables, to check protected tables once the
+ * statement is done.
  *
  * src/object_guard.c
  *
@@ -19,6 +25,7 @@
 #include "catalog/objectaccess.h"
 #include "catalog/pg_class.h"
 
+#include "protect.h"
 #include "tenant_guard.h"
 
 static object_access_hook_type prev_object_access_hook = NULL;
@@ -48,6 +55,8 @@ tg_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 
 	if (access == OAT_TRUNCATE && classId == RelationRelationId)
 		check_truncate(objectId);
+	else if (access == OAT_DROP)
+		tg_drift_note_drop(classId, objectId, subId);
 }
 
 void

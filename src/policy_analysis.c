@@ -13,17 +13,22 @@
  * a row can only pass if its tenant column equals the tenant of the
  * transaction:
  *
- *	col = T, col = ANY (T)	where col is the tenant column (possibly cast)
- *							and T reads the tenant (tenant_guard.tenant() or
- *							current_setting() of the tenant setting) and no
- *							column of the table (so COALESCE(setting, col)
- *							does not count);
+ *	col = T					where col is the tenant column (possibly cast),
+ *							= is the equality of a btree operator family, and
+ *							T is exactly the tenant: tenant_guard.tenant() or
+ *							current_setting() of the tenant setting, possibly
+ *							cast, under NULLIF(T, constant) or in a scalar
+ *							subquery (SELECT T);
+ *	col = ANY (A)			where A is such a T cast to an array,
+ *							string_to_array(T, ...), or ARRAY[T, ...] of
+ *							such T only;
  *	A AND B					if either side enforces it;
  *	A OR B					if both sides do.
  *
- * Anything else (true, NOT, CASE, a function call) is taken not to.  The
- * analysis is conservative: it may call a safe but unusual policy unsafe,
- * never the other way round.
+ * Anything else (true, NOT, CASE, COALESCE, another function of the tenant,
+ * an array with other elements) is taken not to.  The analysis is
+ * conservative: it may call a safe but unusual policy unsafe, never the
+ * other way round.
  *
  * src/policy_analysis.c
  *
@@ -34,7 +39,10 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/stratnum.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_amop.h"
 #include "catalog/pg_policy.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
@@ -43,10 +51,12 @@
 #include "optimizer/optimizer.h"
 #include "parser/parse_func.h"
 #include "utils/builtins.h"
+#include "utils/catcache.h"
 #include "utils/acl.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "protect.h"
 #include "tenant_guard.h"
@@ -106,16 +116,120 @@ find_tenant_read(Node *node, TenantRefContext *cxt)
 	return expression_tree_walker(node, find_tenant_read, (void *) cxt);
 }
 
+/* Strip casts and collations. */
+static Node *
+strip_casts(Node *node)
+{
+	for (;;)
+	{
+		if (node == NULL)
+			return NULL;
+		if (IsA(node, RelabelType))
+			node = (Node *) ((RelabelType *) node)->arg;
+		else if (IsA(node, CoerceViaIO))
+			node = (Node *) ((CoerceViaIO *) node)->arg;
+		else if (IsA(node, ArrayCoerceExpr))
+			node = (Node *) ((ArrayCoerceExpr *) node)->arg;
+		else if (IsA(node, CollateExpr))
+			node = (Node *) ((CollateExpr *) node)->arg;
+		else if (IsA(node, FuncExpr) &&
+				 (((FuncExpr *) node)->funcformat == COERCE_EXPLICIT_CAST ||
+				  ((FuncExpr *) node)->funcformat == COERCE_IMPLICIT_CAST) &&
+				 ((FuncExpr *) node)->args != NIL)
+			node = linitial(((FuncExpr *) node)->args);
+		else
+			return node;
+	}
+}
+
+/* Is the query just SELECT <expression>, with nothing else? */
+static bool
+is_plain_select_of_one(Query *query)
+{
+	return query->commandType == CMD_SELECT && query->rtable == NIL &&
+		query->jointree->fromlist == NIL && query->jointree->quals == NULL &&
+		list_length(query->targetList) == 1 && query->setOperations == NULL &&
+		query->cteList == NIL && !query->hasAggs && !query->hasWindowFuncs &&
+		!query->hasTargetSRFs && query->groupClause == NIL &&
+		query->havingQual == NULL && query->limitCount == NULL &&
+		query->limitOffset == NULL;
+}
+
 /*
- * Does the expression read the tenant (anywhere, including in a scalar
- * subquery), and nothing from the row being checked?
+ * Is the expression exactly the tenant, read from the tenant setting, and
+ * nothing else: a read of it (possibly cast), NULLIF(<read>, <constant>),
+ * or a scalar subquery selecting one?  Anything computed from the tenant
+ * (a CASE, a function, an array with other elements) could map it to
+ * another tenant, and does not count.
  */
 static bool
 is_tenant_value(Node *node, TenantRefContext *cxt)
 {
-	cxt->found = false;
-	(void) find_tenant_read(node, cxt);
-	return cxt->found && !contain_vars_of_level(node, 0);
+	node = strip_casts(node);
+	if (node == NULL)
+		return false;
+	if (is_tenant_read(node, cxt))
+		return true;
+	if (IsA(node, NullIfExpr))
+	{
+		NullIfExpr *nullif = (NullIfExpr *) node;
+
+		return is_tenant_value(linitial(nullif->args), cxt) &&
+			IsA(strip_casts(lsecond(nullif->args)), Const);
+	}
+	if (IsA(node, SubLink) &&
+		((SubLink *) node)->subLinkType == EXPR_SUBLINK &&
+		is_plain_select_of_one((Query *) ((SubLink *) node)->subselect))
+	{
+		Query	   *query = (Query *) ((SubLink *) node)->subselect;
+
+		return is_tenant_value((Node *) linitial_node(TargetEntry,
+													  query->targetList)->expr,
+							   cxt);
+	}
+	return false;
+}
+
+/*
+ * Is the expression an array of tenants read from the tenant setting (for
+ * col = ANY (...)): the setting cast to an array, string_to_array() of it,
+ * or an ARRAY[...] whose every element is the tenant?
+ */
+static bool
+is_tenant_array(Node *node, TenantRefContext *cxt)
+{
+	ListCell   *lc;
+
+	node = strip_casts(node);
+	if (node == NULL)
+		return false;
+	if (IsA(node, ArrayExpr))
+	{
+		if (((ArrayExpr *) node)->elements == NIL)
+			return false;
+		foreach(lc, ((ArrayExpr *) node)->elements)
+		{
+			if (!is_tenant_value(lfirst(lc), cxt))
+				return false;
+		}
+		return true;
+	}
+	if (IsA(node, FuncExpr) &&
+		(((FuncExpr *) node)->funcid == F_STRING_TO_ARRAY_TEXT_TEXT ||
+		 ((FuncExpr *) node)->funcid == F_STRING_TO_ARRAY_TEXT_TEXT_TEXT))
+	{
+		List	   *args = ((FuncExpr *) node)->args;
+
+		if (!is_tenant_value(linitial(args), cxt))
+			return false;
+		for_each_from(lc, args, 1)
+		{
+			if (!IsA(strip_casts(lfirst(lc)), Const))
+				return false;
+		}
+		return true;
+	}
+	return is_tenant_value(node, cxt);
 }
 
 /* Does the expression mention tenant_guard.tenant()? */
@@ -128,37 +242,38 @@ tg_expr_reads_tenant_function(Node *node)
 	return cxt.found && OidIsValid(cxt.tenant_func);
 }
 
-/* Strip casts and collations to find a column reference. */
+/* Is the column itself, possibly cast? */
 static bool
 is_column(Node *node, AttrNumber attnum)
 {
-	for (;;)
-	{
-		if (node == NULL)
-			return false;
-		if (IsA(node, RelabelType))
-			node = (Node *) ((RelabelType *) node)->arg;
-		else if (IsA(node, CoerceViaIO))
-			node = (Node *) ((CoerceViaIO *) node)->arg;
-		else if (IsA(node, CollateExpr))
-			node = (Node *) ((CollateExpr *) node)->arg;
-		else if (IsA(node, FuncExpr) &&
-				 ((FuncExpr *) node)->funcformat != COERCE_EXPLICIT_CALL &&
-				 list_length(((FuncExpr *) node)->args) >= 1)
-			node = linitial(((FuncExpr *) node)->args);
-		else
-			break;
-	}
-	return IsA(node, Var) && ((Var *) node)->varlevelsup == 0 &&
+	node = strip_casts(node);
+	return node != NULL && IsA(node, Var) &&
+		((Var *) node)->varlevelsup == 0 &&
 		((Var *) node)->varattno == attnum;
 }
 
+/*
+ * Is the operator the equality of a btree operator family?  Only a
+ * superuser can create operator classes, so unlike the operator's name this
+ * cannot be faked.
+ */
 static bool
 is_equality(Oid opno)
 {
-	char	   *name = get_opname(opno);
+	CatCList   *catlist = SearchSysCacheList1(AMOPOPID, ObjectIdGetDatum(opno));
+	bool		result = false;
 
-	return name != NULL && strcmp(name, "=") == 0;
+	for (int i = 0; i < catlist->n_members; i++)
+	{
+		Form_pg_amop amop = (Form_pg_amop) GETSTRUCT(&catlist->members[i]->tuple);
+
+		if (amop->amopmethod == BTREE_AM_OID &&
+			amop->amopstrategy == BTEqualStrategyNumber &&
+			amop->amoppurpose == AMOP_SEARCH)
+			result = true;
+	}
+	ReleaseSysCacheList(catlist);
+	return result;
 }
 
 static bool
@@ -219,7 +334,7 @@ enforces(Node *node, AttrNumber attnum, TenantRefContext *cxt)
 
 		return op->useOr && is_equality(op->opno) &&
 			is_column(linitial(op->args), attnum) &&
-			is_tenant_value(lsecond(op->args), cxt);
+			is_tenant_array(lsecond(op->args), cxt);
 	}
 
 	return false;

@@ -119,7 +119,7 @@ run_ddl(const char *sql)
 
 /*
  * The caller must own the table (superusers do), and it must be an
- * ordinary or partitioned table.
+ * ordinary or partitioned table, not a temporary one.  Locks it.
  */
 static void
 check_table(Oid relid)
@@ -143,6 +143,19 @@ check_table(Oid relid)
 	if (!tg_relation_ownercheck(relid, GetUserId()))
 		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(relkind),
 					   get_rel_name(relid));
+	if (get_rel_persistence(relid) == RELPERSISTENCE_TEMP)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("cannot protect temporary table \"%s\"",
+						tg_relation_name(relid)),
+				 errdetail("A temporary table belongs to one session, and disappears without a trace tenant_guard could follow.")));
+
+	/* every step alters the table; lock it, then make sure it is still there */
+	LockRelationOid(relid, AccessExclusiveLock);
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
 }
 
 /*
@@ -155,7 +168,7 @@ target_init(Target *t, Oid relid, const char *column)
 	HeapTuple	tuple;
 	Form_pg_attribute att;
 
-	LockRelationOid(relid, AccessExclusiveLock);
+	LockRelationOid(relid, AccessExclusiveLock);	/* partitions come here */
 	memset(t, 0, sizeof(*t));
 	t->relid = relid;
 	t->name = tg_relation_sql(relid);
@@ -508,6 +521,24 @@ ensure_index(Target *t)
 }
 
 /*
+ * A foreign table cannot have row-level security.  As a partition it is
+ * reached safely through its parent, whose policies apply, and naming it
+ * directly is refused by the executor guard; protect() leaves it out and
+ * says so.
+ */
+static bool
+skip_foreign_partition(Oid relid, Oid parent)
+{
+	if (get_rel_relkind(relid) != RELKIND_FOREIGN_TABLE)
+		return false;
+	ereport(NOTICE,
+			(errmsg("foreign table \"%s\" cannot have row-level security, so tenant_guard protects it only through its parent \"%s\"",
+					tg_relation_name(relid), tg_relation_name(parent)),
+			 errdetail("Queries naming the foreign table directly are refused.")));
+	return true;
+}
+
+/*
  * Protect one table and, if it is partitioned, its partitions.  parent is
  * the protected table it is a partition of, or InvalidOid.  Returns the
  * number of changes made.
@@ -546,7 +577,13 @@ protect_relation(Oid relid, const char *column, Oid parent)
 		ListCell   *lc;
 
 		foreach(lc, children)
-			changes += protect_relation(lfirst_oid(lc), column, relid);
+		{
+			Oid			child = lfirst_oid(lc);
+
+			if (skip_foreign_partition(child, relid))
+				continue;
+			changes += protect_relation(child, column, relid);
+		}
 	}
 	return changes;
 }
@@ -582,7 +619,8 @@ tg_protect_partition(Oid relid, Oid parent)
 {
 	TgProtection parent_prot;
 
-	if (!tg_registry_lookup(parent, &parent_prot))
+	if (!tg_registry_lookup(parent, &parent_prot) ||
+		skip_foreign_partition(relid, parent))
 		return;
 	if (with_drift_guard_aside(protect_relation, relid,
 							   NameStr(parent_prot.tenant_column), parent) > 0)
@@ -644,25 +682,29 @@ static bool
 in_primary_key(Oid relid, AttrNumber attnum)
 {
 	Relation	rel = relation_open(relid, NoLock);
-	Oid			pk = RelationGetPrimaryKeyIndex(rel);
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
 	bool		result = false;
 
 	relation_close(rel, NoLock);
-	if (OidIsValid(pk))
+	foreach(lc, indexes)
 	{
-		HeapTuple	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(pk));
+		HeapTuple	tuple = SearchSysCache1(INDEXRELID,
+											ObjectIdGetDatum(lfirst_oid(lc)));
+		Form_pg_index form;
 
-		if (HeapTupleIsValid(tuple))
+		if (!HeapTupleIsValid(tuple))
+			continue;
+		form = (Form_pg_index) GETSTRUCT(tuple);
+		if (form->indisprimary)
 		{
-			Form_pg_index form = (Form_pg_index) GETSTRUCT(tuple);
-
-			for (int i = 0; i < form->indnatts; i++)
+			for (int i = 0; i < form->indnkeyatts; i++)
 			{
 				if (form->indkey.values[i] == attnum)
 					result = true;
 			}
-			ReleaseSysCache(tuple);
 		}
+		ReleaseSysCache(tuple);
 	}
 	return result;
 }

@@ -56,10 +56,13 @@ extern void tg_registry_set_partition_of(Oid relid, Oid parent);
 extern void tg_registry_rename_column(Oid relid, const char *oldname,
 									  const char *newname);
 extern void tg_registry_sweep(void);
+extern int64 tg_registry_count(void);
 
 /* drift_guard.c */
 extern void tg_drift_check(Node *parsetree);
 extern void tg_drift_follow_up(Node *parsetree);
+extern void tg_drift_note_drop(Oid classId, Oid objectId, int subId);
+extern void tg_drift_xact_end(void);
 extern bool tg_isolation_intact(Oid relid, AttrNumber attnum);
 
 /* policy_analysis.c */

@@ -198,15 +198,19 @@ tg_registry_contains(Oid relid)
 	return tg_registry_lookup(relid, &prot);
 }
 
-/* Record a newly protected relation. */
+/* Record a newly protected relation, protected by the current user. */
 void
 tg_registry_insert(const TgProtection *prot)
 {
 	RegistryAccess acc;
-	Oid			argtypes[8] = {REGCLASSOID, NAMEOID, REGCLASSOID, BOOLOID,
-	TEXTOID, BOOLOID, BOOLOID, NAMEOID};
-	Datum		values[8];
-	char		nulls[8] = "        ";
+	Oid			argtypes[9] = {REGCLASSOID, NAMEOID, REGCLASSOID, BOOLOID,
+	TEXTOID, BOOLOID, BOOLOID, NAMEOID, NAMEOID};
+	Datum		values[9];
+	char		nulls[9] = "         ";
+	NameData	caller;
+
+	/* before registry_begin() makes the registry's owner current */
+	namestrcpy(&caller, GetUserNameFromId(GetUserId(), false));
 
 	if (!registry_begin(&acc))
 		ereport(ERROR,
@@ -229,13 +233,15 @@ tg_registry_insert(const TgProtection *prot)
 	values[7] = NameGetDatum(&prot->created_index);
 	if (NameStr(prot->created_index)[0] == '\0')
 		nulls[7] = 'n';
+	values[8] = NameGetDatum(&caller);
 
 	registry_execute(psprintf("INSERT INTO %s (relation, tenant_column,"
 							  " partition_of, set_not_null, previous_default,"
-							  " enabled_rls, forced_rls, created_index)"
-							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+							  " enabled_rls, forced_rls, created_index,"
+							  " protected_by)"
+							  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
 							  acc.table),
-					 8, argtypes, values, nulls, SPI_OK_INSERT);
+					 9, argtypes, values, nulls, SPI_OK_INSERT);
 	registry_end(&acc);
 }
 
@@ -328,6 +334,24 @@ tg_registry_rename_column(Oid relid, const char *oldname, const char *newname)
 							  acc.table),
 					 3, argtypes, values, NULL, SPI_OK_UPDATE);
 	registry_end(&acc);
+}
+
+/* Number of protected relations. */
+int64
+tg_registry_count(void)
+{
+	RegistryAccess acc;
+	int64		count;
+	bool		isnull;
+
+	if (!registry_begin(&acc))
+		return 0;
+	registry_execute(psprintf("SELECT pg_catalog.count(*) FROM %s", acc.table),
+					 0, NULL, NULL, NULL, SPI_OK_SELECT);
+	count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										SPI_tuptable->tupdesc, 1, &isnull));
+	registry_end(&acc);
+	return count;
 }
 
 /*

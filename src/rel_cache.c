@@ -6,11 +6,12 @@
  * Every statement that runs a plan asks, for each table in its range
  * table, whether row-level security is enabled and forced and whether the
  * table is a partition.  The answers live in a backend-local hash table
- * keyed by relation OID and are dropped by the relcache invalidation
+ * keyed by relation OID and are marked stale by the relcache invalidation
  * callback whenever PostgreSQL invalidates the relation (ALTER TABLE ...
  * ROW LEVEL SECURITY, ATTACH/DETACH PARTITION and DROP all update the
- * relation's pg_class row, which invalidates it).  A lookup is one hash
- * probe; a miss costs one syscache lookup.
+ * relation's pg_class row, which invalidates it); stale entries are refilled
+ * when next asked for, or swept out at transaction end once there are many.
+ * A lookup is one hash probe; a miss costs one syscache lookup.
  *
  * src/rel_cache.c
  *
@@ -28,6 +29,12 @@
 
 static HTAB *rel_cache = NULL;
 
+/* Entries invalidated since the last sweep. */
+static int	stale_entries = 0;
+
+/* Sweep stale entries out once there are this many. */
+#define STALE_ENTRIES_SWEEP 256
+
 /*
  * Relcache invalidation callback: mark the entry (or, for InvalidOid, every
  * entry) stale.  Entries are never removed here, so pointers handed out by
@@ -43,14 +50,41 @@ rel_cache_invalidate(Datum arg, Oid relid)
 	if (OidIsValid(relid))
 	{
 		info = hash_search(rel_cache, &relid, HASH_FIND, NULL);
-		if (info != NULL)
+		if (info != NULL && info->valid)
+		{
 			info->valid = false;
+			stale_entries++;
+		}
 		return;
 	}
 
 	hash_seq_init(&status, rel_cache);
 	while ((info = hash_seq_search(&status)) != NULL)
 		info->valid = false;
+	stale_entries = STALE_ENTRIES_SWEEP;
+}
+
+/*
+ * Transaction end: remove stale entries once enough have gathered, so that
+ * the cache does not grow with every table ever dropped (temporary tables
+ * come and go).  No pointer into the cache outlives a statement, so this
+ * is safe here and only here.
+ */
+void
+tg_rel_cache_xact_end(void)
+{
+	HASH_SEQ_STATUS status;
+	TgRelInfo  *info;
+
+	if (rel_cache == NULL || stale_entries < STALE_ENTRIES_SWEEP)
+		return;
+	hash_seq_init(&status, rel_cache);
+	while ((info = hash_seq_search(&status)) != NULL)
+	{
+		if (!info->valid)
+			(void) hash_search(rel_cache, &info->relid, HASH_REMOVE, NULL);
+	}
+	stale_entries = 0;
 }
 
 static void

@@ -159,7 +159,7 @@ tg_tenant_origin_description(const TgTenantState *state)
 		case TG_TENANT_FUNCTION:
 			return "SET clause of a function";
 		case TG_TENANT_CONFIG:
-			return source_description(state->source);
+			return psprintf("%s, ignored", source_description(state->source));
 	}
 	return NULL;				/* keep compiler quiet */
 }
@@ -207,12 +207,17 @@ tg_report_tenant_context(Oid relid, const TgTenantState *state)
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("tenant context for table \"%s\" comes from %s",
 							rel, source_description(state->source)),
-					 errdetail("Only a value of \"%s\" set in the current transaction with SET LOCAL or set_config(..., true) is a tenant context.",
+					 errdetail("A tenant from configuration is ignored: only a value of \"%s\" set in the current transaction with SET LOCAL or set_config(..., true) is a tenant context.",
 							   setting),
 					 errhint("%s", config_source_hint(state->source))));
 			break;
 		case TG_TENANT_LOCAL:
-			/* only reachable in warn mode, after a refused switch */
+
+			/*
+			 * A SET LOCAL value other than the pinned tenant: in warn mode
+			 * after a reported switch, or when another module defined the
+			 * tenant setting and its assignments escape our check hook.
+			 */
 			ereport(tg_violation_level(),
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("tenant for table \"%s\" changed within the transaction",
@@ -258,7 +263,7 @@ tg_report_not_forced(Oid relid)
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("row-level security on table \"%s\" is not forced", rel),
 			 errdetail("The owner of a table whose row-level security is not forced bypasses every policy."),
-			 errhint("ALTER TABLE %s FORCE ROW LEVEL SECURITY;",
+			 errhint("Force row-level security on the table: ALTER TABLE %s FORCE ROW LEVEL SECURITY;",
 					 tg_relation_sql(relid))));
 }
 
@@ -305,7 +310,7 @@ tg_report_child_behind_parent(Oid relid, Oid parent)
 			 errmsg("table \"%s\" is read through its parent \"%s\", which has no row-level security",
 					part, parentname),
 			 errdetail("The policies of a partition do not apply when its parent is queried."),
-			 errhint("ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY; and give it the policies of its partitions.",
+			 errhint("Protect the parent: ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY; and give it the policies of its partitions.",
 					 tg_relation_sql(parent))));
 }
 
@@ -363,7 +368,7 @@ tg_report_bypass(Oid relid, Oid as_role, bool via_view, List *rtable)
 				 errmsg("view \"%s\" reads table \"%s\" as role \"%s\", which bypasses row-level security",
 						viewname, rel, role),
 				 errdetail("A view reads its tables with the privileges of its owner unless it has security_invoker."),
-				 errhint("ALTER VIEW %s SET (security_invoker = true);",
+				 errhint("Make the view read as its caller: ALTER VIEW %s SET (security_invoker = true);",
 						 tg_relation_sql(view))));
 	}
 	else if (OidIsValid(func))
@@ -413,8 +418,37 @@ tg_report_hold_cursor(Oid relid, const char *portalname)
 {
 	ereport(tg_violation_level(),
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("cursor \"%s\" cannot be WITH HOLD, because it reads table \"%s\", which has row-level security",
+			 errmsg("cursor \"%s\" cannot outlive its transaction, because it reads table \"%s\", which has row-level security",
 					portalname, tg_relation_name(relid)),
-			 errdetail("A holdable cursor keeps its rows after the transaction ends, outside any tenant context."),
-			 errhint("Declare the cursor without WITH HOLD and fetch from it within the transaction.")));
+			 errdetail("A cursor kept after COMMIT (WITH HOLD, or the loop of a procedure that commits) keeps its rows outside any tenant context."),
+			 errhint("Declare the cursor without WITH HOLD, or commit outside the loop.")));
+}
+
+/* A statement nested in a parallel worker reads a row-level security table. */
+void
+tg_report_parallel_worker(Oid relid)
+{
+	ereport(tg_violation_level(),
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("cannot check the tenant context for table \"%s\" in a parallel worker",
+					tg_relation_name(relid)),
+			 errdetail("A function running in a parallel worker reads the table, and the worker cannot tell where the tenant it sees was set."),
+			 errhint("Mark the function PARALLEL RESTRICTED.")));
+}
+
+/*
+ * Inside a foreign key's ON DELETE/ON UPDATE action PostgreSQL runs
+ * statements as the table owner and does not apply FORCE ROW LEVEL
+ * SECURITY, so a trigger the action fires reads the owner's tables
+ * unfiltered.
+ */
+void
+tg_report_referential_action(Oid relid)
+{
+	ereport(tg_violation_level(),
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("table \"%s\" is read without row-level security inside a referential action",
+					tg_relation_name(relid)),
+			 errdetail("Statements run by triggers that a foreign key's ON DELETE or ON UPDATE action fires run as the table's owner, for whom row-level security is not applied there."),
+			 errhint("Do not read tables with row-level security in triggers on tables that cascading foreign keys change.")));
 }

@@ -15,7 +15,6 @@
  */
 #include "postgres.h"
 
-#include "access/parallel.h"
 #include "catalog/pg_authid.h"
 #include "miscadmin.h"
 #include "utils/inval.h"
@@ -76,16 +75,12 @@ tg_role_is_exempt(Oid roleid)
  *
  * They apply unless the guard is off, or the role the session acts as (the
  * login role or the one chosen by SET ROLE, i.e. the role outside any
- * SECURITY DEFINER function) bypasses row-level security.  Parallel workers
- * are skipped: the leader checked the statement before starting them, and a
- * worker has no GUC stack to judge the tenant setting by.
+ * SECURITY DEFINER function) bypasses row-level security.
  */
 bool
 tg_guard_applies(void)
 {
 	if (tg_mode == TG_MODE_OFF)
-		return false;
-	if (IsParallelWorker())
 		return false;
 	return !tg_role_is_exempt(GetOuterUserId());
 }

@@ -17,6 +17,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/parallel.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -103,15 +104,21 @@ tenant_guard_status(PG_FUNCTION_ARGS)
  * even when the library was not preloaded and its hooks missed the
  * statement: the policy itself refuses a session-level or configured
  * tenant.  For roles outside the rules, and in warn or off mode, it is the
- * setting's value, NULL if empty.
+ * setting's value, NULL if empty.  In a parallel worker it is NULL: the
+ * function is PARALLEL RESTRICTED, so only a statement nested in a worker
+ * could call it there, and the guard refuses those.
  */
 Datum
 tenant_guard_tenant(PG_FUNCTION_ARGS)
 {
 	TgTenantState state;
 
+	/* a parallel worker cannot tell where its tenant came from */
+	if (IsParallelWorker())
+		PG_RETURN_NULL();
+
 	tg_tenant_state(&state);
-	if (state.origin == TG_TENANT_NONE)
+	if (state.value[0] == '\0')
 		PG_RETURN_NULL();
 	if (tg_mode == TG_MODE_ENFORCE && tg_guard_applies() &&
 		(!tg_tenant_is_valid(&state) || tg_session_tenant_pending()))

@@ -59,28 +59,72 @@ static char *pinned_tenant = NULL;
 /* Set when the tenant setting was assigned since last checked. */
 static bool tenant_touched = false;
 
+/*
+ * Where the last non-empty tenant offered by configuration came from
+ * (PGC_S_DEFAULT if none).  Such a value is kept out of the variable, see
+ * below; this remembers it for error messages.
+ */
+static GucSource configured_source = PGC_S_DEFAULT;
+
 static bool tenant_value_check(char **newval, void **extra,
 							   GucSource source);
 
 /*
- * Check hook of the tenant setting: pin the transaction to the first tenant
- * it sets, and refuse any other tenant for the rest of the transaction.
+ * A parallel worker starts with the leader's value, which the leader
+ * judged; the only assignment user code can make there is a function's SET
+ * clause, and it may not change the tenant.
+ */
+static bool
+check_in_parallel_worker(const char *value)
+{
+	const char *current = *tenant_conf->variable;
+
+	if (InitializingParallelWorker || strcmp(value, current ? current : "") == 0)
+		return true;
+	GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
+	GUC_check_errmsg("cannot change tenant in a parallel worker");
+	GUC_check_errdetail("A function's SET clause would set \"%s\" to \"%s\" while it runs in a parallel worker.",
+						tg_tenant_setting, value);
+	GUC_check_errhint("Remove the SET clause, or mark the function PARALLEL RESTRICTED.");
+	return false;
+}
+
+/*
+ * Check hook of the tenant setting.
  *
- * Only interactive assignments (SET, SET LOCAL, set_config(), a function's
- * SET clause: all PGC_S_SESSION) are judged.  Values from configuration are
- * accepted here and judged when a statement uses them.  Empty values are
- * always accepted: clearing the tenant never widens what a request sees.
+ * A value from configuration (postgresql.conf, ALTER ROLE/DATABASE ... SET,
+ * connection options) never counts as a tenant context.  Were it stored, a
+ * RESET, SET LOCAL ... TO DEFAULT or set_config(name, NULL, true) would
+ * bring it back in the middle of a transaction without passing through
+ * this hook.  So it is replaced by the empty string, and its source is
+ * remembered to explain later refusals.
+ *
+ * An interactive assignment (SET, SET LOCAL, set_config(), a function's
+ * SET clause: all PGC_S_SESSION) of a non-empty value pins the transaction
+ * to the first tenant it sets, and any other tenant is refused for the rest
+ * of the transaction.  Empty values are always accepted: clearing the
+ * tenant never widens what a request sees.
  */
 static bool
 tenant_value_check(char **newval, void **extra, GucSource source)
 {
 	const char *value = *newval;
 
-	if (source != PGC_S_SESSION || value == NULL || value[0] == '\0')
+	if (source < PGC_S_INTERACTIVE)
+	{
+		configured_source = PGC_S_DEFAULT;
+		if (value != NULL && value[0] != '\0')
+		{
+			configured_source = source;
+			tg_guc_replace_string(newval, "");
+		}
 		return true;
-	if (defining_tenant_setting || !IsTransactionState() ||
-		IsParallelWorker() || InitializingParallelWorker)
+	}
+	if (source != PGC_S_SESSION || value == NULL || value[0] == '\0' ||
+		defining_tenant_setting || !IsTransactionState())
 		return true;
+	if (IsParallelWorker())
+		return check_in_parallel_worker(value);
 
 	tenant_touched = true;
 
@@ -245,12 +289,14 @@ nonnull(const char *s)
  * The GUC stack is walked from the innermost nesting level outwards.  An
  * entry records how the value at its level was last assigned: SET LOCAL
  * (GUC_LOCAL, or GUC_SET_LOCAL after a SET) means a transaction-local
- * value; SET means a session-level one.  A GUC_SAVE entry belongs to a
- * function with a SET clause: if the function kept the value it found, the
- * origin is that of the value outside the call, so we keep walking;
- * otherwise the value is the function's own.  Below the last entry the
- * value predates the transaction, and its source says whether a session
- * SET or the configuration put it there.
+ * value; SET means a session-level one.  Either counts only if the value
+ * itself was assigned interactively (source PGC_S_SESSION); RESET and SET
+ * ... TO DEFAULT assign the configured value with its configuration
+ * source.  A GUC_SAVE entry belongs to a function with a SET clause: if the
+ * function kept the value it found, the origin is that of the value outside
+ * the call, so we keep walking; otherwise the value is the function's own.
+ * Below the last entry the value predates the transaction, and its source
+ * says whether a session SET or the configuration put it there.
  */
 void
 tg_tenant_state(TgTenantState *state)
@@ -262,45 +308,40 @@ tg_tenant_state(TgTenantState *state)
 	tg_tenant_setting_sync();
 
 	state->pinned = pinned_tenant;
-	state->source = PGC_S_DEFAULT;
-	if (tenant_conf == NULL)
-	{
-		state->value = "";
-		state->origin = TG_TENANT_NONE;
-		return;
-	}
-
-	value = nonnull(*tenant_conf->variable);
-	state->value = value;
-	state->source = tenant_conf->gen.source;
+	state->value = tenant_conf ? nonnull(*tenant_conf->variable) : "";
+	value = state->value;
 	if (value[0] == '\0')
 	{
-		state->origin = TG_TENANT_NONE;
+		/* configuration may have offered a tenant, which was ignored */
+		state->source = configured_source;
+		state->origin = configured_source == PGC_S_DEFAULT ?
+			TG_TENANT_NONE : TG_TENANT_CONFIG;
 		return;
 	}
 
 	source = tenant_conf->gen.source;
 	for (stack = tenant_conf->gen.stack; stack != NULL; stack = stack->prev)
 	{
-		switch (stack->state)
+		if (stack->state == GUC_SAVE)
 		{
-			case GUC_LOCAL:
-			case GUC_SET_LOCAL:
-				state->origin = TG_TENANT_LOCAL;
+			if (strcmp(value, nonnull(stack->prior.val.stringval)) != 0)
+			{
+				state->source = source;
+				state->origin = TG_TENANT_FUNCTION;
 				return;
-			case GUC_SET:
-				state->origin = TG_TENANT_SESSION;
-				return;
-			case GUC_SAVE:
-				if (strcmp(value, nonnull(stack->prior.val.stringval)) != 0)
-				{
-					state->origin = TG_TENANT_FUNCTION;
-					return;
-				}
-				value = nonnull(stack->prior.val.stringval);
-				source = stack->source;
-				break;
+			}
+			value = nonnull(stack->prior.val.stringval);
+			source = stack->source;
+			continue;
 		}
+		state->source = source;
+		if (source != PGC_S_SESSION)
+			state->origin = TG_TENANT_CONFIG;
+		else if (stack->state == GUC_SET)
+			state->origin = TG_TENANT_SESSION;
+		else
+			state->origin = TG_TENANT_LOCAL;
+		return;
 	}
 
 	state->source = source;
@@ -320,7 +361,11 @@ tg_tenant_is_valid(const TgTenantState *state)
 		return false;
 	if (state->pinned == NULL)
 	{
-		/* assigned while the check hook was not ours; pin it now */
+		/*
+		 * Set while the check hook could not see it: while we were defining
+		 * the variable, or when another module defined it.  It is a SET
+		 * LOCAL of this transaction all the same; pin it now.
+		 */
 		pinned_tenant = MemoryContextStrdup(TopTransactionContext,
 											state->value);
 		return true;

@@ -73,6 +73,7 @@ extern TgRelInfo *tg_rel_info(Oid relid);
 extern Oid	tg_partition_parent(Oid relid);
 extern Oid	tg_rls_ancestor(Oid relid);
 extern bool tg_all_ancestors_have_rls(Oid relid);
+extern void tg_rel_cache_xact_end(void);
 
 /* tenant_context.c */
 typedef enum TgTenantOrigin
@@ -127,6 +128,8 @@ extern void tg_report_bypass(Oid relid, Oid as_role, bool via_view,
 							 List *rtable);
 extern void tg_report_truncate(Oid relid, Oid ancestor);
 extern void tg_report_hold_cursor(Oid relid, const char *portalname);
+extern void tg_report_parallel_worker(Oid relid);
+extern void tg_report_referential_action(Oid relid);
 
 /* executor_guard.c */
 typedef struct TgStatementCheck
@@ -134,6 +137,8 @@ typedef struct TgStatementCheck
 	struct PlannedStmt *pstmt;	/* the plan, or NULL for a utility
 								 * statement naming one table */
 	bool		tenant_checked; /* tenant context already judged? */
+	bool		in_worker;		/* nested in a parallel worker */
+	bool		in_referential_action;	/* run during a foreign key's action */
 } TgStatementCheck;
 
 extern void tg_executor_guard_init(void);

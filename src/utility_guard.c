@@ -126,7 +126,7 @@ changes_row_security(AlterTableStmt *stmt)
 static void
 check_copy(CopyStmt *stmt)
 {
-	TgStatementCheck check = {NULL, false};
+	TgStatementCheck check = {NULL, false, false, false};
 	Oid			relid;
 
 	if (stmt->relation == NULL)

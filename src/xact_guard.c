@@ -25,10 +25,12 @@
  */
 #include "postgres.h"
 
+#include "access/parallel.h"
 #include "access/xact.h"
 #include "nodes/pg_list.h"
 #include "utils/memutils.h"
 
+#include "protect.h"
 #include "tenant_guard.h"
 
 /* Tables whose row-level security settings this transaction changed. */
@@ -48,18 +50,21 @@ tg_remember_rls_change(Oid relid)
 }
 
 /*
- * Refuse a session-level tenant assigned since the last check.  Called at
- * the end of every statement that assigned the tenant setting, and at
- * commit if one was assigned since (a statement's end is not always seen:
- * a portal of the extended protocol may still be open).
+ * Refuse a session-level tenant.  Called at the end of every statement
+ * that assigned the tenant setting, and at commit if one was assigned since
+ * (a statement's end is not always seen: a portal of the extended protocol
+ * may still be open).  The "touched" flag is cleared only once the check
+ * has passed or been reported as a warning, so an error caught by an
+ * exception block is raised again at the next statement's end or commit.
  */
 void
 tg_check_session_tenant(void)
 {
-	tg_tenant_forget_touch();
-	if (IsTransactionState() && tg_guard_applies() &&
-		tg_session_tenant_pending())
+	if (!IsTransactionState() || IsParallelWorker())
+		return;
+	if (tg_guard_applies() && tg_session_tenant_pending())
 		tg_report_session_tenant();
+	tg_tenant_forget_touch();
 }
 
 static void
@@ -99,6 +104,8 @@ tg_xact_callback(XactEvent event, void *arg)
 			rls_changed = NIL;
 			tg_tenant_xact_end();
 			tg_definer_xact_end();
+			tg_rel_cache_xact_end();
+			tg_drift_xact_end();
 			break;
 		default:
 			break;

@@ -397,8 +397,8 @@ is($node->safe_psql('postgres', $all_rows),
 	my $optioned = app_session($node);
 	my $from_options =
 	  q{42501: tenant context for table "public.orders" comes from the connection's startup options (such as PGOPTIONS)};
-	ok_sql($optioned, 'SHOW app.current_tenant', '1',
-		'PGOPTIONS: the connection starts with tenant 1 in its options');
+	ok_sql($optioned, 'SHOW app.current_tenant', '',
+		'PGOPTIONS: the tenant in the connection options is kept out of the setting');
 	refused($optioned, $select, $from_options,
 		'PGOPTIONS: a request without its own tenant is refused');
 	tenant_request($optioned, 2, 'set_local',
@@ -406,7 +406,7 @@ is($node->safe_psql('postgres', $all_rows),
 	ok_sql(
 		$optioned,
 		'SELECT tenant IS NULL, tenant_origin FROM tenant_guard.status()',
-		q{t|the connection's startup options (such as PGOPTIONS)},
+		q{t|the connection's startup options (such as PGOPTIONS), ignored},
 		'PGOPTIONS: after the request, status() shows no tenant');
 	refused($optioned, $select, $from_options,
 		'PGOPTIONS: the next request without a tenant is refused');

@@ -81,7 +81,7 @@ like($stderr, qr/tenant context required for table "Shop.Orders"/,
 # The drift guard works on the restored registry.
 ($ret, $stdout, $stderr) = $node->psql('restored',
 	'ALTER TABLE events_2026 DISABLE ROW LEVEL SECURITY');
-like($stderr, qr/cannot disable row-level security on protected table "public.events_2026"/,
+like($stderr, qr/cannot disable row-level security of protected table "public.events_2026"/,
 	'the drift guard protects restored tables');
 
 $node->stop;
