@@ -1,0 +1,110 @@
+# tenant_guard and parallel query: a parallel worker cannot tell where the
+# tenant it sees was set, so it may not change it, and statements nested in
+# it may not read tables with row-level security.  Whatever the planner
+# does, no row of another tenant may come back.
+use strict;
+use warnings FATAL => 'all';
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('parallel');
+$node->init;
+$node->append_conf(
+	'postgresql.conf', q{
+shared_preload_libraries = 'tenant_guard'
+max_worker_processes = 8
+max_parallel_workers = 8
+});
+$node->start;
+
+$node->safe_psql(
+	'postgres', q{
+	CREATE EXTENSION tenant_guard;
+	CREATE ROLE regress_app LOGIN;
+	CREATE TABLE orders (id int PRIMARY KEY, tenant_id int NOT NULL, item text);
+	INSERT INTO orders VALUES (1, 1, 'mine'), (2, 2, 'SECRET'), (3, 2, 'SECRET');
+	SELECT tenant_guard.protect('orders');
+	CREATE TABLE hand (id int, tenant_id int NOT NULL, item text);
+	INSERT INTO hand VALUES (1, 1, 'mine'), (2, 2, 'SECRET');
+	ALTER TABLE hand ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+	CREATE POLICY tenant ON hand
+	  USING (tenant_id = current_setting('app.current_tenant')::int);
+	GRANT SELECT ON orders, hand TO regress_app;
+});
+
+# Run as the application role in one transaction that forces the query
+# into a parallel worker; the functions live in pg_temp, which any role may
+# create functions in.
+sub run_parallel
+{
+	my ($tenant_sql, $select) = @_;
+	return $node->psql(
+		'postgres', qq{
+		CREATE FUNCTION pg_temp.peek_orders() RETURNS text LANGUAGE sql
+		  PARALLEL SAFE SET app.current_tenant = '2'
+		  AS \$\$ SELECT string_agg(item, ',' ORDER BY id) FROM public.orders \$\$;
+		CREATE FUNCTION pg_temp.peek_hand() RETURNS text LANGUAGE sql
+		  PARALLEL SAFE SET app.current_tenant = '2'
+		  AS \$\$ SELECT string_agg(item, ',' ORDER BY id) FROM public.hand \$\$;
+		CREATE FUNCTION pg_temp.read_orders() RETURNS text LANGUAGE sql
+		  PARALLEL SAFE
+		  AS \$\$ SELECT string_agg(item, ',' ORDER BY id) FROM public.orders \$\$;
+		BEGIN;
+		$tenant_sql
+		SET LOCAL force_parallel_mode = on;
+		SET LOCAL parallel_leader_participation = off;
+		$select;
+		COMMIT;
+	}, extra_params => [ '-U', 'regress_app' ]);
+}
+
+my @cases = (
+	[ "SET LOCAL app.current_tenant = '1';", 'SELECT pg_temp.peek_orders()',
+		'a SET clause switching to tenant 2, protected table' ],
+	[ "SET LOCAL app.current_tenant = '1';", 'SELECT pg_temp.peek_hand()',
+		'a SET clause switching to tenant 2, hand-written policy' ],
+	[ '', 'SELECT pg_temp.peek_orders()',
+		'a SET clause setting tenant 2 where there was none' ],
+	[ '', 'SELECT pg_temp.peek_hand()',
+		'a SET clause setting tenant 2 where there was none, hand-written policy' ],
+	[ "SET LOCAL app.current_tenant = '1';", 'SELECT pg_temp.read_orders()',
+		'a plain function reading the table in a worker' ]);
+
+foreach my $case (@cases)
+{
+	my ($tenant_sql, $select, $what) = @$case;
+	my ($ret, $stdout, $stderr) = run_parallel($tenant_sql, $select);
+
+	unlike($stdout, qr/SECRET/, "$what: no row of tenant 2 comes back");
+	isnt($ret, 0, "$what: the statement is refused");
+	like(
+		$stderr,
+		qr/cannot change tenant in a parallel worker|cannot check the tenant context for table "public\.(orders|hand)" in a parallel worker|cannot change tenant from "1" to "2"|tenant context for table "public\.(orders|hand)" comes from the SET clause of a function/,
+		"$what: with the guard's error");
+}
+
+# The worker path was really taken: run in the leader, the plain function
+# would have returned tenant 1's rows; it was refused in the worker.
+my ($ret, $stdout, $stderr) = run_parallel("SET LOCAL app.current_tenant = '1';",
+	'SELECT pg_temp.read_orders()');
+like(
+	$stderr,
+	qr/cannot check the tenant context for table "public.orders" in a parallel worker/,
+	'the function ran in a parallel worker');
+
+# A parallel query of the table itself, which the leader checks, works.
+($ret, $stdout, $stderr) = $node->psql(
+	'postgres', q{
+	BEGIN;
+	SET LOCAL app.current_tenant = '1';
+	SET LOCAL force_parallel_mode = on;
+	SET LOCAL parallel_leader_participation = off;
+	SELECT string_agg(item, ',') FROM orders;
+	COMMIT;
+}, extra_params => [ '-U', 'regress_app' ]);
+is($stdout, 'mine', 'a parallel query the leader checked shows the tenant\'s rows');
+
+$node->stop;
+done_testing();
