@@ -29,8 +29,20 @@ OBJS = \
 DATA = $(wildcard $(EXTENSION)--*.sql)
 PGFILEDESC = "tenant_guard - tenant isolation guard for row-level security"
 
+PG_CONFIG ?= pg_config
+
 PG_CPPFLAGS = -I$(srcdir)/src -DTG_VERSION=\"$(EXTVERSION)\"
 PG_CFLAGS = -Wall -Wmissing-prototypes -Werror=implicit-function-declaration
+
+# Export only what the server looks up (_PG_init, the magic block, the
+# SQL-callable functions), as PGXS does by itself from PostgreSQL 16 on.
+# Calls and variables inside the library then go without the PLT and GOT
+# indirections, which the hooks on every statement's path would pay.
+PG_MAJOR := $(shell $(PG_CONFIG) --version | sed -n 's/^PostgreSQL \([0-9]*\).*/\1/p')
+ifeq ($(shell test "$(PG_MAJOR)" -lt 16 2>/dev/null && echo old),old)
+PG_CFLAGS += -fvisibility=hidden
+PG_CPPFLAGS += -DPGDLLEXPORT='__attribute__((visibility("default")))'
+endif
 
 # Tests run on a throwaway server that preloads the library (make
 # installcheck starts it; "make check" is not supported under PGXS).
@@ -43,7 +55,6 @@ ISOLATION_OPTS = --temp-instance=tmp_check_iso --temp-config=$(srcdir)/test/tena
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
 
-PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 

@@ -45,7 +45,7 @@ static const struct config_enum_entry mode_options[] = {
 	{NULL, 0, false}
 };
 
-void		_PG_init(void);
+extern PGDLLEXPORT void _PG_init(void);
 
 /*
  * Is name a valid custom setting name: two or more identifiers separated by

@@ -133,4 +133,13 @@ tg_relation_ownercheck(Oid relid, Oid roleid)
 #endif
 }
 
+/*
+ * The library is built with hidden visibility (see the Makefile), so every
+ * function the server looks up must be exported.  PG_FUNCTION_INFO_V1
+ * exports the function itself only from PostgreSQL 16 on.
+ */
+#define TG_FUNCTION_INFO_V1(funcname) \
+extern PGDLLEXPORT Datum funcname(PG_FUNCTION_ARGS); \
+PG_FUNCTION_INFO_V1(funcname)
+
 #endif							/* TENANT_GUARD_COMPAT_H */

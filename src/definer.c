@@ -85,6 +85,7 @@ push_definer(void)
 		saved_size = new_size;
 	}
 	saved_definers[saved_depth++] = current_definer;
+	tg_xact_dirty = true;
 }
 
 /*

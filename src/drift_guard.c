@@ -496,6 +496,7 @@ tg_drift_note_drop(Oid classId, Oid objectId, int subId)
 
 	oldcxt = MemoryContextSwitchTo(TopTransactionContext);
 	dropped_parts = list_append_unique_oid(dropped_parts, relid);
+	tg_xact_dirty = true;
 	MemoryContextSwitchTo(oldcxt);
 }
 
@@ -553,6 +554,9 @@ tg_drift_follow_up(Node *parsetree)
 	{
 		case T_CreateStmt:
 			follow_create_partition((CreateStmt *) parsetree);
+			break;
+		case T_CreateForeignTableStmt:
+			follow_create_partition(&((CreateForeignTableStmt *) parsetree)->base);
 			break;
 		case T_AlterTableStmt:
 			if (((AlterTableStmt *) parsetree)->objtype == OBJECT_TABLE)

@@ -130,8 +130,17 @@ check_statement_context(TgStatementCheck *check, Oid relid)
 		(ActivePortal->cursorOptions & CURSOR_OPT_HOLD) != 0)
 		tg_report_hold_cursor(relid, ActivePortal->name);
 
+	/*
+	 * A session-level assignment sets the "touched" flag, which stays set
+	 * until a check has passed; in enforce mode a failed check fails the
+	 * transaction.  So a session-level tenant can be pending only while the
+	 * flag is set, or in warn mode, or if a role outside the rules assigned
+	 * it before SET ROLE: then it is refused all the same, as a tenant not
+	 * set in this transaction.
+	 */
 	tg_tenant_state(&state);
-	if (tg_session_tenant_pending())
+	if ((tg_tenant_touched || tg_mode == TG_MODE_WARN) &&
+		tg_session_tenant_pending())
 		tg_report_session_tenant();
 	else if (!tg_tenant_is_valid(&state))
 		tg_report_tenant_context(relid, &state);
@@ -300,57 +309,113 @@ is_referential_integrity_query(PlannedStmt *pstmt)
 	}
 }
 
-/* Apply the rules to every table in a plan's range table. */
-static void
-check_plan(TgStatementCheck *check)
+/*
+ * Does a range table entry name a table with something to check: one with
+ * row-level security, or a partition (a hole, if its parent has row-level
+ * security and it has not)?
+ */
+static inline bool
+rte_needs_check(RangeTblEntry *rte)
 {
-	PlannedStmt *pstmt = check->pstmt;
+	TgRelInfo  *info;
+
+	if (rte->rtekind != RTE_RELATION ||
+		(rte->relkind != RELKIND_RELATION &&
+		 rte->relkind != RELKIND_PARTITIONED_TABLE &&
+		 rte->relkind != RELKIND_FOREIGN_TABLE) ||
+		rte->relid < (Oid) FirstNormalObjectId)
+		return false;
+
+	info = tg_rel_info(rte->relid);
+	return info->rls_enabled || info->is_partition;
+}
+
+/*
+ * Position in the range table of the first entry with something to check,
+ * or -1.  Most tables of most statements have nothing to check.
+ */
+static inline int
+first_rte_to_check(List *rtable)
+{
 	ListCell   *lc;
 
-	foreach(lc, pstmt->rtable)
+	foreach(lc, rtable)
+	{
+		if (rte_needs_check(lfirst_node(RangeTblEntry, lc)))
+			return foreach_current_index(lc);
+	}
+	return -1;
+}
+
+/*
+ * Apply the rules to the tables of a plan's range table, from the first
+ * one with something to check, unless the plan is one of the queries that
+ * enforce foreign keys.
+ */
+static pg_noinline void
+check_plan(PlannedStmt *pstmt, int first, bool in_worker)
+{
+	TgStatementCheck check = {pstmt, false, in_worker, false};
+	ListCell   *lc;
+
+	check.in_referential_action = InNoForceRLSOperation();
+	if (check.in_referential_action && is_referential_integrity_query(pstmt))
+		return;
+
+	for_each_from(lc, pstmt->rtable, first)
 	{
 		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
 		Oid			check_as_user;
 		bool		named;
 
-		if (rte->rtekind != RTE_RELATION ||
-			(rte->relkind != RELKIND_RELATION &&
-			 rte->relkind != RELKIND_PARTITIONED_TABLE &&
-			 rte->relkind != RELKIND_FOREIGN_TABLE))
+		if (!rte_needs_check(rte))
 			continue;
 		named = tg_rte_named_by_query(pstmt, rte, &check_as_user);
-		tg_check_relation(check, rte->relid, named, check_as_user);
+		tg_check_relation(&check, rte->relid, named, check_as_user);
 	}
 }
 
 /*
+ * Check a plan about to start, unless it need not be: in a parallel worker,
+ * the fragment the leader sent (the leader checked it); for roles outside
+ * the rules.
+ */
+static pg_noinline void
+guard_plan(PlannedStmt *pstmt)
+{
+	bool		in_worker = false;
+	int			first;
+
+	if (unlikely(IsParallelWorker()))
+	{
+		bool		fragment = !worker_plan_started;
+
+		worker_plan_started = true;
+		if (fragment)
+			return;
+		in_worker = true;
+	}
+
+	first = first_rte_to_check(pstmt->rtable);
+	if (first >= 0 && tg_guard_applies())
+		check_plan(pstmt, first, in_worker);
+}
+
+/*
  * ExecutorStart hook: check the plan before execution starts.  EXPLAIN
- * without ANALYZE reads no rows and is let through.
+ * without ANALYZE reads no rows and is let through, and so is a plan that
+ * reads no table at all, outside parallel workers (where the first plan
+ * must be seen).  Kept small: it runs for every statement.
  */
 static void
 tg_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
-	TgStatementCheck check = {queryDesc->plannedstmt, false, false, false};
-	bool		worker_fragment = false;
-
 	/* a renamed tenant setting gets its check hook before anything runs */
 	tg_tenant_setting_sync();
 
-	if (IsParallelWorker())
-	{
-		worker_fragment = !worker_plan_started;
-		worker_plan_started = true;
-		check.in_worker = true;
-	}
-
-	if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 && !worker_fragment &&
-		tg_guard_applies())
-	{
-		check.in_referential_action = InNoForceRLSOperation();
-		if (!check.in_referential_action ||
-			!is_referential_integrity_query(check.pstmt))
-			check_plan(&check);
-	}
+	if (tg_mode != TG_MODE_OFF && (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 &&
+		(queryDesc->plannedstmt->rtable != NIL || IsParallelWorker()))
+		guard_plan(queryDesc->plannedstmt);
 
 	if (prev_ExecutorStart)
 		prev_ExecutorStart(queryDesc, eflags);
@@ -368,15 +433,13 @@ tg_ExecutorStart(QueryDesc *queryDesc, int eflags)
  * Refuse it if the query reads a table with row-level security: its rows
  * would outlive the transaction and its tenant context.
  */
-static void
-check_held_cursor(QueryDesc *queryDesc)
+static pg_noinline void
+check_held_cursor(QueryDesc *queryDesc, Portal portal)
 {
-	Portal		portal = ActivePortal;
 	ListCell   *lc;
 
-	if (portal == NULL || portal->strategy != PORTAL_ONE_SELECT ||
-		portal->holdStore == NULL || portal->queryDesc != NULL ||
-		!IsTransactionState() || !tg_guard_applies())
+	if (portal->queryDesc != NULL || !IsTransactionState() ||
+		!tg_guard_applies())
 		return;
 
 	foreach(lc, queryDesc->plannedstmt->rtable)
@@ -398,14 +461,18 @@ check_held_cursor(QueryDesc *queryDesc)
 static void
 tg_ExecutorEnd(QueryDesc *queryDesc)
 {
-	check_held_cursor(queryDesc);
+	Portal		portal = ActivePortal;
+
+	if (unlikely(portal != NULL && portal->holdStore != NULL &&
+				 portal->strategy == PORTAL_ONE_SELECT))
+		check_held_cursor(queryDesc, portal);
 
 	if (prev_ExecutorEnd)
 		prev_ExecutorEnd(queryDesc);
 	else
 		standard_ExecutorEnd(queryDesc);
 
-	if (unlikely(tg_tenant_touched()))
+	if (unlikely(tg_tenant_touched))
 		tg_check_session_tenant();
 }
 

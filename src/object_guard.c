@@ -46,17 +46,35 @@ check_truncate(Oid relid)
 		tg_report_truncate(relid, ancestor);
 }
 
+/* TRUNCATE and DROP: check or note the object, then chain. */
+static pg_noinline void
+guard_object_access(ObjectAccessType access, Oid classId, Oid objectId,
+					int subId, void *arg)
+{
+	if (access == OAT_TRUNCATE)
+	{
+		if (classId == RelationRelationId)
+			check_truncate(objectId);
+	}
+	else
+		tg_drift_note_drop(classId, objectId, subId);
+
+	if (prev_object_access_hook)
+		prev_object_access_hook(access, classId, objectId, subId, arg);
+}
+
+/*
+ * object_access_hook.  Most calls announce function executions, which need
+ * nothing: they cost two comparisons and a jump to the hook we chain to.
+ */
 static void
 tg_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 				 int subId, void *arg)
 {
-	if (prev_object_access_hook)
+	if (unlikely(access == OAT_TRUNCATE || access == OAT_DROP))
+		guard_object_access(access, classId, objectId, subId, arg);
+	else if (prev_object_access_hook)
 		prev_object_access_hook(access, classId, objectId, subId, arg);
-
-	if (access == OAT_TRUNCATE && classId == RelationRelationId)
-		check_truncate(objectId);
-	else if (access == OAT_DROP)
-		tg_drift_note_drop(classId, objectId, subId);
 }
 
 void

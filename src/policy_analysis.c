@@ -58,10 +58,11 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
+#include "compat.h"
 #include "protect.h"
 #include "tenant_guard.h"
 
-PG_FUNCTION_INFO_V1(tenant_guard_policy_enforces_tenant);
+TG_FUNCTION_INFO_V1(tenant_guard_policy_enforces_tenant);
 
 /* OID of tenant_guard.tenant(), or InvalidOid if not installed. */
 Oid

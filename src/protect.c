@@ -72,8 +72,8 @@
 #include "protect.h"
 #include "tenant_guard.h"
 
-PG_FUNCTION_INFO_V1(tenant_guard_protect);
-PG_FUNCTION_INFO_V1(tenant_guard_unprotect);
+TG_FUNCTION_INFO_V1(tenant_guard_protect);
+TG_FUNCTION_INFO_V1(tenant_guard_unprotect);
 
 /* Depth of protect()/unprotect() calls in progress. */
 static int	protection_change_depth = 0;

@@ -29,6 +29,14 @@
 
 static HTAB *rel_cache = NULL;
 
+/*
+ * Direct-mapped front of the hash table, indexed by OID modulo its size:
+ * a statement over tables already seen costs a load and two compares per
+ * table (tg_rel_info() in tenant_guard.h).  Slots point into the hash
+ * table; they are cleared whenever entries are removed.
+ */
+TgRelInfo  *tg_rel_slots[TG_REL_SLOTS];
+
 /* Entries invalidated since the last sweep. */
 static int	stale_entries = 0;
 
@@ -53,7 +61,8 @@ rel_cache_invalidate(Datum arg, Oid relid)
 		if (info != NULL && info->valid)
 		{
 			info->valid = false;
-			stale_entries++;
+			if (++stale_entries >= STALE_ENTRIES_SWEEP)
+				tg_xact_dirty = true;
 		}
 		return;
 	}
@@ -62,6 +71,7 @@ rel_cache_invalidate(Datum arg, Oid relid)
 	while ((info = hash_seq_search(&status)) != NULL)
 		info->valid = false;
 	stale_entries = STALE_ENTRIES_SWEEP;
+	tg_xact_dirty = true;
 }
 
 /*
@@ -84,6 +94,7 @@ tg_rel_cache_xact_end(void)
 		if (!info->valid)
 			(void) hash_search(rel_cache, &info->relid, HASH_REMOVE, NULL);
 	}
+	memset(tg_rel_slots, 0, sizeof(tg_rel_slots));
 	stale_entries = 0;
 }
 
@@ -137,12 +148,11 @@ rel_info_fill(TgRelInfo *info)
 }
 
 /*
- * Return the cached facts about a relation.  The pointer stays valid for
- * the life of the backend, but its contents may be refilled by the next
- * call; callers copy what they need before asking again.
+ * The slow path of tg_rel_info(): find or make the hash table entry, fill
+ * it if needed, and remember it in its slot.
  */
 TgRelInfo *
-tg_rel_info(Oid relid)
+tg_rel_info_lookup(Oid relid)
 {
 	TgRelInfo  *info;
 	bool		found;
@@ -153,6 +163,7 @@ tg_rel_info(Oid relid)
 	info = hash_search(rel_cache, &relid, HASH_ENTER, &found);
 	if (!found || !info->valid)
 		rel_info_fill(info);
+	tg_rel_slots[relid % TG_REL_SLOTS] = info;
 	return info;
 }
 

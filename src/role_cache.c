@@ -7,7 +7,7 @@
  * BYPASSRLS, so tenant_guard leaves them alone too.  Every statement asks
  * whether the role it runs for is such a role; the answer for the last role
  * asked is kept until pg_authid changes, so the common case (one role per
- * connection) costs a comparison.
+ * connection) costs a comparison, inline (tenant_guard.h).
  *
  * src/role_cache.c
  *
@@ -22,8 +22,9 @@
 
 #include "tenant_guard.h"
 
-static Oid	cached_role = InvalidOid;
-static bool cached_role_exempt = false;
+/* The last role asked about, and the answer (see tg_role_is_exempt()). */
+Oid			tg_cached_role = InvalidOid;
+bool		tg_cached_role_exempt = false;
 
 /*
  * Forget the cached answer whenever any pg_authid row changes (ALTER ROLE
@@ -33,7 +34,7 @@ static bool cached_role_exempt = false;
 static void
 role_cache_invalidate(Datum arg, int cacheid, uint32 hashvalue)
 {
-	cached_role = InvalidOid;
+	tg_cached_role = InvalidOid;
 }
 
 void
@@ -43,44 +44,26 @@ tg_role_cache_init(void)
 }
 
 /*
- * Is row-level security skipped for this role?  Mirrors the role test in
- * check_enable_rls(): superusers and BYPASSRLS roles bypass every policy.
- * A role that no longer exists is not exempt.
+ * Look a role up: is row-level security skipped for it?  Mirrors the role
+ * test in check_enable_rls(): superusers and BYPASSRLS roles bypass every
+ * policy.  A role that no longer exists is not exempt.  The answer replaces
+ * the cached one.
  */
 bool
-tg_role_is_exempt(Oid roleid)
+tg_role_lookup_exempt(Oid roleid)
 {
 	HeapTuple	tuple;
-
-	if (roleid == cached_role && OidIsValid(cached_role))
-		return cached_role_exempt;
+	bool		exempt = false;
 
 	tuple = SearchSysCache1(AUTHOID, ObjectIdGetDatum(roleid));
 	if (HeapTupleIsValid(tuple))
 	{
 		Form_pg_authid form = (Form_pg_authid) GETSTRUCT(tuple);
 
-		cached_role_exempt = form->rolsuper || form->rolbypassrls;
+		exempt = form->rolsuper || form->rolbypassrls;
 		ReleaseSysCache(tuple);
 	}
-	else
-		cached_role_exempt = false;
-	cached_role = roleid;
-
-	return cached_role_exempt;
-}
-
-/*
- * Do tenant_guard's rules apply to the statement about to run?
- *
- * They apply unless the guard is off, or the role the session acts as (the
- * login role or the one chosen by SET ROLE, i.e. the role outside any
- * SECURITY DEFINER function) bypasses row-level security.
- */
-bool
-tg_guard_applies(void)
-{
-	if (tg_mode == TG_MODE_OFF)
-		return false;
-	return !tg_role_is_exempt(GetOuterUserId());
+	tg_cached_role = roleid;
+	tg_cached_role_exempt = exempt;
+	return exempt;
 }

@@ -23,10 +23,11 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 
+#include "compat.h"
 #include "tenant_guard.h"
 
-PG_FUNCTION_INFO_V1(tenant_guard_status);
-PG_FUNCTION_INFO_V1(tenant_guard_tenant);
+TG_FUNCTION_INFO_V1(tenant_guard_status);
+TG_FUNCTION_INFO_V1(tenant_guard_tenant);
 
 static const char *
 mode_name(int mode)

@@ -48,16 +48,21 @@ static struct config_string *tenant_conf = NULL;
 static List *defined_confs = NIL;
 
 /* Set when tenant_guard.tenant_setting names another variable. */
-static bool tenant_setting_changed = true;
+bool		tg_tenant_setting_changed = true;
 
 /* True while we define a variable, so the check hook stays out of it. */
 static bool defining_tenant_setting = false;
 
-/* Tenant the current transaction is pinned to (TopTransactionContext). */
+/*
+ * Tenant the current transaction is pinned to, or NULL.  Short values (all
+ * the usual kinds of tenant key) are kept in a static buffer, longer ones in
+ * TopTransactionContext.
+ */
 static char *pinned_tenant = NULL;
+static char pinned_buffer[64];
 
 /* Set when the tenant setting was assigned since last checked. */
-static bool tenant_touched = false;
+bool		tg_tenant_touched = false;
 
 /*
  * Where the last non-empty tenant offered by configuration came from
@@ -68,6 +73,19 @@ static GucSource configured_source = PGC_S_DEFAULT;
 
 static bool tenant_value_check(char **newval, void **extra,
 							   GucSource source);
+
+/* Pin the current transaction to a tenant. */
+static void
+pin_tenant(const char *value)
+{
+	size_t		len = strlen(value);
+
+	tg_xact_dirty = true;
+	if (len < sizeof(pinned_buffer))
+		pinned_tenant = memcpy(pinned_buffer, value, len + 1);
+	else
+		pinned_tenant = MemoryContextStrdup(TopTransactionContext, value);
+}
 
 /*
  * A parallel worker starts with the leader's value, which the leader
@@ -126,11 +144,12 @@ tenant_value_check(char **newval, void **extra, GucSource source)
 	if (IsParallelWorker())
 		return check_in_parallel_worker(value);
 
-	tenant_touched = true;
+	tg_tenant_touched = true;
+	tg_xact_dirty = true;
 
 	if (pinned_tenant == NULL)
 	{
-		pinned_tenant = MemoryContextStrdup(TopTransactionContext, value);
+		pin_tenant(value);
 		return true;
 	}
 	if (strcmp(pinned_tenant, value) == 0 || !tg_guard_applies())
@@ -172,8 +191,8 @@ tenant_value_check(char **newval, void **extra, GucSource source)
  * hook pointer is ours to change) and attach it again if the name comes
  * back.
  */
-static void
-tenant_setting_define(void)
+void
+tg_tenant_setting_define(void)
 {
 	struct config_generic *gconf;
 
@@ -181,7 +200,7 @@ tenant_setting_define(void)
 		tenant_conf->check_hook = NULL;
 	tenant_conf = NULL;
 	pinned_tenant = NULL;
-	tenant_setting_changed = false;
+	tg_tenant_setting_changed = false;
 
 	gconf = tg_find_guc(tg_tenant_setting);
 	if (gconf == NULL || (gconf->flags & GUC_CUSTOM_PLACEHOLDER) != 0)
@@ -238,19 +257,6 @@ tenant_setting_define(void)
 }
 
 /*
- * Bring tenant_conf up to date with tenant_guard.tenant_setting.  Costs a
- * flag test unless the setting was renamed.  The executor and utility hooks
- * call it first thing, so that the variable under its new name has our
- * check hook before a statement can assign it.
- */
-void
-tg_tenant_setting_sync(void)
-{
-	if (unlikely(tenant_setting_changed))
-		tenant_setting_define();
-}
-
-/*
  * Called by the assign hook of tenant_guard.tenant_setting.  Defining a
  * variable from inside the GUC machinery is not safe, so this only notes
  * that the next sync must do it.
@@ -260,13 +266,13 @@ tg_tenant_setting_renamed(const char *newname)
 {
 	if (tenant_conf == NULL || newname == NULL ||
 		pg_strcasecmp(tenant_conf->gen.name, newname) != 0)
-		tenant_setting_changed = true;
+		tg_tenant_setting_changed = true;
 }
 
 void
 tg_tenant_context_init(void)
 {
-	tenant_setting_define();
+	tg_tenant_setting_define();
 }
 
 /* Does a configuration parameter name designate the tenant setting? */
@@ -366,8 +372,7 @@ tg_tenant_is_valid(const TgTenantState *state)
 		 * the variable, or when another module defined it.  It is a SET
 		 * LOCAL of this transaction all the same; pin it now.
 		 */
-		pinned_tenant = MemoryContextStrdup(TopTransactionContext,
-											state->value);
+		pin_tenant(state->value);
 		return true;
 	}
 	return strcmp(state->pinned, state->value) == 0;
@@ -407,17 +412,10 @@ tg_session_tenant_pending(void)
 	return false;
 }
 
-/* Was a non-empty tenant assigned since tg_tenant_forget_touch()? */
-bool
-tg_tenant_touched(void)
-{
-	return tenant_touched;
-}
-
 void
 tg_tenant_forget_touch(void)
 {
-	tenant_touched = false;
+	tg_tenant_touched = false;
 }
 
 /* Transaction end: the next transaction starts with no tenant. */
@@ -425,5 +423,5 @@ void
 tg_tenant_xact_end(void)
 {
 	pinned_tenant = NULL;
-	tenant_touched = false;
+	tg_tenant_touched = false;
 }

@@ -26,6 +26,7 @@
 #ifndef TENANT_GUARD_H
 #define TENANT_GUARD_H
 
+#include "miscadmin.h"
 #include "nodes/pg_list.h"
 #include "utils/guc.h"
 
@@ -52,9 +53,35 @@ extern char *tg_tenant_setting;
 extern TgLoadOrigin tg_load_origin;
 
 /* role_cache.c */
+extern PGDLLIMPORT Oid tg_cached_role;
+extern PGDLLIMPORT bool tg_cached_role_exempt;
 extern void tg_role_cache_init(void);
-extern bool tg_role_is_exempt(Oid roleid);
-extern bool tg_guard_applies(void);
+extern bool tg_role_lookup_exempt(Oid roleid);
+
+/*
+ * Is row-level security skipped for this role (superuser or BYPASSRLS)?
+ * The answer for the last role asked is cached; every statement asks, so
+ * the common case is inline.
+ */
+static inline bool
+tg_role_is_exempt(Oid roleid)
+{
+	if (likely(roleid == tg_cached_role && OidIsValid(roleid)))
+		return tg_cached_role_exempt;
+	return tg_role_lookup_exempt(roleid);
+}
+
+/*
+ * Do tenant_guard's rules apply to the statement about to run?  They apply
+ * unless the guard is off, or the role the session acts as (the login role
+ * or the one chosen by SET ROLE, i.e. the role outside any SECURITY DEFINER
+ * function) bypasses row-level security.
+ */
+static inline bool
+tg_guard_applies(void)
+{
+	return tg_mode != TG_MODE_OFF && !tg_role_is_exempt(GetOuterUserId());
+}
 
 /* rel_cache.c */
 typedef struct TgRelInfo
@@ -69,7 +96,25 @@ typedef struct TgRelInfo
 	Oid			parent;			/* partition parent, if is_partition */
 } TgRelInfo;
 
-extern TgRelInfo *tg_rel_info(Oid relid);
+/* Direct-mapped front of the relation cache; see rel_cache.c. */
+#define TG_REL_SLOTS 64
+extern PGDLLIMPORT TgRelInfo *tg_rel_slots[TG_REL_SLOTS];
+extern TgRelInfo *tg_rel_info_lookup(Oid relid);
+
+/*
+ * The cached facts about a relation.  The pointer stays valid until the end
+ * of the transaction, but its contents may be refilled by the next call;
+ * callers copy what they need before asking again.
+ */
+static inline TgRelInfo *
+tg_rel_info(Oid relid)
+{
+	TgRelInfo  *info = tg_rel_slots[relid % TG_REL_SLOTS];
+
+	if (likely(info != NULL && info->relid == relid && info->valid))
+		return info;
+	return tg_rel_info_lookup(relid);
+}
 extern Oid	tg_partition_parent(Oid relid);
 extern Oid	tg_rls_ancestor(Oid relid);
 extern bool tg_all_ancestors_have_rls(Oid relid);
@@ -96,14 +141,28 @@ typedef struct TgTenantState
 								 * NULL */
 } TgTenantState;
 
+extern PGDLLIMPORT bool tg_tenant_setting_changed;
 extern void tg_tenant_context_init(void);
-extern void tg_tenant_setting_sync(void);
+extern void tg_tenant_setting_define(void);
+
+/*
+ * Bring the tenant setting's variable up to date with
+ * tenant_guard.tenant_setting: a flag test unless the setting was renamed.
+ * The executor and utility hooks call it first thing, so that the variable
+ * under a new name has its check hook before a statement can assign it.
+ */
+static inline void
+tg_tenant_setting_sync(void)
+{
+	if (unlikely(tg_tenant_setting_changed))
+		tg_tenant_setting_define();
+}
 extern void tg_tenant_setting_renamed(const char *newname);
 extern bool tg_is_tenant_setting(const char *name);
 extern void tg_tenant_state(TgTenantState *state);
 extern bool tg_tenant_is_valid(const TgTenantState *state);
 extern bool tg_session_tenant_pending(void);
-extern bool tg_tenant_touched(void);
+extern PGDLLIMPORT bool tg_tenant_touched;	/* assigned since last checked */
 extern void tg_tenant_forget_touch(void);
 extern void tg_tenant_xact_end(void);
 
@@ -153,6 +212,7 @@ extern bool tg_planning_plain_explain(void);
 extern void tg_object_guard_init(void);
 
 /* xact_guard.c */
+extern PGDLLIMPORT bool tg_xact_dirty;	/* per-transaction state to reset */
 extern void tg_xact_guard_init(void);
 extern void tg_remember_rls_change(Oid relid);
 extern void tg_check_session_tenant(void);

@@ -233,11 +233,44 @@ run_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 								params, queryEnv, dest, qc);
 }
 
-static void
-tg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
-				  bool readOnlyTree, ProcessUtilityContext context,
-				  ParamListInfo params, QueryEnvironment *queryEnv,
-				  DestReceiver *dest, QueryCompletion *qc)
+/*
+ * Is this a kind of utility statement tenant_guard or its drift guard looks
+ * at, before or after it runs?  What all others (CALL, DO, FETCH, ...) run
+ * is checked where it runs.
+ */
+static bool
+is_guarded_statement(Node *parsetree)
+{
+	switch (nodeTag(parsetree))
+	{
+		case T_VariableSetStmt:
+		case T_CopyStmt:
+		case T_ExplainStmt:
+		case T_AlterTableStmt:
+		case T_CreateStmt:
+		case T_CreateForeignTableStmt:
+		case T_DropStmt:
+		case T_DropOwnedStmt:
+		case T_AlterPolicyStmt:
+		case T_RenameStmt:
+		case T_AlterRoleSetStmt:
+		case T_AlterDatabaseSetStmt:
+		case T_AlterSystemStmt:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/*
+ * Run a statement of a kind tenant_guard looks at: its checks before, the
+ * statement, its bookkeeping after.
+ */
+static pg_noinline void
+guard_utility(PlannedStmt *pstmt, const char *queryString,
+			  bool readOnlyTree, ProcessUtilityContext context,
+			  ParamListInfo params, QueryEnvironment *queryEnv,
+			  DestReceiver *dest, QueryCompletion *qc)
 {
 	Node	   *parsetree = pstmt->utilityStmt;
 	bool		session_set_reported = false;
@@ -279,13 +312,56 @@ tg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		if (tg_guard_applies())
 			note_after(parsetree);
 	}
-	if (unlikely(tg_tenant_touched()))
+	if (unlikely(tg_tenant_touched))
 	{
 		if (session_set_reported)
 			tg_tenant_forget_touch();
 		else
 			tg_check_session_tenant();
 	}
+}
+
+/*
+ * Run a statement tenant_guard does not examine, then refuse a
+ * session-level tenant it assigned outside the executor, whose end would
+ * have caught it: PL/pgSQL evaluates simple expressions such as a
+ * set_config() call without the executor (DO, CALL), FETCH runs a cursor's
+ * query without ending it, utility statements evaluate index expressions.
+ */
+static pg_noinline void
+run_and_check_utility(PlannedStmt *pstmt, const char *queryString,
+					  bool readOnlyTree, ProcessUtilityContext context,
+					  ParamListInfo params, QueryEnvironment *queryEnv,
+					  DestReceiver *dest, QueryCompletion *qc)
+{
+	run_utility(pstmt, queryString, readOnlyTree, context, params,
+				queryEnv, dest, qc);
+	if (tg_tenant_touched)
+		tg_check_session_tenant();
+}
+
+/*
+ * ProcessUtility hook.  Kept small, for the statements that run most often
+ * go through with a jump: transaction control, where the commit is checked
+ * (xact_guard.c), and EXECUTE, whose query the executor hooks check.
+ */
+static void
+tg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+				  bool readOnlyTree, ProcessUtilityContext context,
+				  ParamListInfo params, QueryEnvironment *queryEnv,
+				  DestReceiver *dest, QueryCompletion *qc)
+{
+	Node	   *parsetree = pstmt->utilityStmt;
+
+	if (IsA(parsetree, TransactionStmt) || IsA(parsetree, ExecuteStmt))
+		run_utility(pstmt, queryString, readOnlyTree, context, params,
+					queryEnv, dest, qc);
+	else if (is_guarded_statement(parsetree))
+		guard_utility(pstmt, queryString, readOnlyTree, context, params,
+					  queryEnv, dest, qc);
+	else
+		run_and_check_utility(pstmt, queryString, readOnlyTree, context,
+							  params, queryEnv, dest, qc);
 }
 
 void

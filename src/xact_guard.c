@@ -37,6 +37,14 @@
 static List *rls_changed = NIL;
 
 /*
+ * Set by whatever leaves state behind that the end of the transaction must
+ * clear (a tenant pin, a definer stack, tables to check, a cache sweep), so
+ * that the common transaction, which leaves none, ends at the cost of a
+ * flag test.
+ */
+bool		tg_xact_dirty = false;
+
+/*
  * Remember a table whose row-level security settings were changed, to check
  * it at commit.  The list lives in TopTransactionContext.
  */
@@ -45,6 +53,7 @@ tg_remember_rls_change(Oid relid)
 {
 	MemoryContext oldcxt = MemoryContextSwitchTo(TopTransactionContext);
 
+	tg_xact_dirty = true;
 	rls_changed = list_append_unique_oid(rls_changed, relid);
 	MemoryContextSwitchTo(oldcxt);
 }
@@ -67,7 +76,8 @@ tg_check_session_tenant(void)
 	tg_tenant_forget_touch();
 }
 
-static void
+/* Checks when the transaction commits or is prepared. */
+static pg_noinline void
 check_at_commit(void)
 {
 	ListCell   *lc;
@@ -83,13 +93,32 @@ check_at_commit(void)
 			tg_report_not_forced_at_commit(info->relid);
 	}
 
-	if (tg_tenant_touched())
+	if (tg_tenant_touched)
 		tg_check_session_tenant();
 }
 
+/* Transaction end: drop the state the transaction left behind. */
+static pg_noinline void
+reset_at_xact_end(void)
+{
+	tg_xact_dirty = false;
+	rls_changed = NIL;
+	tg_tenant_xact_end();
+	tg_definer_xact_end();
+	tg_rel_cache_xact_end();
+	tg_drift_xact_end();
+}
+
+/*
+ * Transaction callback.  A transaction that left no state behind (see
+ * tg_xact_dirty) has nothing to check or reset.
+ */
 static void
 tg_xact_callback(XactEvent event, void *arg)
 {
+	if (likely(!tg_xact_dirty))
+		return;
+
 	switch (event)
 	{
 		case XACT_EVENT_PRE_COMMIT:
@@ -101,11 +130,7 @@ tg_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PREPARE:
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PARALLEL_ABORT:
-			rls_changed = NIL;
-			tg_tenant_xact_end();
-			tg_definer_xact_end();
-			tg_rel_cache_xact_end();
-			tg_drift_xact_end();
+			reset_at_xact_end();
 			break;
 		default:
 			break;
