@@ -89,6 +89,19 @@ ALTER TABLE events RENAME COLUMN tenant_id TO org_id;
 SELECT relation, tenant_column FROM tenant_guard.registry ORDER BY relation::text;
 SELECT tenant_guard.protect('events', 'org_id');
 
+-- A foreign table created as a partition cannot have row-level security:
+-- it is reachable only through its parent, and is not registered (the
+-- registry holds tables with the standard policies).
+CREATE FOREIGN DATA WRAPPER regress_tg_dummy;
+CREATE SERVER regress_tg_nowhere FOREIGN DATA WRAPPER regress_tg_dummy;
+CREATE FOREIGN TABLE events_remote PARTITION OF events
+  FOR VALUES FROM ('2030-01-01') TO ('2031-01-01') SERVER regress_tg_nowhere;
+SELECT relation, partition_of FROM tenant_guard.registry
+ WHERE relation = 'events_remote'::regclass;
+DROP FOREIGN TABLE events_remote;
+DROP SERVER regress_tg_nowhere;
+DROP FOREIGN DATA WRAPPER regress_tg_dummy;
+
 -- Dropping tables forgets them, however they are dropped.
 DROP TABLE events_2027;
 SELECT count(*) FROM tenant_guard.registry WHERE partition_of = 'events'::regclass;
