@@ -168,6 +168,61 @@ ROLLBACK;
 RESET ROLE;
 
 --
+-- Inheritance children (INHERITS): the same holes as partitions, both
+-- ways, including a child that joins its parent later.
+--
+CREATE TABLE accounts (id int, tenant_id int NOT NULL);
+ALTER TABLE accounts ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY accounts_tenant ON accounts
+  USING (tenant_id = NULLIF(current_setting('app.current_tenant', true), '')::int);
+CREATE TABLE accounts_old () INHERITS (accounts);
+CREATE TABLE accounts_new (id int, tenant_id int NOT NULL);
+INSERT INTO accounts_old VALUES (1, 1), (2, 2);
+INSERT INTO accounts_new VALUES (3, 1), (4, 2);
+GRANT SELECT, TRUNCATE ON accounts, accounts_old, accounts_new TO regress_tg_app;
+SET ROLE regress_tg_app;
+-- accounts_new is nobody's child yet: an ordinary table.
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+SELECT id FROM accounts_new ORDER BY id;
+COMMIT;
+RESET ROLE;
+ALTER TABLE accounts_new INHERIT accounts;
+SET ROLE regress_tg_app;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+SELECT id FROM accounts ORDER BY id;
+SELECT id FROM accounts_old;
+ROLLBACK;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+\set VERBOSITY terse
+SELECT id FROM accounts_new;
+ROLLBACK;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+TRUNCATE accounts_old;
+\set VERBOSITY default
+ROLLBACK;
+RESET ROLE;
+-- A child with row-level security under a parent without it.
+CREATE TABLE ledger (id int, tenant_id int NOT NULL);
+CREATE TABLE ledger_2026 () INHERITS (ledger);
+INSERT INTO ledger_2026 VALUES (1, 1), (2, 2);
+ALTER TABLE ledger_2026 ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY ledger_2026_tenant ON ledger_2026
+  USING (tenant_id = NULLIF(current_setting('app.current_tenant', true), '')::int);
+GRANT SELECT ON ledger, ledger_2026 TO regress_tg_app;
+SET ROLE regress_tg_app;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+SELECT id FROM ledger_2026;
+SELECT id FROM ledger;
+ROLLBACK;
+RESET ROLE;
+DROP TABLE accounts, ledger CASCADE;
+
+--
 -- A holdable cursor keeps its rows after the transaction and its tenant
 -- are gone.
 --

@@ -69,17 +69,18 @@ static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
 
 /*
  * Find the range table entry through which the plan names one of the
- * partition ancestors of relid, and return that ancestor; InvalidOid if the
- * plan names none (the child was not reached through an ancestor).
+ * ancestors of relid, and return that ancestor; InvalidOid if the plan
+ * names none (the child was not reached through an ancestor).
  */
 static Oid
 named_ancestor(PlannedStmt *pstmt, Oid relid)
 {
-	Oid			ancestor;
+	List	   *ancestors = tg_rel_ancestors(relid);
+	ListCell   *ac;
 
-	for (ancestor = tg_partition_parent(relid); OidIsValid(ancestor);
-		 ancestor = tg_partition_parent(ancestor))
+	foreach(ac, ancestors)
 	{
+		Oid			ancestor = lfirst_oid(ac);
 		ListCell   *lc;
 
 		foreach(lc, pstmt->rtable)
@@ -96,10 +97,10 @@ named_ancestor(PlannedStmt *pstmt, Oid relid)
 }
 
 /*
- * A partition the query did not name, reached through a parent.  The
- * policies that apply are those of the ancestor the query named; the
- * partition's own are ignored.  That is fine when the named ancestor has
- * row-level security, and a hole when the partition has it and the named
+ * A partition or inheritance child the query did not name, reached through
+ * a parent.  The policies that apply are those of the ancestor the query
+ * named; the child's own are ignored.  That is fine when the named ancestor
+ * has row-level security, and a hole when the child has it and the named
  * ancestor does not.  In a fully protected tree every ancestor has it, which
  * is decided without looking at the range table.
  */
@@ -172,7 +173,7 @@ tg_check_relation(TgStatementCheck *check, Oid relid, bool named_by_query,
 	{
 		Oid			ancestor;
 
-		if (named_by_query && info->is_partition &&
+		if (named_by_query && tg_rel_has_parents(info) &&
 			OidIsValid(ancestor = tg_rls_ancestor(relid)))
 		{
 			if (check->in_worker)
@@ -183,7 +184,7 @@ tg_check_relation(TgStatementCheck *check, Oid relid, bool named_by_query,
 	}
 	if (!named_by_query)
 	{
-		if (info->is_partition)
+		if (tg_rel_has_parents(info))
 			check_partition_reached_through_parent(check, relid);
 		return;
 	}
@@ -311,8 +312,8 @@ is_referential_integrity_query(PlannedStmt *pstmt)
 
 /*
  * Does a range table entry name a table with something to check: one with
- * row-level security, or a partition (a hole, if its parent has row-level
- * security and it has not)?
+ * row-level security, or a partition or inheritance child (a hole, if its
+ * parent has row-level security and it has not)?
  */
 static inline bool
 rte_needs_check(RangeTblEntry *rte)
@@ -327,7 +328,7 @@ rte_needs_check(RangeTblEntry *rte)
 		return false;
 
 	info = tg_rel_info(rte->relid);
-	return info->rls_enabled || info->is_partition;
+	return info->rls_enabled || tg_rel_has_parents(info);
 }
 
 /*

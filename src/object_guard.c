@@ -6,10 +6,11 @@
  *
  * TRUNCATE removes the rows of every tenant and row-level security does not
  * apply to it, so a role inside the rules may not truncate a table with
- * row-level security, nor a partition of one.  PostgreSQL reports each
- * table a TRUNCATE will empty to the object access hook (OAT_TRUNCATE),
- * including partitions it recurses to and tables CASCADE adds, which is
- * more than the statement's own table list would tell.
+ * row-level security, nor a partition or inheritance child of one.
+ * PostgreSQL reports each table a TRUNCATE will empty to the object access
+ * hook (OAT_TRUNCATE), including partitions and children it recurses to and
+ * tables CASCADE adds, which is more than the statement's own table list
+ * would tell.
  *
  * Every object a statement drops is reported to the hook too (OAT_DROP),
  * including those dropped as dependents; the drift guard (drift_guard.c)
@@ -41,7 +42,7 @@ check_truncate(Oid relid)
 	info = tg_rel_info(relid);
 	if (info->rls_enabled)
 		tg_report_truncate(relid, InvalidOid);
-	else if (info->is_partition &&
+	else if (tg_rel_has_parents(info) &&
 			 OidIsValid(ancestor = tg_rls_ancestor(relid)))
 		tg_report_truncate(relid, ancestor);
 }

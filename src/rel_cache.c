@@ -5,13 +5,24 @@
  *
  * Every statement that runs a plan asks, for each table in its range
  * table, whether row-level security is enabled and forced and whether the
- * table is a partition.  The answers live in a backend-local hash table
- * keyed by relation OID and are marked stale by the relcache invalidation
- * callback whenever PostgreSQL invalidates the relation (ALTER TABLE ...
- * ROW LEVEL SECURITY, ATTACH/DETACH PARTITION and DROP all update the
- * relation's pg_class row, which invalidates it); stale entries are refilled
- * when next asked for, or swept out at transaction end once there are many.
- * A lookup is one hash probe; a miss costs one syscache lookup.
+ * table is a partition or an inheritance child.  The answers live in a
+ * backend-local hash table keyed by relation OID and are marked stale by
+ * the relcache invalidation callback whenever PostgreSQL invalidates the
+ * relation (ALTER TABLE ... ROW LEVEL SECURITY, ATTACH/DETACH PARTITION and
+ * DROP all update the relation's pg_class row, which invalidates it; the
+ * drift guard invalidates the child of ALTER TABLE ... INHERIT); stale
+ * entries are refilled when next asked for, or swept out at transaction end
+ * once there are many.  A lookup is a load and two compares in the common
+ * case, one hash probe otherwise; a miss costs a syscache lookup and, for a
+ * table that is no partition, an index probe of pg_inherits.
+ *
+ * Partitions and inheritance children never mix: a partition has one
+ * parent, a partitioned table, and neither can be the parent or the child
+ * of an inheritance child.  The ancestors of a partition form a chain,
+ * cached entry by entry; those of an inheritance child, a graph read from
+ * pg_inherits when needed (only for tables without row-level security
+ * named by a query, and for children reached through a parent that lacks
+ * it).
  *
  * src/rel_cache.c
  *
@@ -19,8 +30,13 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
 #include "catalog/partition.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
+#include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/syscache.h"
@@ -133,6 +149,7 @@ rel_info_fill(TgRelInfo *info)
 			info->rls_enabled = false;
 			info->rls_forced = false;
 			info->is_partition = false;
+			info->inherits = false;
 		}
 		else
 		{
@@ -143,6 +160,8 @@ rel_info_fill(TgRelInfo *info)
 			info->rls_forced = form->relforcerowsecurity;
 			info->is_partition = form->relispartition;
 			ReleaseSysCache(tuple);
+			info->inherits = !info->is_partition &&
+				has_superclass(info->relid);
 		}
 	} while (!info->valid);
 }
@@ -191,34 +210,123 @@ tg_partition_parent(Oid relid)
 	return info->parent;
 }
 
+/* The tables relid inherits from directly (INHERITS), from pg_inherits. */
+static List *
+inheritance_parents(Oid relid)
+{
+	Relation	inherits = table_open(InheritsRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	List	   *parents = NIL;
+
+	ScanKeyInit(&key, Anum_pg_inherits_inhrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(inherits, InheritsRelidSeqnoIndexId, true,
+							  NULL, 1, &key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+		parents = lappend_oid(parents,
+							  ((Form_pg_inherits) GETSTRUCT(tuple))->inhparent);
+	systable_endscan(scan);
+	table_close(inherits, AccessShareLock);
+	return parents;
+}
+
 /*
- * The nearest partition ancestor of relid that has row-level security
- * enabled, or InvalidOid if there is none (or relid is no partition).
+ * Every ancestor of relid, nearest first: the partition ancestors of a
+ * partition, every table an inheritance child inherits from, however
+ * indirectly.  Empty for other relations.
+ */
+List *
+tg_rel_ancestors(Oid relid)
+{
+	TgRelInfo  *info = tg_rel_info(relid);
+	List	   *ancestors = NIL;
+	ListCell   *lc;
+
+	if (info->is_partition)
+	{
+		Oid			ancestor;
+
+		for (ancestor = tg_partition_parent(relid); OidIsValid(ancestor);
+			 ancestor = tg_partition_parent(ancestor))
+			ancestors = lappend_oid(ancestors, ancestor);
+		return ancestors;
+	}
+	if (!info->inherits)
+		return NIL;
+
+	/* breadth first: the list grows as it is walked */
+	ancestors = inheritance_parents(relid);
+	foreach(lc, ancestors)
+	{
+		List	   *parents = inheritance_parents(lfirst_oid(lc));
+		ListCell   *pc;
+
+		foreach(pc, parents)
+			ancestors = list_append_unique_oid(ancestors, lfirst_oid(pc));
+	}
+	return ancestors;
+}
+
+/*
+ * The nearest ancestor of relid (partition or inheritance) that has
+ * row-level security enabled, or InvalidOid if there is none.  The chain
+ * of a partition is walked through the cache, without allocating: every
+ * statement on a protected partitioned table asks for each partition.
  */
 Oid
 tg_rls_ancestor(Oid relid)
 {
-	Oid			ancestor;
+	ListCell   *lc;
+	List	   *ancestors;
 
-	for (ancestor = tg_partition_parent(relid); OidIsValid(ancestor);
-		 ancestor = tg_partition_parent(ancestor))
+	if (tg_rel_info(relid)->is_partition)
 	{
-		if (tg_rel_info(ancestor)->rls_enabled)
-			return ancestor;
+		Oid			ancestor;
+
+		for (ancestor = tg_partition_parent(relid); OidIsValid(ancestor);
+			 ancestor = tg_partition_parent(ancestor))
+		{
+			if (tg_rel_info(ancestor)->rls_enabled)
+				return ancestor;
+		}
+		return InvalidOid;
+	}
+
+	ancestors = tg_rel_ancestors(relid);
+	foreach(lc, ancestors)
+	{
+		if (tg_rel_info(lfirst_oid(lc))->rls_enabled)
+			return lfirst_oid(lc);
 	}
 	return InvalidOid;
 }
 
-/* Do all partition ancestors of relid have row-level security enabled? */
+/* Do all ancestors of relid have row-level security enabled? */
 bool
 tg_all_ancestors_have_rls(Oid relid)
 {
-	Oid			ancestor;
+	ListCell   *lc;
+	List	   *ancestors;
 
-	for (ancestor = tg_partition_parent(relid); OidIsValid(ancestor);
-		 ancestor = tg_partition_parent(ancestor))
+	if (tg_rel_info(relid)->is_partition)
 	{
-		if (!tg_rel_info(ancestor)->rls_enabled)
+		Oid			ancestor;
+
+		for (ancestor = tg_partition_parent(relid); OidIsValid(ancestor);
+			 ancestor = tg_partition_parent(ancestor))
+		{
+			if (!tg_rel_info(ancestor)->rls_enabled)
+				return false;
+		}
+		return true;
+	}
+
+	ancestors = tg_rel_ancestors(relid);
+	foreach(lc, ancestors)
+	{
+		if (!tg_rel_info(lfirst_oid(lc))->rls_enabled)
 			return false;
 	}
 	return true;

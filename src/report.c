@@ -281,24 +281,40 @@ tg_report_not_forced_at_commit(Oid relid)
 					 tg_relation_sql(relid))));
 }
 
-/* A partition without row-level security was named directly. */
+/*
+ * A partition or inheritance child without row-level security was named
+ * directly, under an ancestor that has it.
+ */
 void
 tg_report_partition_hole(Oid relid, Oid ancestor)
 {
-	char	   *part = tg_relation_name(relid);
+	char	   *child = tg_relation_name(relid);
 	char	   *parent = tg_relation_name(ancestor);
 
-	ereport(tg_violation_level(),
-			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			 errmsg("partition \"%s\" of table \"%s\" has no row-level security",
-					part, parent),
-			 errdetail("Naming a partition directly skips the policies of \"%s\".",
-					   parent),
-			 errhint("Query \"%s\" instead, or protect the partition: ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY; and give it the policies of its parent.",
-					 parent, tg_relation_sql(relid))));
+	if (tg_rel_info(relid)->is_partition)
+		ereport(tg_violation_level(),
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("partition \"%s\" of table \"%s\" has no row-level security",
+						child, parent),
+				 errdetail("Naming a partition directly skips the policies of \"%s\".",
+						   parent),
+				 errhint("Query \"%s\" instead, or protect the partition: ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY; and give it the policies of its parent.",
+						 parent, tg_relation_sql(relid))));
+	else
+		ereport(tg_violation_level(),
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("table \"%s\" inherits from table \"%s\" but has no row-level security",
+						child, parent),
+				 errdetail("Naming an inheritance child directly skips the policies of \"%s\".",
+						   parent),
+				 errhint("Query \"%s\" instead, or protect the child: ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY; and give it the policies of its parent.",
+						 parent, tg_relation_sql(relid))));
 }
 
-/* A partition with row-level security was reached through a parent without. */
+/*
+ * A partition or inheritance child with row-level security was reached
+ * through a parent without.
+ */
 void
 tg_report_child_behind_parent(Oid relid, Oid parent)
 {
@@ -309,8 +325,8 @@ tg_report_child_behind_parent(Oid relid, Oid parent)
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("table \"%s\" is read through its parent \"%s\", which has no row-level security",
 					part, parentname),
-			 errdetail("The policies of a partition do not apply when its parent is queried."),
-			 errhint("Protect the parent: ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY; and give it the policies of its partitions.",
+			 errdetail("The policies of a partition or inheritance child do not apply when its parent is queried."),
+			 errhint("Protect the parent: ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY; and give it the policies of its children.",
 					 tg_relation_sql(parent))));
 }
 
@@ -397,7 +413,14 @@ tg_report_truncate(Oid relid, Oid ancestor)
 {
 	char	   *rel = tg_relation_name(relid);
 
-	if (OidIsValid(ancestor))
+	if (!OidIsValid(ancestor))
+		ereport(tg_violation_level(),
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("cannot truncate table \"%s\", which has row-level security",
+						rel),
+				 errdetail("TRUNCATE removes the rows of every tenant; row-level security does not apply to it."),
+				 errhint("Use DELETE, which row-level security limits to the current tenant.")));
+	else if (tg_rel_info(relid)->is_partition)
 		ereport(tg_violation_level(),
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("cannot truncate partition \"%s\" of table \"%s\", which has row-level security",
@@ -407,8 +430,8 @@ tg_report_truncate(Oid relid, Oid ancestor)
 	else
 		ereport(tg_violation_level(),
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("cannot truncate table \"%s\", which has row-level security",
-						rel),
+				 errmsg("cannot truncate table \"%s\", a child of table \"%s\", which has row-level security",
+						rel, tg_relation_name(ancestor)),
 				 errdetail("TRUNCATE removes the rows of every tenant; row-level security does not apply to it."),
 				 errhint("Use DELETE, which row-level security limits to the current tenant.")));
 }

@@ -92,6 +92,7 @@ typedef struct TgRelInfo
 	bool		rls_enabled;	/* pg_class.relrowsecurity */
 	bool		rls_forced;		/* pg_class.relforcerowsecurity */
 	bool		is_partition;	/* pg_class.relispartition */
+	bool		inherits;		/* an inheritance child (INHERITS) */
 	bool		parent_known;	/* has parent been looked up? */
 	Oid			parent;			/* partition parent, if is_partition */
 } TgRelInfo;
@@ -115,7 +116,14 @@ tg_rel_info(Oid relid)
 		return info;
 	return tg_rel_info_lookup(relid);
 }
+/* Is the relation a partition or an inheritance child? */
+static inline bool
+tg_rel_has_parents(const TgRelInfo *info)
+{
+	return info->is_partition || info->inherits;
+}
 extern Oid	tg_partition_parent(Oid relid);
+extern List *tg_rel_ancestors(Oid relid);
 extern Oid	tg_rls_ancestor(Oid relid);
 extern bool tg_all_ancestors_have_rls(Oid relid);
 extern void tg_rel_cache_xact_end(void);

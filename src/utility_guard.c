@@ -37,6 +37,7 @@
 #include "nodes/parsenodes.h"
 #include "tcop/utility.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
 
 #include "protect.h"
 #include "tenant_guard.h"
@@ -119,6 +120,20 @@ changes_row_security(AlterTableStmt *stmt)
 			default:
 				break;
 		}
+	}
+	return false;
+}
+
+/* Any ALTER TABLE subcommand that makes the table inherit from another? */
+static bool
+adds_inheritance(AlterTableStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->cmds)
+	{
+		if (lfirst_node(AlterTableCmd, lc)->subtype == AT_AddInherit)
+			return true;
 	}
 	return false;
 }
@@ -219,6 +234,24 @@ note_after(Node *parsetree)
 	}
 }
 
+/*
+ * ALTER TABLE ... INHERIT adds a row to pg_inherits, which by itself
+ * invalidates nothing: invalidate the child, so that every backend's
+ * relation cache learns that it now has a parent (rel_cache.c).
+ */
+static void
+note_inheritance(Node *parsetree)
+{
+	AlterTableStmt *stmt = (AlterTableStmt *) parsetree;
+	Oid			relid;
+
+	if (!IsA(parsetree, AlterTableStmt) || !adds_inheritance(stmt))
+		return;
+	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (OidIsValid(relid))
+		CacheInvalidateRelcacheByRelid(relid);
+}
+
 static void
 run_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 			ProcessUtilityContext context, ParamListInfo params,
@@ -309,6 +342,7 @@ guard_utility(PlannedStmt *pstmt, const char *queryString,
 	if (IsTransactionState())
 	{
 		tg_drift_follow_up(parsetree);
+		note_inheritance(parsetree);
 		if (tg_guard_applies())
 			note_after(parsetree);
 	}
