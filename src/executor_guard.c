@@ -281,15 +281,40 @@ tg_planner(Query *parse, const char *query_string, int cursorOptions,
 /*
  * Is this one of the queries PostgreSQL runs to enforce a foreign key
  * (ri_triggers.c): a key check (SELECT ... FOR KEY SHARE) or a referential
- * action (UPDATE or DELETE, without RETURNING)?  They run with
- * InNoForceRLSOperation() set.  Statements that triggers fired by a
- * referential action run see that flag too; anything else they run is not
- * of this shape.
+ * action (UPDATE or DELETE, without RETURNING) on one table, or a
+ * partitioned table and its partitions, run as the table's owner?
+ *
+ * They run with InNoForceRLSOperation() set, but so does everything that
+ * triggers fired by a referential action run, and their authors choose the
+ * shape of their statements.  What they cannot choose is how the executor
+ * is started: ri_triggers.c runs its queries through
+ * SPI_execute_snapshot() without firing triggers, which starts them with
+ * EXEC_FLAG_SKIP_TRIGGERS; statements of PL/pgSQL and of SQL functions
+ * start without it, except the lazily evaluated final SELECT of a SQL
+ * function returning a set.  That one is held to the rest: no view (whose
+ * owner's rights it would use), and a table the current user owns.
  */
 static bool
-is_referential_integrity_query(PlannedStmt *pstmt)
+is_referential_integrity_query(PlannedStmt *pstmt, int eflags)
 {
 	ListCell   *lc;
+	RangeTblEntry *target;
+
+	if ((eflags & EXEC_FLAG_SKIP_TRIGGERS) == 0 || pstmt->rtable == NIL)
+		return false;
+
+	foreach(lc, pstmt->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (rte->rtekind != RTE_RELATION ||
+			(rte->relkind != RELKIND_RELATION &&
+			 rte->relkind != RELKIND_PARTITIONED_TABLE))
+			return false;
+	}
+	target = linitial_node(RangeTblEntry, pstmt->rtable);
+	if (!tg_relation_ownercheck(target->relid, GetUserId()))
+		return false;
 
 	switch (pstmt->commandType)
 	{
@@ -354,13 +379,14 @@ first_rte_to_check(List *rtable)
  * enforce foreign keys.
  */
 static pg_noinline void
-check_plan(PlannedStmt *pstmt, int first, bool in_worker)
+check_plan(PlannedStmt *pstmt, int eflags, int first, bool in_worker)
 {
 	TgStatementCheck check = {pstmt, false, in_worker, false};
 	ListCell   *lc;
 
 	check.in_referential_action = InNoForceRLSOperation();
-	if (check.in_referential_action && is_referential_integrity_query(pstmt))
+	if (check.in_referential_action &&
+		is_referential_integrity_query(pstmt, eflags))
 		return;
 
 	for_each_from(lc, pstmt->rtable, first)
@@ -382,7 +408,7 @@ check_plan(PlannedStmt *pstmt, int first, bool in_worker)
  * the rules.
  */
 static pg_noinline void
-guard_plan(PlannedStmt *pstmt)
+guard_plan(PlannedStmt *pstmt, int eflags)
 {
 	bool		in_worker = false;
 	int			first;
@@ -399,7 +425,7 @@ guard_plan(PlannedStmt *pstmt)
 
 	first = first_rte_to_check(pstmt->rtable);
 	if (first >= 0 && tg_guard_applies())
-		check_plan(pstmt, first, in_worker);
+		check_plan(pstmt, eflags, first, in_worker);
 }
 
 /*
@@ -416,7 +442,7 @@ tg_ExecutorStart(QueryDesc *queryDesc, int eflags)
 
 	if (tg_mode != TG_MODE_OFF && (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 &&
 		(queryDesc->plannedstmt->rtable != NIL || IsParallelWorker()))
-		guard_plan(queryDesc->plannedstmt);
+		guard_plan(queryDesc->plannedstmt, eflags);
 
 	if (prev_ExecutorStart)
 		prev_ExecutorStart(queryDesc, eflags);
