@@ -4,12 +4,19 @@
 #   pg_regress  sql/*.sql against expected/*.out, one file per rule and
 #               feature (make installcheck starts a preloaded server)
 #   TAP         test/t/*.pl: loading, reloads, connection options, pooled
-#               connections, PgBouncer, dump and restore (each test starts
-#               its own servers)
+#               connections, PgBouncer, dump and restore, parallel workers,
+#               the adversarial suite, faults (cancel, terminate, immediate
+#               shutdown in guarded transactions and protect()), pooled
+#               load, the suite on an updated extension, bad configuration
+#               (each test starts its own servers)
 #   pgTAP       test/pgtap/*.sql: the rules from an application role's view
+#   sanitizers  test/sanitize.sh: pg_regress and pgTAP again, the server
+#               under valgrind's memcheck, the library under UBSan
 #
-# Installs what it needs on a fresh Debian 12 machine, builds and installs
-# the extension, and exits non-zero if any suite fails.
+# Then it scans the log of every server the suites ran for a crashed server
+# process.  Installs what it needs on a fresh Debian 12 machine, builds and
+# installs the extension, and exits non-zero if any suite fails or any
+# server process crashed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -27,11 +34,17 @@ tar -C "$TG_ROOT" --exclude=.git --exclude='*.o' --exclude='*.so' \
 	--exclude='*.bc' -cf - . | tar -C "$TG_WORKDIR/src" -xf -
 [ "$(id -u)" -eq 0 ] && chown -R postgres: "$TG_WORKDIR/src"
 
+# pg_regress removes its server's directory, log included, when the tests
+# pass: its server logs to $TG_WORKDIR/regress_log instead.
+printf "logging_collector = on\nlog_directory = '%s'\n" \
+	"$TG_WORKDIR/regress_log" >"$TG_WORKDIR/regress_log.conf"
+
 failed=()
 
 tg_log "pg_regress and TAP suites (make installcheck)"
 if ! tg_as_cluster_user env TG_REQUIRE_PGBOUNCER=1 \
-		make -C "$TG_WORKDIR/src" PG_CONFIG="$PG_CONFIG" installcheck; then
+		make -C "$TG_WORKDIR/src" PG_CONFIG="$PG_CONFIG" installcheck \
+		EXTRA_REGRESS_OPTS="--temp-config=$TG_WORKDIR/regress_log.conf"; then
 	failed+=("installcheck")
 	for f in "$TG_WORKDIR/src/regression.diffs" \
 			 "$TG_WORKDIR"/src/tmp_check/log/regress_log_*; do
@@ -49,6 +62,28 @@ if ! tg_as_cluster_user pg_prove -h "$TG_PGHOST" -p "$TG_PGPORT" -U postgres \
 	failed+=("pgTAP")
 fi
 tg_stop_clusters
+
+# What the postmaster logs when a server process crashes (any PANIC, a
+# process killed by a signal or exiting with a code other than 0 or 1, and
+# the restart that follows); test/t/007_faults.pl tests this pattern, and
+# why the immediate shutdowns of its own server do not match it.  grep
+# exits with 1 if it finds nothing, 2 if it cannot read a log.
+shopt -s nullglob
+logs=("$TG_WORKDIR"/regress_log/*.log "$TG_WORKDIR"/src/tmp_check/log/*.log
+	"$TG_WORKDIR/pgtap/server.log")
+shopt -u nullglob
+tg_log "scanning ${#logs[@]} server logs for crashed server processes"
+status=0
+grep -E -H 'terminated by (signal|exception)|exited with exit code ([2-9]|[0-9]{2,})|PANIC:  |terminating any other active server processes' \
+	"${logs[@]}" || status=$?
+if [ "$status" -ne 1 ]; then
+	failed+=("server logs")
+fi
+
+tg_log "pg_regress and pgTAP under memcheck and UBSan (test/sanitize.sh)"
+if ! bash "$TG_ROOT/test/sanitize.sh"; then
+	failed+=("sanitizers")
+fi
 
 if [ ${#failed[@]} -gt 0 ]; then
 	tg_log "FAILED: ${failed[*]}"
