@@ -166,6 +166,48 @@ SELECT id FROM orders;
 COMMIT;
 \c - :superuser
 
+-- Temporary tables and views outlive their transaction, and with them what
+-- they hold and the names they hide: a request of tenant 1 leaves a
+-- temporary view named orders, which would copy whatever the next request
+-- on the connection reads through "orders" into its temporary table.  In a
+-- transaction with a tenant, only temporary relations made in that same
+-- transaction may be used.
+SET ROLE regress_tg_app;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+CREATE TEMP TABLE loot (id int, tenant_id int);
+CREATE FUNCTION pg_temp.grab(o orders) RETURNS boolean LANGUAGE sql
+  AS $$INSERT INTO pg_temp.loot VALUES (o.id, o.tenant_id) RETURNING true$$;
+CREATE TEMP VIEW orders AS SELECT o.* FROM public.orders o WHERE pg_temp.grab(o);
+-- made in this transaction: usable
+SELECT id FROM orders ORDER BY id;
+COMMIT;
+-- the next request, of tenant 2, reads "orders": refused, nothing captured
+BEGIN;
+SET LOCAL app.current_tenant = '2';
+SELECT id FROM orders;
+ROLLBACK;
+BEGIN;
+SET LOCAL app.current_tenant = '2';
+SELECT id FROM pg_temp.loot;
+ROLLBACK;
+BEGIN;
+SET LOCAL app.current_tenant = '2';
+COPY pg_temp.loot TO STDOUT;
+ROLLBACK;
+-- without a tenant the rules do not look at them (and RLS tables are
+-- refused all the same)
+SELECT id, tenant_id FROM pg_temp.loot ORDER BY id;
+-- a temporary table used within its own transaction, as ON COMMIT DROP
+-- makes sure, is fine
+BEGIN;
+SET LOCAL app.current_tenant = '2';
+CREATE TEMP TABLE staging ON COMMIT DROP AS SELECT id FROM public.orders;
+SELECT id FROM staging;
+COMMIT;
+DISCARD TEMP;
+RESET ROLE;
+
 DROP FUNCTION count_as_tenant_1();
 DROP TABLE orders;
 DROP ROLE regress_tg_app;

@@ -148,6 +148,26 @@ check_statement_context(TgStatementCheck *check, Oid relid)
 }
 
 /*
+ * A temporary table or view lives as long as the session, and a pooled
+ * session serves one tenant's requests after another's: one made in an
+ * earlier transaction may hold an earlier tenant's rows, or hide a table
+ * of the same name from this one's statements (pg_temp comes first in the
+ * search path) and capture its rows.  In a transaction with a tenant, only
+ * temporary relations made in the same transaction may be used.
+ */
+static pg_noinline void
+check_temporary_relation(Oid relid, TransactionId xmin)
+{
+	TgTenantState state;
+
+	if (TransactionIdIsCurrentTransactionId(xmin))
+		return;
+	tg_tenant_state(&state);
+	if (tg_tenant_is_valid(&state))
+		tg_report_earlier_temporary(relid);
+}
+
+/*
  * Apply tenant_guard's rules to one table a statement touches.
  *
  * named_by_query says whether the statement named the table (so PostgreSQL
@@ -169,6 +189,13 @@ tg_check_relation(TgStatementCheck *check, Oid relid, bool named_by_query,
 		return;
 
 	info = tg_rel_info(relid);
+	if (unlikely(info->is_temp))
+	{
+		TransactionId xmin = info->xmin;
+
+		check_temporary_relation(relid, xmin);
+		info = tg_rel_info(relid);
+	}
 	if (!info->rls_enabled)
 	{
 		Oid			ancestor;
@@ -336,24 +363,26 @@ is_referential_integrity_query(PlannedStmt *pstmt, int eflags)
 }
 
 /*
- * Does a range table entry name a table with something to check: one with
- * row-level security, or a partition or inheritance child (a hole, if its
- * parent has row-level security and it has not)?
+ * Does a range table entry name a relation with something to check: a
+ * table with row-level security, a partition or inheritance child (a hole,
+ * if its parent has row-level security and it has not), or a temporary
+ * table or view?
  */
 static inline bool
 rte_needs_check(RangeTblEntry *rte)
 {
 	TgRelInfo  *info;
 
-	if (rte->rtekind != RTE_RELATION ||
+	if (!tg_rte_is_relation(rte) ||
 		(rte->relkind != RELKIND_RELATION &&
 		 rte->relkind != RELKIND_PARTITIONED_TABLE &&
-		 rte->relkind != RELKIND_FOREIGN_TABLE) ||
+		 rte->relkind != RELKIND_FOREIGN_TABLE &&
+		 rte->relkind != RELKIND_VIEW) ||
 		rte->relid < (Oid) FirstNormalObjectId)
 		return false;
 
 	info = tg_rel_info(rte->relid);
-	return info->rls_enabled || tg_rel_has_parents(info);
+	return info->rls_enabled || tg_rel_has_parents(info) || info->is_temp;
 }
 
 /*
