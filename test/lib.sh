@@ -114,6 +114,23 @@ tg_cleanup() {
 	fi
 }
 
+# tg_run_pgtap SRCDIR: the pgTAP suite (SRCDIR/test/pgtap/*.sql) on the
+# cluster started last, in a new database with pgtap and tenant_guard;
+# fails if pg_prove does.
+tg_run_pgtap() {
+	tg_psql -d postgres -c "CREATE DATABASE tenant_guard_tap"
+	tg_psql -d tenant_guard_tap -c "CREATE EXTENSION pgtap" \
+		-c "CREATE EXTENSION tenant_guard"
+	tg_as_cluster_user pg_prove -h "$TG_PGHOST" -p "$TG_PGPORT" -U postgres \
+		-d tenant_guard_tap "$1"/test/pgtap/*.sql
+}
+
+# What the postmaster logs when a server process crashes: a process killed
+# by a signal (or, on Windows, an exception) or exiting with a code other
+# than 0 or 1, the restart that follows, and any PANIC.  test/t/007_faults.pl
+# checks the same pattern against real crashes and immediate shutdowns.
+TG_CRASH_PATTERN='terminated by (signal|exception)|exited with exit code ([2-9]|[0-9]{2,})|PANIC:  |terminating any other active server processes'
+
 # psql on the cluster started last, as the cluster user.
 tg_psql() {
 	tg_as_cluster_user "$TG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 \

@@ -54,28 +54,21 @@ fi
 
 tg_log "pgTAP suite (pg_prove)"
 tg_start_cluster "$TG_WORKDIR/pgtap"
-tg_psql -d postgres -c "CREATE DATABASE tenant_guard_tap"
-tg_psql -d tenant_guard_tap -c "CREATE EXTENSION pgtap" \
-	-c "CREATE EXTENSION tenant_guard"
-if ! tg_as_cluster_user pg_prove -h "$TG_PGHOST" -p "$TG_PGPORT" -U postgres \
-		-d tenant_guard_tap "$TG_WORKDIR"/src/test/pgtap/*.sql; then
+if ! tg_run_pgtap "$TG_WORKDIR/src"; then
 	failed+=("pgTAP")
 fi
 tg_stop_clusters
 
-# What the postmaster logs when a server process crashes (any PANIC, a
-# process killed by a signal or exiting with a code other than 0 or 1, and
-# the restart that follows); test/t/007_faults.pl tests this pattern, and
-# why the immediate shutdowns of its own server do not match it.  grep
-# exits with 1 if it finds nothing, 2 if it cannot read a log.
+# Every server log of the run, searched for a crashed server process
+# (TG_CRASH_PATTERN, test/lib.sh).  grep exits with 1 if it finds nothing,
+# 2 if it cannot read a log.
 shopt -s nullglob
 logs=("$TG_WORKDIR"/regress_log/*.log "$TG_WORKDIR"/src/tmp_check/log/*.log
 	"$TG_WORKDIR/pgtap/server.log")
 shopt -u nullglob
 tg_log "scanning ${#logs[@]} server logs for crashed server processes"
 status=0
-grep -E -H 'terminated by (signal|exception)|exited with exit code ([2-9]|[0-9]{2,})|PANIC:  |terminating any other active server processes' \
-	"${logs[@]}" || status=$?
+grep -E -H "$TG_CRASH_PATTERN" "${logs[@]}" || status=$?
 if [ "$status" -ne 1 ]; then
 	failed+=("server logs")
 fi

@@ -7,7 +7,7 @@
 # pgTAP suite (test/pgtap/*.sql), against a server preloading a tenant_guard
 # built with -fsanitize=undefined, every server process under memcheck.
 # Exits non-zero on any test failure, any UBSan report, any memcheck error
-# in which tenant_guard.so appears, any invalid read, write or free
+# in tenant_guard's code, any invalid read, write or free
 # anywhere, or any server process killed by a signal, and prints what it
 # found.
 #
@@ -142,8 +142,6 @@ grep -q '__ubsan_handle_' <<<"$syms" ||
 	tg_die "$SO has no UndefinedBehaviorSanitizer checks"
 grep -q 'libubsan' <<<"$(ldd "$SO")" || tg_die "$SO does not link libubsan"
 
-# Lines of server logs saying a server process died of a signal.
-SAN_CRASH='terminated by signal|PANIC:'
 
 # The memcheck error records of the logs given, one per paragraph, each
 # prefixed with the name of its log.  A record starts with a line naming
@@ -281,17 +279,13 @@ if ! tg_as_cluster_user make -C "$TG_WORKDIR/src" PG_CONFIG="$PRIV_PG_CONFIG" \
 fi
 
 tg_log "pgTAP suite under memcheck (pg_prove)"
-tg_psql -d postgres -c "CREATE DATABASE tenant_guard_tap"
-tg_psql -d tenant_guard_tap -c "CREATE EXTENSION pgtap" \
-	-c "CREATE EXTENSION tenant_guard"
-if ! tg_as_cluster_user pg_prove -h "$TG_PGHOST" -p "$TG_PGPORT" -U postgres \
-		-d tenant_guard_tap "$TG_WORKDIR"/src/test/pgtap/*.sql; then
+if ! tg_run_pgtap "$TG_WORKDIR/src"; then
 	failed+=("pgTAP")
 fi
 tg_stop_clusters
-if grep -Eq "$SAN_CRASH" "$TG_WORKDIR/server/server.log"; then
+if grep -Eq "$TG_CRASH_PATTERN" "$TG_WORKDIR/server/server.log"; then
 	crashed+=("$TG_WORKDIR/server/server.log")
-	grep -E -B2 -A2 "$SAN_CRASH" "$TG_WORKDIR/server/server.log" | head -n 40 || true
+	grep -E -B2 -A2 "$TG_CRASH_PATTERN" "$TG_WORKDIR/server/server.log" | head -n 40 || true
 fi
 [ ${#crashed[@]} -gt 0 ] && failed+=("crashes")
 
