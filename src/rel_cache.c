@@ -273,13 +273,14 @@ tg_rel_ancestors(Oid relid)
 }
 
 /*
- * The nearest ancestor of relid (partition or inheritance) that has
- * row-level security enabled, or InvalidOid if there is none.  The chain
- * of a partition is walked through the cache, without allocating: every
- * statement on a protected partitioned table asks for each partition.
+ * The nearest ancestor of relid (partition or inheritance) whose row-level
+ * security is enabled (if rls) or not (if !rls), or InvalidOid if there is
+ * none.  The chain of a partition is walked through the cache, without
+ * allocating: every statement on a protected partitioned table asks for
+ * each partition.
  */
-Oid
-tg_rls_ancestor(Oid relid)
+static Oid
+nearest_ancestor_with_rls(Oid relid, bool rls)
 {
 	ListCell   *lc;
 	List	   *ancestors;
@@ -291,7 +292,7 @@ tg_rls_ancestor(Oid relid)
 		for (ancestor = tg_partition_parent(relid); OidIsValid(ancestor);
 			 ancestor = tg_partition_parent(ancestor))
 		{
-			if (tg_rel_info(ancestor)->rls_enabled)
+			if (tg_rel_info(ancestor)->rls_enabled == rls)
 				return ancestor;
 		}
 		return InvalidOid;
@@ -300,37 +301,25 @@ tg_rls_ancestor(Oid relid)
 	ancestors = tg_rel_ancestors(relid);
 	foreach(lc, ancestors)
 	{
-		if (tg_rel_info(lfirst_oid(lc))->rls_enabled)
+		if (tg_rel_info(lfirst_oid(lc))->rls_enabled == rls)
 			return lfirst_oid(lc);
 	}
 	return InvalidOid;
+}
+
+/*
+ * The nearest ancestor of relid that has row-level security enabled, or
+ * InvalidOid if there is none.
+ */
+Oid
+tg_rls_ancestor(Oid relid)
+{
+	return nearest_ancestor_with_rls(relid, true);
 }
 
 /* Do all ancestors of relid have row-level security enabled? */
 bool
 tg_all_ancestors_have_rls(Oid relid)
 {
-	ListCell   *lc;
-	List	   *ancestors;
-
-	if (tg_rel_info(relid)->is_partition)
-	{
-		Oid			ancestor;
-
-		for (ancestor = tg_partition_parent(relid); OidIsValid(ancestor);
-			 ancestor = tg_partition_parent(ancestor))
-		{
-			if (!tg_rel_info(ancestor)->rls_enabled)
-				return false;
-		}
-		return true;
-	}
-
-	ancestors = tg_rel_ancestors(relid);
-	foreach(lc, ancestors)
-	{
-		if (!tg_rel_info(lfirst_oid(lc))->rls_enabled)
-			return false;
-	}
-	return true;
+	return !OidIsValid(nearest_ancestor_with_rls(relid, false));
 }
