@@ -14,8 +14,11 @@
 use strict;
 use warnings FATAL => 'all';
 
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use TenantGuard::TestUtils;
 use Test::More;
 
 my $node = PostgreSQL::Test::Cluster->new('pooling');
@@ -62,51 +65,7 @@ my $session_value = '42501: "app.current_tenant" was set at session level';
 sub app_session
 {
 	my ($node, $user) = @_;
-	return $node->background_psql(
-		'postgres',
-		on_error_stop => 0,
-		extra_params => [ '-U', $user // 'regress_app', '-v', 'VERBOSITY=verbose' ]);
-}
-
-# Run SQL in a session: its output, and the errors it raised as
-# "SQLSTATE: message".  Everything else on stderr (DETAIL, HINT, ...) is
-# returned too, as $stderr.
-sub run_sql
-{
-	my ($session, $sql) = @_;
-
-	# BackgroundPsql of PostgreSQL 15 keeps stderr across queries.
-	$session->{stderr} = '';
-	my $out = $session->query($sql);
-	my $stderr = $session->{stderr};
-	my @errors = $stderr =~ /^psql:[^:]*:\d+: ERROR:  ([0-9A-Z]{5}: .*)$/mg;
-	return ($out, \@errors, $stderr);
-}
-
-# The statement succeeds, prints nothing on stderr and outputs exactly this.
-sub ok_sql
-{
-	my ($session, $sql, $expected, $name) = @_;
-	local $Test::Builder::Level = $Test::Builder::Level + 1;
-	my ($out, $errors, $stderr) = run_sql($session, $sql);
-	is_deeply(
-		{ output => $out, stderr => $stderr },
-		{ output => $expected, stderr => '' }, $name);
-	return $out;
-}
-
-# The statement fails with exactly this error and outputs no row (or,
-# for a message of several statements, only what those before the failing
-# one output).
-sub refused
-{
-	my ($session, $sql, $expected_error, $name, $expected_output) = @_;
-	local $Test::Builder::Level = $Test::Builder::Level + 1;
-	my ($out, $errors) = run_sql($session, $sql);
-	is_deeply(
-		{ output => $out, errors => $errors },
-		{ output => $expected_output // '', errors => [$expected_error] },
-		$name);
+	return psql_session($node, user => $user // 'regress_app');
 }
 
 # What the next request finds on the connection: no tenant at all.

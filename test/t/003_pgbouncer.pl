@@ -13,31 +13,15 @@
 use strict;
 use warnings FATAL => 'all';
 
-use File::Spec;
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
 use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use TenantGuard::TestUtils;
 use Test::More;
-use Time::HiRes qw(usleep);
 
-# PgBouncer: $PGBOUNCER, or the Debian package's binary, or one in PATH.
-my $pgbouncer_bin = $ENV{PGBOUNCER};
-if (!defined $pgbouncer_bin)
-{
-	($pgbouncer_bin) =
-	  grep { -x $_ } ('/usr/sbin/pgbouncer',
-		map { "$_/pgbouncer" } File::Spec->path);
-}
-# test/run_all.sh installs PgBouncer and sets TG_REQUIRE_PGBOUNCER: there,
-# a missing binary is a failure, not a reason to skip.
-if (!(defined $pgbouncer_bin && -x $pgbouncer_bin))
-{
-	BAIL_OUT('pgbouncer not found, and TG_REQUIRE_PGBOUNCER is set')
-	  if $ENV{TG_REQUIRE_PGBOUNCER};
-	plan skip_all =>
-	  'pgbouncer not found: install the pgbouncer package or set PGBOUNCER to its binary';
-}
-note "using $pgbouncer_bin";
+my $pgbouncer_bin = pgbouncer_binary();
 
 my $node = PostgreSQL::Test::Cluster->new('server');
 $node->init;
@@ -76,80 +60,17 @@ $node->safe_psql(
 });
 
 #
-# PgBouncer.  $bouncer is not a server: it is a handle whose host and port
-# are PgBouncer's, so that the framework's psql sessions connect through
-# it.  PgBouncer listens on that Unix socket and on 127.0.0.1.
+# PgBouncer, in front of the server.  Pool "postgres": one server
+# connection, shared by every client.  Pool "loaddb": two, for the
+# concurrent load.
 #
-my $bouncer = PostgreSQL::Test::Cluster->new('pgbouncer');
+my $bouncer = start_pgbouncer(
+	$node,
+	binary => $pgbouncer_bin,
+	pools => [ postgres => 1, loaddb => 2 ],
+	default_pool_size => 1,
+	max_client_conn => 50);
 my $bouncer_dir = $bouncer->basedir;
-my $bouncer_log = $bouncer->logfile;
-my $server = 'host=' . $node->host . ' port=' . $node->port . ' dbname=postgres';
-
-# Pool "postgres": one server connection, shared by every client.  Pool
-# "loaddb": two, for the concurrent load.
-PostgreSQL::Test::Utils::append_to_file("$bouncer_dir/userlist.txt",
-	qq{"regress_app" ""\n});
-PostgreSQL::Test::Utils::append_to_file(
-	"$bouncer_dir/pgbouncer.ini", <<"EOF");
-[databases]
-postgres = $server pool_size=1
-loaddb = $server pool_size=2
-
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = @{[ $bouncer->port ]}
-unix_socket_dir = @{[ $bouncer->host ]}
-auth_type = trust
-auth_file = $bouncer_dir/userlist.txt
-pool_mode = transaction
-default_pool_size = 1
-min_pool_size = 0
-reserve_pool_size = 0
-server_reset_query =
-server_reset_query_always = 0
-ignore_startup_parameters = extra_float_digits
-max_client_conn = 50
-EOF
-
-my $pgbouncer = IPC::Run::start([ $pgbouncer_bin, "$bouncer_dir/pgbouncer.ini" ],
-	'<', '/dev/null', '>>', $bouncer_log, '2>>', $bouncer_log);
-
-# Stop PgBouncer however the test ends.  SIGTERM is an immediate shutdown;
-# returns false if it took a SIGKILL.
-sub stop_pgbouncer
-{
-	return 1 unless defined $pgbouncer;
-	my $h = $pgbouncer;
-	undef $pgbouncer;
-	return !$h->kill_kill(grace => 5);
-}
-
-END
-{
-	my $exit_code = $?;
-	eval { stop_pgbouncer(); };
-	$? = $exit_code;
-}
-
-# Wait until PgBouncer accepts a client and reaches the server.
-my $ready = 0;
-for (my $i = 0; $i < 10 * $PostgreSQL::Test::Utils::timeout_default; $i++)
-{
-	my $ret = $bouncer->psql('postgres', 'SELECT 1',
-		extra_params => [ '-U', 'regress_app' ]);
-	if ($ret == 0)
-	{
-		$ready = 1;
-		last;
-	}
-	last unless $pgbouncer->pumpable;
-	usleep(100_000);
-}
-if (!$ready)
-{
-	diag(slurp_file($bouncer_log));
-	BAIL_OUT('pgbouncer did not start');
-}
 
 my $select = 'SELECT id, tenant_id FROM orders ORDER BY id';
 my $no_tenant = '42501: tenant context required for table "public.orders"';
@@ -161,47 +82,9 @@ my $session_value = '42501: "app.current_tenant" was set at session level';
 sub app_session
 {
 	my ($endpoint, $dbname) = @_;
-	return $endpoint->background_psql(
-		$dbname // 'postgres',
-		on_error_stop => 0,
-		extra_params => [ '-U', 'regress_app', '-v', 'VERBOSITY=verbose' ]);
-}
-
-# Run SQL in a session: its output, the errors it raised as
-# "SQLSTATE: message", and all of stderr.
-sub run_sql
-{
-	my ($session, $sql) = @_;
-
-	# BackgroundPsql of PostgreSQL 15 keeps stderr across queries.
-	$session->{stderr} = '';
-	my $out = $session->query($sql);
-	my $stderr = $session->{stderr};
-	my @errors = $stderr =~ /^psql:[^:]*:\d+: ERROR:  ([0-9A-Z]{5}: .*)$/mg;
-	return ($out, \@errors, $stderr);
-}
-
-# The statement succeeds, prints nothing on stderr and outputs exactly this.
-sub ok_sql
-{
-	my ($session, $sql, $expected, $name) = @_;
-	local $Test::Builder::Level = $Test::Builder::Level + 1;
-	my ($out, $errors, $stderr) = run_sql($session, $sql);
-	is_deeply(
-		{ output => $out, stderr => $stderr },
-		{ output => $expected, stderr => '' }, $name);
-	return $out;
-}
-
-# The statement fails with exactly this error and outputs no row.
-sub refused
-{
-	my ($session, $sql, $expected_error, $name) = @_;
-	local $Test::Builder::Level = $Test::Builder::Level + 1;
-	my ($out, $errors) = run_sql($session, $sql);
-	is_deeply(
-		{ output => $out, errors => $errors },
-		{ output => '', errors => [$expected_error] }, $name);
+	return psql_session($endpoint,
+		user => 'regress_app',
+		dbname => $dbname // 'postgres');
 }
 
 # Client 2's view of the shared server connection after client 1's

@@ -142,8 +142,11 @@
 use strict;
 use warnings FATAL => 'all';
 
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use TenantGuard::TestUtils;
 use Test::More;
 
 my $node = PostgreSQL::Test::Cluster->new('adversarial');
@@ -306,24 +309,7 @@ $node->safe_psql(
 sub session
 {
 	my ($user) = @_;
-	return $node->background_psql(
-		'postgres',
-		on_error_stop => 0,
-		extra_params => [ '-U', $user, '-v', 'VERBOSITY=verbose' ]);
-}
-
-# Run SQL in a session: its output, the errors it raised as "SQLSTATE:
-# message", and all of stderr (notices, DETAIL, CONTEXT, ...).
-sub run_sql
-{
-	my ($session, $sql) = @_;
-
-	# BackgroundPsql of PostgreSQL 15 keeps stderr across queries.
-	$session->{stderr} = '';
-	my $out = $session->query($sql);
-	my $stderr = $session->{stderr};
-	my @errors = $stderr =~ /^psql:[^:]*:\d+: ERROR:  ([0-9A-Z]{5}: .*)$/mg;
-	return ($out, \@errors, $stderr);
+	return psql_session($node, user => $user);
 }
 
 my $admin = session($superuser);

@@ -29,8 +29,11 @@
 use strict;
 use warnings FATAL => 'all';
 
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use TenantGuard::TestUtils;
 use Test::More;
 use Time::HiRes qw(usleep);
 
@@ -109,52 +112,10 @@ sub no_crash_in_log
 sub session
 {
 	my ($user) = @_;
-	return $node->background_psql(
-		'postgres',
-		on_error_stop => 0,
-		extra_params =>
-		  [ '-v', 'VERBOSITY=verbose', defined $user ? ('-U', $user) : () ]);
+	return psql_session($node, user => $user);
 }
 
 sub app_session { return session('regress_app'); }
-
-# Run SQL in a session: its output, and the errors it raised as
-# "SQLSTATE: message"; also the whole of stderr.  Empty SQL collects the
-# end of a statement sent earlier.
-sub run_sql
-{
-	my ($session, $sql) = @_;
-
-	# BackgroundPsql of PostgreSQL 15 keeps stderr across queries.
-	$session->{stderr} = '';
-	my $out = $session->query($sql);
-	my $stderr = $session->{stderr};
-	my @errors = $stderr =~ /^psql:[^:]*:\d+: ERROR:  ([0-9A-Z]{5}: .*)$/mg;
-	return ($out, \@errors, $stderr);
-}
-
-# The statement succeeds, prints nothing on stderr and outputs exactly this.
-sub ok_sql
-{
-	my ($session, $sql, $expected, $name) = @_;
-	local $Test::Builder::Level = $Test::Builder::Level + 1;
-	my ($out, $errors, $stderr) = run_sql($session, $sql);
-	is_deeply(
-		{ output => $out, stderr => $stderr },
-		{ output => $expected, stderr => '' }, $name);
-	return $out;
-}
-
-# The statement fails with exactly this error and outputs no row.
-sub refused
-{
-	my ($session, $sql, $expected_error, $name) = @_;
-	local $Test::Builder::Level = $Test::Builder::Level + 1;
-	my ($out, $errors) = run_sql($session, $sql);
-	is_deeply(
-		{ output => $out, errors => $errors },
-		{ output => '', errors => [$expected_error] }, $name);
-}
 
 # The test's own queries run in one superuser session (a new psql for
 # each would take most of the test's time); it is opened again after the

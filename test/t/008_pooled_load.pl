@@ -24,31 +24,16 @@
 use strict;
 use warnings FATAL => 'all';
 
-use File::Spec;
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
 use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use TenantGuard::TestUtils;
 use Test::More;
-use Time::HiRes qw(time usleep);
+use Time::HiRes qw(time);
 
-# PgBouncer: $PGBOUNCER, or the Debian package's binary, or one in PATH.
-my $pgbouncer_bin = $ENV{PGBOUNCER};
-if (!defined $pgbouncer_bin)
-{
-	($pgbouncer_bin) =
-	  grep { -x $_ } ('/usr/sbin/pgbouncer',
-		map { "$_/pgbouncer" } File::Spec->path);
-}
-# test/run_all.sh installs PgBouncer and sets TG_REQUIRE_PGBOUNCER: there,
-# a missing binary is a failure, not a reason to skip.
-if (!(defined $pgbouncer_bin && -x $pgbouncer_bin))
-{
-	BAIL_OUT('pgbouncer not found, and TG_REQUIRE_PGBOUNCER is set')
-	  if $ENV{TG_REQUIRE_PGBOUNCER};
-	plan skip_all =>
-	  'pgbouncer not found: install the pgbouncer package or set PGBOUNCER to its binary';
-}
-note "using $pgbouncer_bin";
+my $pgbouncer_bin = pgbouncer_binary();
 
 my $started = time;
 
@@ -222,78 +207,16 @@ $node->safe_psql(
 });
 
 #
-# PgBouncer.  $bouncer is not a server: it is a handle whose host and port
-# are PgBouncer's, so that the framework's psql commands connect through
-# it.  PgBouncer listens on that Unix socket and on 127.0.0.1.
+# PgBouncer, in front of the server: one pool of $pool_size server
+# connections for all the clients.
 #
-my $bouncer = PostgreSQL::Test::Cluster->new('pgbouncer');
+my $bouncer = start_pgbouncer(
+	$node,
+	binary => $pgbouncer_bin,
+	pools => [ loaddb => $pool_size ],
+	default_pool_size => $pool_size,
+	max_client_conn => $clients + $offenders + $rogues + 20);
 my $bouncer_dir = $bouncer->basedir;
-my $bouncer_log = $bouncer->logfile;
-my $server = 'host=' . $node->host . ' port=' . $node->port . ' dbname=postgres';
-my $max_clients = $clients + $offenders + $rogues + 20;
-
-PostgreSQL::Test::Utils::append_to_file("$bouncer_dir/userlist.txt",
-	qq{"regress_app" ""\n});
-PostgreSQL::Test::Utils::append_to_file(
-	"$bouncer_dir/pgbouncer.ini", <<"EOF");
-[databases]
-loaddb = $server pool_size=$pool_size
-
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = @{[ $bouncer->port ]}
-unix_socket_dir = @{[ $bouncer->host ]}
-auth_type = trust
-auth_file = $bouncer_dir/userlist.txt
-pool_mode = transaction
-default_pool_size = $pool_size
-min_pool_size = 0
-reserve_pool_size = 0
-server_reset_query =
-server_reset_query_always = 0
-ignore_startup_parameters = extra_float_digits
-max_client_conn = $max_clients
-EOF
-
-my $pgbouncer = IPC::Run::start([ $pgbouncer_bin, "$bouncer_dir/pgbouncer.ini" ],
-	'<', '/dev/null', '>>', $bouncer_log, '2>>', $bouncer_log);
-
-# Stop PgBouncer however the test ends.  SIGTERM is an immediate shutdown;
-# returns false if it took a SIGKILL.
-sub stop_pgbouncer
-{
-	return 1 unless defined $pgbouncer;
-	my $h = $pgbouncer;
-	undef $pgbouncer;
-	return !$h->kill_kill(grace => 5);
-}
-
-END
-{
-	my $exit_code = $?;
-	eval { stop_pgbouncer(); };
-	$? = $exit_code;
-}
-
-# Wait until PgBouncer accepts a client and reaches the server.
-my $ready = 0;
-for (my $i = 0; $i < 10 * $PostgreSQL::Test::Utils::timeout_default; $i++)
-{
-	my $ret = $bouncer->psql('loaddb', 'SELECT 1',
-		extra_params => [ '-U', 'regress_app' ]);
-	if ($ret == 0)
-	{
-		$ready = 1;
-		last;
-	}
-	last unless $pgbouncer->pumpable;
-	usleep(100_000);
-}
-if (!$ready)
-{
-	diag(slurp_file($bouncer_log));
-	BAIL_OUT('pgbouncer did not start');
-}
 
 my $no_tenant = '42501: tenant context required for table "public.orders"';
 my $session_set = '42501: cannot set "app.current_tenant" at session level';
@@ -768,7 +691,7 @@ sub rogue_script
 		);
 		$during = ($end // 0) - ($start // 0)
 		  if !defined $during || ($end // 0) - ($start // 0) < $during;
-		my @errors = $rr->{err} =~ /^psql:[^:]*:\d+: ERROR:  ([0-9A-Z]{5}: .*)$/mg;
+		my @errors = sql_errors($rr->{err});
 		is($out, $rr->{expected_out},
 			"burst: psql client $r got its own tenant's rows and found no tenant after each attempt"
 		);

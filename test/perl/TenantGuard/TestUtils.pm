@@ -1,0 +1,224 @@
+# Helpers shared by tenant_guard's TAP tests (test/t/*.pl).
+#
+# Long-lived psql sessions that go on after errors and report them with
+# their SQLSTATE, the checks that a statement succeeds with exactly some
+# output or is refused with exactly some error, and a PgBouncer in
+# transaction pooling mode in front of a test's server.  A test loads it
+# with
+#
+#   use FindBin;
+#   use lib "$FindBin::RealBin/../perl";
+#   use TenantGuard::TestUtils;
+#
+# which finds this file next to test/t wherever the tree is (make
+# installcheck runs prove in the tree it builds).
+package TenantGuard::TestUtils;
+
+use strict;
+use warnings FATAL => 'all';
+
+use Exporter 'import';
+use File::Spec;
+use IPC::Run;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use Time::HiRes qw(usleep);
+
+our @EXPORT = qw(
+  psql_session sql_errors run_sql ok_sql refused
+  pgbouncer_binary start_pgbouncer stop_pgbouncer);
+
+#
+# psql sessions.
+#
+
+# A psql session on $node (a server, or PgBouncer's handle) that goes on
+# after errors and reports them with their SQLSTATE.  Options: user (by
+# default psql's), dbname (by default postgres).
+sub psql_session
+{
+	my ($node, %opts) = @_;
+	return $node->background_psql(
+		$opts{dbname} // 'postgres',
+		on_error_stop => 0,
+		extra_params => [
+			defined $opts{user} ? ('-U', $opts{user}) : (),
+			'-v', 'VERBOSITY=verbose'
+		]);
+}
+
+# The errors in psql's stderr, as "SQLSTATE: message" (psql runs with
+# VERBOSITY=verbose).  Call it in list context.
+sub sql_errors
+{
+	my ($stderr) = @_;
+	return $stderr =~ /^psql:[^:]*:\d+: ERROR:  ([0-9A-Z]{5}: .*)$/mg;
+}
+
+# Run SQL in a session: its output, the errors it raised as "SQLSTATE:
+# message", and all of stderr (notices, DETAIL, HINT, CONTEXT, ...).  Empty
+# SQL collects the end of a statement sent earlier.
+sub run_sql
+{
+	my ($session, $sql) = @_;
+
+	# BackgroundPsql of PostgreSQL 15 keeps stderr across queries.
+	$session->{stderr} = '';
+	my $out = $session->query($sql);
+	my $stderr = $session->{stderr};
+	my @errors = sql_errors($stderr);
+	return ($out, \@errors, $stderr);
+}
+
+# The statement succeeds, prints nothing on stderr and outputs exactly this.
+sub ok_sql
+{
+	my ($session, $sql, $expected, $name) = @_;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	my ($out, $errors, $stderr) = run_sql($session, $sql);
+	is_deeply(
+		{ output => $out, stderr => $stderr },
+		{ output => $expected, stderr => '' }, $name);
+	return $out;
+}
+
+# The statement fails with exactly this error and outputs no row (or, for
+# a message of several statements, only $expected_output, what those
+# before the failing one output).
+sub refused
+{
+	my ($session, $sql, $expected_error, $name, $expected_output) = @_;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	my ($out, $errors) = run_sql($session, $sql);
+	is_deeply(
+		{ output => $out, errors => $errors },
+		{ output => $expected_output // '', errors => [$expected_error] },
+		$name);
+}
+
+#
+# PgBouncer.
+#
+
+# PgBouncer's binary: $PGBOUNCER, or the Debian package's, or one in PATH.
+# Without one the test is skipped; but test/run_all.sh installs PgBouncer
+# and sets TG_REQUIRE_PGBOUNCER, and there a missing binary is a failure,
+# not a reason to skip.  Call it before the test starts any server.
+sub pgbouncer_binary
+{
+	my $bin = $ENV{PGBOUNCER};
+	if (!defined $bin)
+	{
+		($bin) =
+		  grep { -x $_ } ('/usr/sbin/pgbouncer',
+			map { "$_/pgbouncer" } File::Spec->path);
+	}
+	if (!(defined $bin && -x $bin))
+	{
+		BAIL_OUT('pgbouncer not found, and TG_REQUIRE_PGBOUNCER is set')
+		  if $ENV{TG_REQUIRE_PGBOUNCER};
+		plan skip_all =>
+		  'pgbouncer not found: install the pgbouncer package or set PGBOUNCER to its binary';
+	}
+	note "using $bin";
+	return $bin;
+}
+
+# The running PgBouncer, which stop_pgbouncer() stops.
+my $pgbouncer;
+
+# Start PgBouncer in transaction pooling mode, with no reset query, in
+# front of database postgres of $node, and wait until it accepts a client
+# (as role regress_app, with trust authentication) in the first of its
+# databases and reaches the server.  Options:
+#   binary             PgBouncer's binary, from pgbouncer_binary()
+#   pools              [ name => pool_size, ... ]: PgBouncer's databases
+#   default_pool_size  as in pgbouncer.ini
+#   max_client_conn    as in pgbouncer.ini
+# Returns a PostgreSQL::Test::Cluster handle that is not a server: its host
+# and port are PgBouncer's, so that the framework's psql commands connect
+# through it, and its basedir holds pgbouncer.ini.  PgBouncer listens on
+# that Unix socket and on 127.0.0.1, and is stopped however the test ends.
+sub start_pgbouncer
+{
+	my ($node, %opts) = @_;
+	my $bouncer = PostgreSQL::Test::Cluster->new('pgbouncer');
+	my $bouncer_dir = $bouncer->basedir;
+	my $bouncer_log = $bouncer->logfile;
+	my $server =
+	  'host=' . $node->host . ' port=' . $node->port . ' dbname=postgres';
+	my @pools = @{ $opts{pools} };
+	my $databases = '';
+	for (my $i = 0; $i < @pools; $i += 2)
+	{
+		$databases .= "$pools[$i] = $server pool_size=$pools[$i + 1]\n";
+	}
+
+	PostgreSQL::Test::Utils::append_to_file("$bouncer_dir/userlist.txt",
+		qq{"regress_app" ""\n});
+	PostgreSQL::Test::Utils::append_to_file(
+		"$bouncer_dir/pgbouncer.ini", <<"EOF");
+[databases]
+$databases
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = @{[ $bouncer->port ]}
+unix_socket_dir = @{[ $bouncer->host ]}
+auth_type = trust
+auth_file = $bouncer_dir/userlist.txt
+pool_mode = transaction
+default_pool_size = $opts{default_pool_size}
+min_pool_size = 0
+reserve_pool_size = 0
+server_reset_query =
+server_reset_query_always = 0
+ignore_startup_parameters = extra_float_digits
+max_client_conn = $opts{max_client_conn}
+EOF
+
+	$pgbouncer = IPC::Run::start(
+		[ $opts{binary}, "$bouncer_dir/pgbouncer.ini" ],
+		'<', '/dev/null', '>>', $bouncer_log, '2>>', $bouncer_log);
+
+	# Wait until PgBouncer accepts a client and reaches the server.
+	my $ready = 0;
+	for (my $i = 0; $i < 10 * $PostgreSQL::Test::Utils::timeout_default; $i++)
+	{
+		my $ret = $bouncer->psql($pools[0], 'SELECT 1',
+			extra_params => [ '-U', 'regress_app' ]);
+		if ($ret == 0)
+		{
+			$ready = 1;
+			last;
+		}
+		last unless $pgbouncer->pumpable;
+		usleep(100_000);
+	}
+	if (!$ready)
+	{
+		diag(slurp_file($bouncer_log));
+		BAIL_OUT('pgbouncer did not start');
+	}
+	return $bouncer;
+}
+
+# Stop PgBouncer.  SIGTERM is an immediate shutdown; returns false if it
+# took a SIGKILL.
+sub stop_pgbouncer
+{
+	return 1 unless defined $pgbouncer;
+	my $h = $pgbouncer;
+	undef $pgbouncer;
+	return !$h->kill_kill(grace => 5);
+}
+
+# Stop PgBouncer however the test ends, keeping the test's exit status.
+END
+{
+	my $exit_code = $?;
+	eval { stop_pgbouncer(); };
+	$? = $exit_code;
+}
+
+1;
