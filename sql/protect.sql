@@ -167,6 +167,16 @@ COMMIT;
 SELECT tenant_guard.protect('orders');
 SELECT * FROM show_protection('orders');
 
+-- unprotect() leaves the NOT NULL it added if the tenant column has since
+-- joined the primary key (dropping it would fail).
+CREATE TABLE ledger (id int NOT NULL, tenant_id int);
+SELECT tenant_guard.protect('ledger');
+ALTER TABLE ledger ADD PRIMARY KEY (tenant_id, id);
+SELECT tenant_guard.unprotect('ledger');
+SELECT attnotnull AS tenant_id_not_null FROM pg_attribute
+ WHERE attrelid = 'ledger'::regclass AND attname = 'tenant_id';
+DROP TABLE ledger;
+
 DROP TABLE orders, accounts, documents, widgets, gadgets CASCADE;
 DROP SCHEMA "Sales Data" CASCADE;
 SELECT count(*) AS registry_rows_left FROM tenant_guard.registry;

@@ -682,31 +682,11 @@ static bool
 in_primary_key(Oid relid, AttrNumber attnum)
 {
 	Relation	rel = relation_open(relid, NoLock);
-	List	   *indexes = RelationGetIndexList(rel);
-	ListCell   *lc;
-	bool		result = false;
+	Bitmapset  *pkattrs = RelationGetIndexAttrBitmap(rel,
+												 INDEX_ATTR_BITMAP_PRIMARY_KEY);
 
 	relation_close(rel, NoLock);
-	foreach(lc, indexes)
-	{
-		HeapTuple	tuple = SearchSysCache1(INDEXRELID,
-											ObjectIdGetDatum(lfirst_oid(lc)));
-		Form_pg_index form;
-
-		if (!HeapTupleIsValid(tuple))
-			continue;
-		form = (Form_pg_index) GETSTRUCT(tuple);
-		if (form->indisprimary)
-		{
-			for (int i = 0; i < form->indnkeyatts; i++)
-			{
-				if (form->indkey.values[i] == attnum)
-					result = true;
-			}
-		}
-		ReleaseSysCache(tuple);
-	}
-	return result;
+	return bms_is_member(attnum - FirstLowInvalidHeapAttributeNumber, pkattrs);
 }
 
 /*
