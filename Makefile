@@ -22,6 +22,7 @@ OBJS = \
 	src/report.o \
 	src/role_cache.o \
 	src/status.o \
+	src/temp_objects.o \
 	src/tenant_context.o \
 	src/utility_guard.o \
 	src/xact_guard.o

@@ -89,7 +89,7 @@ MERGE INTO orders o USING (VALUES (2)) AS v(id) ON o.id = v.id
   WHEN MATCHED THEN UPDATE SET item = 'melon';
 COPY orders TO STDOUT;
 COPY (SELECT id FROM orders ORDER BY id) TO STDOUT;
-CREATE TEMP TABLE orders_copy AS SELECT * FROM orders;
+CREATE TEMP TABLE orders_copy ON COMMIT DROP AS SELECT * FROM orders;
 SELECT count(*) FROM orders_copy;
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM orders WHERE id = 1;
 SELECT id FROM orders_view ORDER BY id;
@@ -136,6 +136,6 @@ SET ROLE regress_tg_bypass;
 SELECT count(*) FROM orders;
 RESET ROLE;
 
-DROP TABLE orders_copy, orders, colours, invoices CASCADE;
+DROP TABLE orders, colours, invoices CASCADE;
 DROP FUNCTION count_orders_sql(), count_orders_plpgsql(), count_orders_dynamic();
 DROP ROLE regress_tg_app, regress_tg_bypass;

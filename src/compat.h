@@ -97,20 +97,6 @@ tg_guc_replace_string(char **newval, const char *replacement)
 }
 
 /*
- * Does a range table entry stand for a relation: a table, or a view, which
- * PostgreSQL 16 turned into a subquery entry that keeps the view's OID?
- */
-static inline bool
-tg_rte_is_relation(RangeTblEntry *rte)
-{
-#if PG_VERSION_NUM >= 160000
-	if (rte->rtekind == RTE_SUBQUERY && OidIsValid(rte->relid))
-		return true;
-#endif
-	return rte->rtekind == RTE_RELATION;
-}
-
-/*
  * Did the query itself name this range table entry (so that PostgreSQL
  * checked permissions and applied row-level security to it), as opposed to
  * reaching it as a partition or inheritance child of a table it named?  On

@@ -148,26 +148,6 @@ check_statement_context(TgStatementCheck *check, Oid relid)
 }
 
 /*
- * A temporary table or view lives as long as the session, and a pooled
- * session serves one tenant's requests after another's: one made in an
- * earlier transaction may hold an earlier tenant's rows, or hide a table
- * of the same name from this one's statements (pg_temp comes first in the
- * search path) and capture its rows.  In a transaction with a tenant, only
- * temporary relations made in the same transaction may be used.
- */
-static pg_noinline void
-check_temporary_relation(Oid relid, TransactionId xmin)
-{
-	TgTenantState state;
-
-	if (TransactionIdIsCurrentTransactionId(xmin))
-		return;
-	tg_tenant_state(&state);
-	if (tg_tenant_is_valid(&state))
-		tg_report_earlier_temporary(relid);
-}
-
-/*
  * Apply tenant_guard's rules to one table a statement touches.
  *
  * named_by_query says whether the statement named the table (so PostgreSQL
@@ -189,13 +169,6 @@ tg_check_relation(TgStatementCheck *check, Oid relid, bool named_by_query,
 		return;
 
 	info = tg_rel_info(relid);
-	if (unlikely(info->is_temp))
-	{
-		TransactionId xmin = info->xmin;
-
-		check_temporary_relation(relid, xmin);
-		info = tg_rel_info(relid);
-	}
 	if (!info->rls_enabled)
 	{
 		Oid			ancestor;
@@ -316,27 +289,36 @@ tg_planner(Query *parse, const char *query_string, int cursorOptions,
  * shape of their statements.  What they cannot choose is how the executor
  * is started: ri_triggers.c runs its queries through
  * SPI_execute_snapshot() without firing triggers, which starts them with
- * EXEC_FLAG_SKIP_TRIGGERS; statements of PL/pgSQL and of SQL functions
- * start without it, except the lazily evaluated final SELECT of a SQL
- * function returning a set.  That one is held to the rest: no view (whose
- * owner's rights it would use), and a table the current user owns.
+ * EXEC_FLAG_SKIP_TRIGGERS and an SPI destination.  Statements of PL/pgSQL
+ * start without that flag; the lazily evaluated final SELECT of a SQL
+ * function starts with it, but sends its rows to the function.  The rest
+ * is checked all the same: the query names one table (the others in its
+ * range table are partitions or children PostgreSQL added), owned by the
+ * current user, and has no subquery.
  */
 static bool
-is_referential_integrity_query(PlannedStmt *pstmt, int eflags)
+is_referential_integrity_query(QueryDesc *queryDesc, int eflags)
 {
+	PlannedStmt *pstmt = queryDesc->plannedstmt;
 	ListCell   *lc;
 	RangeTblEntry *target;
 
-	if ((eflags & EXEC_FLAG_SKIP_TRIGGERS) == 0 || pstmt->rtable == NIL)
+	if ((eflags & EXEC_FLAG_SKIP_TRIGGERS) == 0 ||
+		queryDesc->dest->mydest != DestSPI ||
+		pstmt->rtable == NIL || pstmt->subplans != NIL)
 		return false;
 
 	foreach(lc, pstmt->rtable)
 	{
 		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+		Oid			check_as_user;
 
 		if (rte->rtekind != RTE_RELATION ||
 			(rte->relkind != RELKIND_RELATION &&
 			 rte->relkind != RELKIND_PARTITIONED_TABLE))
+			return false;
+		if (foreach_current_index(lc) > 0 &&
+			tg_rte_named_by_query(pstmt, rte, &check_as_user))
 			return false;
 	}
 	target = linitial_node(RangeTblEntry, pstmt->rtable);
@@ -363,26 +345,24 @@ is_referential_integrity_query(PlannedStmt *pstmt, int eflags)
 }
 
 /*
- * Does a range table entry name a relation with something to check: a
- * table with row-level security, a partition or inheritance child (a hole,
- * if its parent has row-level security and it has not), or a temporary
- * table or view?
+ * Does a range table entry name a table with something to check: one with
+ * row-level security, or a partition or inheritance child (a hole, if its
+ * parent has row-level security and it has not)?
  */
 static inline bool
 rte_needs_check(RangeTblEntry *rte)
 {
 	TgRelInfo  *info;
 
-	if (!tg_rte_is_relation(rte) ||
+	if (rte->rtekind != RTE_RELATION ||
 		(rte->relkind != RELKIND_RELATION &&
 		 rte->relkind != RELKIND_PARTITIONED_TABLE &&
-		 rte->relkind != RELKIND_FOREIGN_TABLE &&
-		 rte->relkind != RELKIND_VIEW) ||
+		 rte->relkind != RELKIND_FOREIGN_TABLE) ||
 		rte->relid < (Oid) FirstNormalObjectId)
 		return false;
 
 	info = tg_rel_info(rte->relid);
-	return info->rls_enabled || tg_rel_has_parents(info) || info->is_temp;
+	return info->rls_enabled || tg_rel_has_parents(info);
 }
 
 /*
@@ -408,14 +388,15 @@ first_rte_to_check(List *rtable)
  * enforce foreign keys.
  */
 static pg_noinline void
-check_plan(PlannedStmt *pstmt, int eflags, int first, bool in_worker)
+check_plan(QueryDesc *queryDesc, int eflags, int first, bool in_worker)
 {
+	PlannedStmt *pstmt = queryDesc->plannedstmt;
 	TgStatementCheck check = {pstmt, false, in_worker, false};
 	ListCell   *lc;
 
 	check.in_referential_action = InNoForceRLSOperation();
 	if (check.in_referential_action &&
-		is_referential_integrity_query(pstmt, eflags))
+		is_referential_integrity_query(queryDesc, eflags))
 		return;
 
 	for_each_from(lc, pstmt->rtable, first)
@@ -437,7 +418,7 @@ check_plan(PlannedStmt *pstmt, int eflags, int first, bool in_worker)
  * the rules.
  */
 static pg_noinline void
-guard_plan(PlannedStmt *pstmt, int eflags)
+guard_plan(QueryDesc *queryDesc, int eflags)
 {
 	bool		in_worker = false;
 	int			first;
@@ -452,9 +433,9 @@ guard_plan(PlannedStmt *pstmt, int eflags)
 		in_worker = true;
 	}
 
-	first = first_rte_to_check(pstmt->rtable);
+	first = first_rte_to_check(queryDesc->plannedstmt->rtable);
 	if (first >= 0 && tg_guard_applies())
-		check_plan(pstmt, eflags, first, in_worker);
+		check_plan(queryDesc, eflags, first, in_worker);
 }
 
 /*
@@ -471,7 +452,7 @@ tg_ExecutorStart(QueryDesc *queryDesc, int eflags)
 
 	if (tg_mode != TG_MODE_OFF && (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 &&
 		(queryDesc->plannedstmt->rtable != NIL || IsParallelWorker()))
-		guard_plan(queryDesc->plannedstmt, eflags);
+		guard_plan(queryDesc, eflags);
 
 	if (prev_ExecutorStart)
 		prev_ExecutorStart(queryDesc, eflags);

@@ -150,7 +150,6 @@ rel_info_fill(TgRelInfo *info)
 			info->rls_forced = false;
 			info->is_partition = false;
 			info->inherits = false;
-			info->is_temp = false;
 		}
 		else
 		{
@@ -160,8 +159,6 @@ rel_info_fill(TgRelInfo *info)
 			info->rls_enabled = form->relrowsecurity;
 			info->rls_forced = form->relforcerowsecurity;
 			info->is_partition = form->relispartition;
-			info->is_temp = form->relpersistence == RELPERSISTENCE_TEMP;
-			info->xmin = HeapTupleHeaderGetXmin(tuple->t_data);
 			ReleaseSysCache(tuple);
 			info->inherits = !info->is_partition &&
 				has_superclass(info->relid);

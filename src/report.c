@@ -465,23 +465,6 @@ tg_report_parallel_worker(Oid relid)
  * SECURITY, so a trigger the action fires reads the owner's tables
  * unfiltered.
  */
-/*
- * A temporary table or view made in an earlier transaction is used in one
- * that has a tenant.  It is named without its schema, the session's own
- * pg_temp_N.
- */
-void
-tg_report_earlier_temporary(Oid relid)
-{
-	ereport(tg_violation_level(),
-			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("temporary %s \"%s\" was created before this transaction",
-					get_rel_relkind(relid) == RELKIND_VIEW ? "view" : "table",
-					get_rel_name(relid)),
-			 errdetail("Temporary tables and views outlive their transaction, and with them what they hold and the names they hide: on a pooled connection the next transaction may be another tenant's request."),
-			 errhint("Create temporary tables in the transaction that uses them, with ON COMMIT DROP.")));
-}
-
 void
 tg_report_referential_action(Oid relid)
 {

@@ -88,6 +88,34 @@ pin_tenant(const char *value)
 }
 
 /*
+ * A transaction is about to get its tenant: refuse if the session holds
+ * temporary objects (temp_objects.c says why).  In warn mode, say so and
+ * go on.
+ */
+static bool
+check_no_temp_objects(const char *value)
+{
+	if (!tg_guard_applies() || !tg_session_has_temp_objects())
+		return true;
+
+	if (tg_mode == TG_MODE_WARN)
+	{
+		ereport(WARNING,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("tenant \"%s\" set while the session holds temporary objects",
+						value),
+				 errdetail("tenant_guard.mode is \"warn\"; in \"enforce\" mode setting the tenant would be refused.")));
+		return true;
+	}
+	GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
+	GUC_check_errmsg("cannot set tenant \"%s\" while the session holds temporary objects",
+					 value);
+	GUC_check_errdetail("Temporary tables, views, sequences, types and functions outlive their transaction; on a pooled connection they pass from one tenant's request to the next.");
+	GUC_check_errhint("Run DISCARD TEMP first.  Create temporary tables after setting the tenant, with ON COMMIT DROP.");
+	return false;
+}
+
+/*
  * A parallel worker starts with the leader's value, which the leader
  * judged; the only assignment user code can make there is a function's SET
  * clause, and it may not change the tenant.
@@ -149,6 +177,8 @@ tenant_value_check(char **newval, void **extra, GucSource source)
 
 	if (pinned_tenant == NULL)
 	{
+		if (!check_no_temp_objects(value))
+			return false;
 		pin_tenant(value);
 		return true;
 	}
@@ -370,8 +400,13 @@ tg_tenant_is_valid(const TgTenantState *state)
 		/*
 		 * Set while the check hook could not see it: while we were defining
 		 * the variable, or when another module defined it.  It is a SET
-		 * LOCAL of this transaction all the same; pin it now.
+		 * LOCAL of this transaction all the same; pin it now, unless the
+		 * check hook would have refused it for the session's temporary
+		 * objects, in which case it is no tenant context.
 		 */
+		if (tg_mode == TG_MODE_ENFORCE && tg_guard_applies() &&
+			tg_session_has_temp_objects())
+			return false;
 		pin_tenant(state->value);
 		return true;
 	}

@@ -93,8 +93,6 @@ typedef struct TgRelInfo
 	bool		rls_forced;		/* pg_class.relforcerowsecurity */
 	bool		is_partition;	/* pg_class.relispartition */
 	bool		inherits;		/* an inheritance child (INHERITS) */
-	bool		is_temp;		/* a temporary table or view */
-	TransactionId xmin;			/* of its pg_class row, if is_temp */
 	bool		parent_known;	/* has parent been looked up? */
 	Oid			parent;			/* partition parent, if is_partition */
 } TgRelInfo;
@@ -176,6 +174,9 @@ extern PGDLLIMPORT bool tg_tenant_touched;	/* assigned since last checked */
 extern void tg_tenant_forget_touch(void);
 extern void tg_tenant_xact_end(void);
 
+/* temp_objects.c */
+extern bool tg_session_has_temp_objects(void);
+
 /* definer.c */
 extern void tg_definer_init(void);
 extern Oid	tg_current_definer(void);
@@ -199,7 +200,6 @@ extern void tg_report_truncate(Oid relid, Oid ancestor);
 extern void tg_report_hold_cursor(Oid relid, const char *portalname);
 extern void tg_report_parallel_worker(Oid relid);
 extern void tg_report_referential_action(Oid relid);
-extern void tg_report_earlier_temporary(Oid relid);
 
 /* executor_guard.c */
 typedef struct TgStatementCheck

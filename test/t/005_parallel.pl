@@ -32,25 +32,32 @@ $node->safe_psql(
 	CREATE POLICY tenant ON hand
 	  USING (tenant_id = current_setting('app.current_tenant')::int);
 	GRANT SELECT ON orders, hand TO regress_app;
+	CREATE SCHEMA app_code AUTHORIZATION regress_app;
 });
 
+# The functions belong to the application role, in a schema of its own: a
+# role needs no more to write them.  (Not in pg_temp: a session holding
+# temporary objects cannot set a tenant at all.)
+$node->safe_psql(
+	'postgres', q{
+	CREATE FUNCTION app_code.peek_orders() RETURNS text LANGUAGE sql
+	  PARALLEL SAFE SET app.current_tenant = '2'
+	  AS $$ SELECT string_agg(item, ',' ORDER BY id) FROM public.orders $$;
+	CREATE FUNCTION app_code.peek_hand() RETURNS text LANGUAGE sql
+	  PARALLEL SAFE SET app.current_tenant = '2'
+	  AS $$ SELECT string_agg(item, ',' ORDER BY id) FROM public.hand $$;
+	CREATE FUNCTION app_code.read_orders() RETURNS text LANGUAGE sql
+	  PARALLEL SAFE
+	  AS $$ SELECT string_agg(item, ',' ORDER BY id) FROM public.orders $$;
+}, extra_params => [ '-U', 'regress_app' ]);
+
 # Run as the application role in one transaction that forces the query
-# into a parallel worker; the functions live in pg_temp, which any role may
-# create functions in.
+# into a parallel worker.
 sub run_parallel
 {
 	my ($tenant_sql, $select) = @_;
 	return $node->psql(
 		'postgres', qq{
-		CREATE FUNCTION pg_temp.peek_orders() RETURNS text LANGUAGE sql
-		  PARALLEL SAFE SET app.current_tenant = '2'
-		  AS \$\$ SELECT string_agg(item, ',' ORDER BY id) FROM public.orders \$\$;
-		CREATE FUNCTION pg_temp.peek_hand() RETURNS text LANGUAGE sql
-		  PARALLEL SAFE SET app.current_tenant = '2'
-		  AS \$\$ SELECT string_agg(item, ',' ORDER BY id) FROM public.hand \$\$;
-		CREATE FUNCTION pg_temp.read_orders() RETURNS text LANGUAGE sql
-		  PARALLEL SAFE
-		  AS \$\$ SELECT string_agg(item, ',' ORDER BY id) FROM public.orders \$\$;
 		BEGIN;
 		$tenant_sql
 		SET LOCAL force_parallel_mode = on;
@@ -61,15 +68,15 @@ sub run_parallel
 }
 
 my @cases = (
-	[ "SET LOCAL app.current_tenant = '1';", 'SELECT pg_temp.peek_orders()',
+	[ "SET LOCAL app.current_tenant = '1';", 'SELECT app_code.peek_orders()',
 		'a SET clause switching to tenant 2, protected table' ],
-	[ "SET LOCAL app.current_tenant = '1';", 'SELECT pg_temp.peek_hand()',
+	[ "SET LOCAL app.current_tenant = '1';", 'SELECT app_code.peek_hand()',
 		'a SET clause switching to tenant 2, hand-written policy' ],
-	[ '', 'SELECT pg_temp.peek_orders()',
+	[ '', 'SELECT app_code.peek_orders()',
 		'a SET clause setting tenant 2 where there was none' ],
-	[ '', 'SELECT pg_temp.peek_hand()',
+	[ '', 'SELECT app_code.peek_hand()',
 		'a SET clause setting tenant 2 where there was none, hand-written policy' ],
-	[ "SET LOCAL app.current_tenant = '1';", 'SELECT pg_temp.read_orders()',
+	[ "SET LOCAL app.current_tenant = '1';", 'SELECT app_code.read_orders()',
 		'a plain function reading the table in a worker' ]);
 
 foreach my $case (@cases)
@@ -88,7 +95,7 @@ foreach my $case (@cases)
 # The worker path was really taken: run in the leader, the plain function
 # would have returned tenant 1's rows; it was refused in the worker.
 my ($ret, $stdout, $stderr) = run_parallel("SET LOCAL app.current_tenant = '1';",
-	'SELECT pg_temp.read_orders()');
+	'SELECT app_code.read_orders()');
 like(
 	$stderr,
 	qr/cannot check the tenant context for table "public.orders" in a parallel worker/,

@@ -1385,16 +1385,27 @@ is( $mv_finding,
 # a foreign key's own query when the statement looks like one (SELECT ...
 # FOR KEY SHARE, UPDATE or DELETE without RETURNING).  The attacker makes
 # such a cascade with temporary tables (the default TEMP privilege is all it
-# needs) and runs statements of that shape from the trigger.  Everything
-# the guard refuses elsewhere must be refused here too.  The tables are
-# made in each attack's transaction (ON COMMIT DROP): in a transaction with
-# a tenant, temporary tables made earlier are refused anyway (rule 2),
-# which would stop these attacks before they reach the referential action.
+# needs) and runs statements of that shape from the trigger, a function in
+# its own schema.  Everything the guard refuses elsewhere must be refused
+# here too.  The tables are made in each attack's transaction, after its
+# tenant (ON COMMIT DROP): a session holding temporary objects from before
+# cannot set a tenant at all (rule 2), which would stop these attacks
+# before they reach the referential action.
 #
 my $ri = session('regress_attacker');
 run_sql(
 	$ri, q{
-	CREATE FUNCTION pg_temp.in_cascade() RETURNS trigger LANGUAGE plpgsql AS $$
+	-- A SQL function's final SELECT runs lazily, started like a foreign
+	-- key's query (EXEC_FLAG_SKIP_TRIGGERS); FOR KEY SHARE of a table the
+	-- attacker owns comes first, what it means to read is in a subquery.
+	CREATE TABLE attacker.mine AS SELECT 1 AS id;
+	CREATE FUNCTION attacker.read_partition() RETURNS text LANGUAGE sql AS
+	  $$SELECT (SELECT string_agg(item, ',') FROM public.legacy_2)
+	      FROM attacker.mine FOR KEY SHARE$$;
+	CREATE FUNCTION attacker.read_child() RETURNS text LANGUAGE sql AS
+	  $$SELECT (SELECT string_agg(item, ',') FROM public.ledger_old)
+	      FROM attacker.mine FOR KEY SHARE$$;
+	CREATE FUNCTION attacker.in_cascade() RETURNS trigger LANGUAGE plpgsql AS $$
 	DECLARE
 	  q text := (SELECT t.q FROM pg_temp.todo t);
 	  r record;
@@ -1428,7 +1439,7 @@ sub in_cascade
 		CREATE TEMP TABLE ri_child (id int REFERENCES ri_parent ON DELETE CASCADE)
 		  ON COMMIT DROP;
 		CREATE TRIGGER in_cascade BEFORE DELETE ON ri_child
-		  FOR EACH ROW EXECUTE FUNCTION pg_temp.in_cascade();
+		  FOR EACH ROW EXECUTE FUNCTION attacker.in_cascade();
 		CREATE TEMP TABLE todo ON COMMIT DROP AS SELECT text '$q' AS q;
 		INSERT INTO pg_temp.ri_parent VALUES (1);
 		INSERT INTO pg_temp.ri_child VALUES (1);
@@ -1469,6 +1480,14 @@ in_cascade(
 	'a superuser\'s SECURITY DEFINER function that updates',
 	q{SELECT public.rename_order(21, 'overwritten')}, 1,
 	errors => qr/^55000: function rename_order\(integer,text\) reads table "public\.orders" as role "\Q$superuser\E", which bypasses row-level security$/);
+in_cascade(
+	'a partition without row-level security read by a SQL function',
+	'SELECT attacker.read_partition()', 1,
+	errors => qr/^55000: partition "public\.legacy_2" of table "public\.legacy" has no row-level security$/);
+in_cascade(
+	'an inheritance child without row-level security read by a SQL function, without a tenant',
+	'SELECT attacker.read_child()', undef,
+	errors => qr/^55000: table "public\.ledger_old" inherits from table "public\.ledger" but has no row-level security$/);
 $ri->quit;
 
 #
@@ -1487,18 +1506,46 @@ run_sql(
 		    AS $$INSERT INTO pg_temp.loot VALUES (t) RETURNING true$$;
 		  CREATE TEMP VIEW orders AS SELECT o.* FROM public.orders o WHERE pg_temp.grab(o.item);},
 		'COMMIT'));
+my @temp_refused = (
+	'42501: cannot set tenant "2" while the session holds temporary objects',
+	'25P02: current transaction is aborted, commands ignored until end of transaction block');
 attack(
-	'pooled connection: the next request reads through a temporary view left by the attacker',
+	'pooled connection: the next request, with a temporary view left by the attacker',
 	$victim_request,
 	session => $pool,
-	errors => qr/^42501: temporary view "orders" was created before this transaction$/);
+	errors => \@temp_refused);
 attack(
-	'pooled connection: a temporary table left by the attacker, read with a tenant',
+	'pooled connection: the attacker\'s next request, with its temporary table',
 	pinned('SELECT item FROM pg_temp.loot ORDER BY item;'),
 	session => $pool,
-	errors => qr/^42501: temporary table "loot" was created before this transaction$/);
+	errors => [ map { s/"2"/"1"/r } @temp_refused ]);
 attack(
 	'pooled connection: the temporary table captured nothing',
+	'SELECT item FROM pg_temp.loot ORDER BY item;',
+	session => $pool);
+run_sql($pool, 'DISCARD TEMP;');
+
+# pg_temp comes first in the search path for types too: a temporary domain
+# named text runs its CHECK in every cast to text of the next request.
+run_sql(
+	$pool, q{
+	CREATE TEMP TABLE loot (item text) ON COMMIT PRESERVE ROWS;
+	CREATE FUNCTION pg_temp.grab_all(v pg_catalog.text) RETURNS boolean
+	  LANGUAGE plpgsql AS $$
+	BEGIN
+	  IF tenant_guard.tenant() IS NOT NULL THEN
+	    INSERT INTO pg_temp.loot SELECT o.item FROM public.orders o;
+	  END IF;
+	  RETURN true;
+	END$$;
+	CREATE DOMAIN pg_temp.text AS pg_catalog.text CHECK (pg_temp.grab_all(VALUE));});
+attack(
+	'pooled connection: the next request, with a temporary domain left by the attacker',
+	"BEGIN;\nSET LOCAL app.current_tenant = '2';\nSELECT id, item::text FROM orders ORDER BY id;\nCOMMIT;",
+	session => $pool,
+	errors => \@temp_refused);
+attack(
+	'pooled connection: the temporary domain captured nothing',
 	'SELECT item FROM pg_temp.loot ORDER BY item;',
 	session => $pool);
 run_sql($pool, 'DISCARD TEMP;');
