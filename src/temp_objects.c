@@ -10,12 +10,15 @@
  * relations and types), so one request can leave code and tables behind
  * that the next request, of another tenant, runs or fills with its rows.
  * The tenant context rules (tenant_context.c) therefore refuse to set a
- * tenant while the session holds any temporary object.
+ * tenant while the session holds a temporary object that a role inside the
+ * rules owns.  Those of roles outside the rules (a superuser's, such as the
+ * tables pgTAP keeps its results in when plan() runs before SET ROLE) were
+ * not left by a request, and do not count.
  *
  * Every object in the session's temporary schema depends on that schema
- * (it is how PostgreSQL drops them all at the end of the session), so one
- * probe of pg_depend's reference index answers; a session that never used
- * a temporary object has no temporary schema and costs nothing.
+ * (it is how PostgreSQL drops them all at the end of the session), so a
+ * probe of pg_depend's reference index finds them; a session that never
+ * used a temporary object has no temporary schema and costs nothing.
  *
  * src/temp_objects.c
  *
@@ -29,13 +32,48 @@
 #include "catalog/dependency.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/objectaddress.h"
 #include "catalog/pg_depend.h"
 #include "catalog/pg_namespace.h"
 #include "utils/fmgroids.h"
+#include "utils/rel.h"
 
 #include "tenant_guard.h"
 
-/* Does anything depend on the session's temporary schema? */
+/*
+ * Is the object a role inside the rules owns?  Objects of a kind without
+ * an owner count as such.
+ */
+static bool
+owned_inside_rules(Oid classid, Oid objid)
+{
+	AttrNumber	owner_attnum = get_object_attnum_owner(classid);
+	Relation	catalog;
+	HeapTuple	tuple;
+	bool		isnull;
+	Oid			owner = InvalidOid;
+
+	if (owner_attnum == InvalidAttrNumber)
+		return true;
+	catalog = table_open(classid, AccessShareLock);
+	tuple = get_catalog_object_by_oid(catalog, get_object_attnum_oid(classid),
+									  objid);
+	if (HeapTupleIsValid(tuple))
+	{
+		Datum		datum = heap_getattr(tuple, owner_attnum,
+										 RelationGetDescr(catalog), &isnull);
+
+		if (!isnull)
+			owner = DatumGetObjectId(datum);
+	}
+	table_close(catalog, AccessShareLock);
+	return !OidIsValid(owner) || !tg_role_is_exempt(owner);
+}
+
+/*
+ * Does the session's temporary schema hold an object that a role inside
+ * the rules owns?
+ */
 bool
 tg_session_has_temp_objects(void)
 {
@@ -44,6 +82,7 @@ tg_session_has_temp_objects(void)
 	Relation	depend;
 	ScanKeyData keys[2];
 	SysScanDesc scan;
+	HeapTuple	tuple;
 	bool		found;
 
 	GetTempNamespaceState(&temp_namespace, &temp_toast_namespace);
@@ -57,7 +96,13 @@ tg_session_has_temp_objects(void)
 				F_OIDEQ, ObjectIdGetDatum(temp_namespace));
 	scan = systable_beginscan(depend, DependReferenceIndexId, true, NULL,
 							  2, keys);
-	found = HeapTupleIsValid(systable_getnext(scan));
+	found = false;
+	while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
+
+		found = owned_inside_rules(dep->classid, dep->objid);
+	}
 	systable_endscan(scan);
 	table_close(depend, AccessShareLock);
 	return found;
