@@ -137,6 +137,13 @@ COMMIT;
 SELECT set_config('app.current_tenant', '2', true);
 RESET search_path;
 DROP VIEW ss_writable.orders;
+-- The schema's owner can create objects there even after revoking the
+-- privilege from itself: it can grant it back at any time.
+REVOKE CREATE ON SCHEMA ss_writable FROM regress_ss_app;
+SET search_path = ss_writable, public;
+SELECT set_config('app.current_tenant', '2', true);
+RESET search_path;
+GRANT CREATE ON SCHEMA ss_writable TO regress_ss_app;
 -- Schemas the role cannot create objects in are fine, and so is an empty
 -- search_path (what pg_dump's scripts set).
 SET search_path = ss_readonly, public;

@@ -137,18 +137,21 @@ tg_relation_ownercheck(Oid relid, Oid roleid)
 }
 
 /*
- * May the role create objects in the schema, or schemas in the current
- * database?  PostgreSQL 16 folded the per-catalog privilege checks into
- * one.
+ * May the role create objects in the schema (now, or after granting itself
+ * the privilege as the schema's owner), or schemas in the current
+ * database?  PostgreSQL 16 folded the per-catalog privilege and ownership
+ * checks into one each.
  */
 static inline bool
 tg_can_create_in_schema(Oid nspid, Oid roleid)
 {
 #if PG_VERSION_NUM >= 160000
 	return object_aclcheck(NamespaceRelationId, nspid, roleid,
-						   ACL_CREATE) == ACLCHECK_OK;
+						   ACL_CREATE) == ACLCHECK_OK ||
+		object_ownercheck(NamespaceRelationId, nspid, roleid);
 #else
-	return pg_namespace_aclcheck(nspid, roleid, ACL_CREATE) == ACLCHECK_OK;
+	return pg_namespace_aclcheck(nspid, roleid, ACL_CREATE) == ACLCHECK_OK ||
+		pg_namespace_ownercheck(nspid, roleid);
 #endif
 }
 
