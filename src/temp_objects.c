@@ -63,7 +63,9 @@
 #include "utils/fmgroids.h"
 #include "utils/guc_tables.h"
 #include "utils/memutils.h"
+#include "utils/inval.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 #include "utils/varlena.h"
 
 #include "compat.h"
@@ -84,6 +86,19 @@ static List *sql_prepared = NIL;
 
 /* The variable behind search_path, looked up once. */
 static struct config_string *search_path_conf = NULL;
+
+/*
+ * The last session-level search_path found to expose nothing, for which
+ * role and against which configured search_path: a session that a
+ * framework gave a search_path at connect pays for the schema lookups once,
+ * not in every transaction.  Any change to schemas, roles, role membership
+ * or the database's privileges forgets it.
+ */
+static char *safe_path = NULL;
+static char *safe_configured = NULL;
+static Oid	safe_role = InvalidOid;
+static bool safe_path_valid = false;
+static bool safe_path_callbacks = false;
 
 /*
  * Is the object a role inside the rules owns?  Objects of a kind without
@@ -336,6 +351,43 @@ session_search_path(void)
 	return value;
 }
 
+static void
+forget_safe_path(Datum arg, int cacheid, uint32 hashvalue)
+{
+	safe_path_valid = false;
+}
+
+/* Is this the search_path last found to expose nothing? */
+static bool
+known_safe_path(const char *value, const char *configured, Oid role)
+{
+	return safe_path_valid && role == safe_role &&
+		strcmp(value, safe_path) == 0 &&
+		strcmp(configured, safe_configured) == 0;
+}
+
+static void
+remember_safe_path(const char *value, const char *configured, Oid role)
+{
+	if (!safe_path_callbacks)
+	{
+		CacheRegisterSyscacheCallback(NAMESPACEOID, forget_safe_path, 0);
+		CacheRegisterSyscacheCallback(AUTHOID, forget_safe_path, 0);
+		CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, forget_safe_path, 0);
+		CacheRegisterSyscacheCallback(DATABASEOID, forget_safe_path, 0);
+		safe_path_callbacks = true;
+	}
+	safe_path_valid = false;
+	if (safe_path != NULL)
+		pfree(safe_path);
+	if (safe_configured != NULL)
+		pfree(safe_configured);
+	safe_path = MemoryContextStrdup(TopMemoryContext, value);
+	safe_configured = MemoryContextStrdup(TopMemoryContext, configured);
+	safe_role = role;
+	safe_path_valid = true;
+}
+
 /*
  * Does the session-level search_path an earlier transaction set name a
  * schema that the session's role can create objects in (or, if the schema
@@ -346,15 +398,19 @@ static bool
 find_search_path_hole(TgLeftover *leftover)
 {
 	const char *value = session_search_path();
+	const char *configured_value;
 	Oid			role = GetOuterUserId();
 	List	   *path;
 	List	   *configured;
 
 	if (value == NULL)
 		return false;
+	configured_value = search_path_conf->reset_val ?
+		search_path_conf->reset_val : "";
+	if (known_safe_path(value, configured_value, role))
+		return false;
 	path = search_path_names(value);
-	configured = search_path_names(search_path_conf->reset_val ?
-								   search_path_conf->reset_val : "");
+	configured = search_path_names(configured_value);
 	for (int i = 0; i < list_length(path); i++)
 	{
 		char	   *name = (char *) list_nth(path, i);
@@ -370,6 +426,7 @@ find_search_path_hole(TgLeftover *leftover)
 		leftover->schema_missing = !OidIsValid(nspid);
 		return true;
 	}
+	remember_safe_path(value, configured_value, role);
 	return false;
 }
 

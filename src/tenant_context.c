@@ -91,8 +91,8 @@ pin_tenant(const char *value)
 static struct config_enum *mode_conf = NULL;
 
 /*
- * Do the rules apply to the session, whatever the SET clauses of the
- * functions running say?  A function exempted with SET tenant_guard.mode =
+ * tenant_guard.mode as the session has it, whatever the SET clauses of the
+ * functions running say.  A function exempted with SET tenant_guard.mode =
  * off turns the guard off for its own statements, not for the transaction
  * it runs in: what must hold of the transaction (no session state from an
  * earlier request when it gets its tenant, no session-level tenant at the
@@ -100,38 +100,30 @@ static struct config_enum *mode_conf = NULL;
  * the tenant.  The mode outside those functions is the value below the
  * GUC_SAVE entries their SET clauses pushed on the variable's stack.
  */
-bool
-tg_session_guard_applies(void)
+static int
+session_mode(void)
 {
 	int			mode = tg_mode;
 	GucStack   *stack;
 
-	if (mode == TG_MODE_ENFORCE || mode == TG_MODE_WARN)
-		return !tg_role_is_exempt(GetOuterUserId());
+	if (mode != TG_MODE_OFF)
+		return mode;
 	if (mode_conf == NULL)
 		mode_conf = (struct config_enum *) tg_find_guc("tenant_guard.mode");
 	if (mode_conf == NULL)
-		return false;
+		return mode;
 	for (stack = mode_conf->gen.stack;
 		 stack != NULL && stack->state == GUC_SAVE; stack = stack->prev)
 		mode = stack->prior.val.enumval;
-	return mode != TG_MODE_OFF && !tg_role_is_exempt(GetOuterUserId());
+	return mode;
 }
 
-/* Is the guard in warn mode for the session (see above)? */
-static bool
-session_mode_is_warn(void)
+/* Do the rules apply to the session (see above)? */
+bool
+tg_session_guard_applies(void)
 {
-	GucStack   *stack;
-	int			mode = tg_mode;
-
-	if (mode == TG_MODE_OFF && mode_conf != NULL)
-	{
-		for (stack = mode_conf->gen.stack;
-			 stack != NULL && stack->state == GUC_SAVE; stack = stack->prev)
-			mode = stack->prior.val.enumval;
-	}
-	return mode == TG_MODE_WARN;
+	return session_mode() != TG_MODE_OFF &&
+		!tg_role_is_exempt(GetOuterUserId());
 }
 
 /*
@@ -147,7 +139,7 @@ check_session_state(const char *value)
 
 	if (!tg_session_guard_applies() || !tg_session_leftover(&leftover))
 		return true;
-	if (session_mode_is_warn())
+	if (session_mode() == TG_MODE_WARN)
 	{
 		tg_report_leftover(value, &leftover, true);
 		return true;
