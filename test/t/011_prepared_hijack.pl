@@ -20,7 +20,6 @@ use warnings FATAL => 'all';
 
 use FindBin;
 use lib "$FindBin::RealBin/../perl";
-use DBI;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use TenantGuard::TestUtils;
@@ -61,8 +60,12 @@ my $refusal =
 #
 # DBD::Pg: statements with placeholders are prepared on the server, as
 # named protocol-level statements (dbdpg_p<pid>_<n>), and reused.
+# (test/run_all.sh installs it, Debian's libdbd-pg-perl.)
 #
+SKIP:
 {
+	skip 'DBD::Pg not found: install libdbd-pg-perl', 10
+	  unless eval { require DBI; require DBD::Pg; 1 };
 	my $dsn = 'dbi:Pg:dbname=postgres;host=' . $node->host . ';port=' . $node->port;
 	my $dbh = DBI->connect($dsn, 'regress_app', '',
 		{ AutoCommit => 1, RaiseError => 0, PrintError => 0, pg_server_prepare => 1 })
