@@ -85,8 +85,11 @@ gen_script() {
 		function next_rand() { seed = (seed * 48271) % 2147483647; return seed }
 		BEGIN {
 			seed = 42
-			if (role != "") print role
+			# prepared before SET ROLE: tenant_guard refuses a tenant
+			# while the session holds a statement the application
+			# role prepared with SQL in an earlier transaction
 			print header
+			if (role != "") print role
 			for (i = 1; i <= total; i++) {
 				if (rls == "nonrls") {
 					printf "EXECUTE q(%d);\n", next_rand() % rows + 1

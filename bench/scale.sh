@@ -124,8 +124,11 @@ cg_script() {
 		BEGIN {
 			seed = 42
 			print prewarm
-			print "SET ROLE app;"
+			# prepared before SET ROLE: tenant_guard refuses a tenant
+			# while the session holds a statement the application role
+			# prepared with SQL in an earlier transaction
 			print prepare
+			print "SET ROLE app;"
 			for (i = 1; i <= total; i++) {
 				t = next_rand() % tenants + 1
 				k = next_rand()

@@ -61,7 +61,12 @@ SELECT * FROM orders_of_sql();
 SELECT count_orders_sql();
 SELECT count_orders_plpgsql();
 SELECT count_orders_dynamic();
+-- (prepared by a role outside the rules: a statement the application role
+-- prepared with SQL in an earlier transaction would keep it from setting a
+-- tenant below, see session_state)
+RESET ROLE;
 PREPARE all_orders AS SELECT id FROM orders ORDER BY id;
+SET ROLE regress_tg_app;
 EXECUTE all_orders;
 BEGIN;
 DECLARE c CURSOR FOR SELECT * FROM orders;
@@ -106,7 +111,9 @@ COMMIT;
 -- A cached plan is judged when it runs, against the tenant of the
 -- transaction that runs it.
 SET plan_cache_mode = force_generic_plan;
+RESET ROLE;
 PREPARE generic_orders AS SELECT id FROM orders ORDER BY id;
+SET ROLE regress_tg_app;
 BEGIN;
 SET LOCAL app.current_tenant = '1';
 EXECUTE generic_orders;

@@ -30,8 +30,11 @@
 #endif
 
 #if PG_VERSION_NUM >= 160000
+#include "catalog/pg_database.h"
+#include "catalog/pg_namespace.h"
 #include "parser/parse_relation.h"
 #endif
+#include "miscadmin.h"
 
 /*
  * Reserve the "tenant_guard." prefix so that a misspelt setting is an error
@@ -130,6 +133,36 @@ tg_relation_ownercheck(Oid relid, Oid roleid)
 	return object_ownercheck(RelationRelationId, relid, roleid);
 #else
 	return pg_class_ownercheck(relid, roleid);
+#endif
+}
+
+/*
+ * May the role create objects in the schema (now, or after granting itself
+ * the privilege as the schema's owner), or schemas in the current
+ * database?  PostgreSQL 16 folded the per-catalog privilege and ownership
+ * checks into one each.
+ */
+static inline bool
+tg_can_create_in_schema(Oid nspid, Oid roleid)
+{
+#if PG_VERSION_NUM >= 160000
+	return object_aclcheck(NamespaceRelationId, nspid, roleid,
+						   ACL_CREATE) == ACLCHECK_OK ||
+		object_ownercheck(NamespaceRelationId, nspid, roleid);
+#else
+	return pg_namespace_aclcheck(nspid, roleid, ACL_CREATE) == ACLCHECK_OK ||
+		pg_namespace_ownercheck(nspid, roleid);
+#endif
+}
+
+static inline bool
+tg_can_create_schema(Oid roleid)
+{
+#if PG_VERSION_NUM >= 160000
+	return object_aclcheck(DatabaseRelationId, MyDatabaseId, roleid,
+						   ACL_CREATE) == ACLCHECK_OK;
+#else
+	return pg_database_aclcheck(MyDatabaseId, roleid, ACL_CREATE) == ACLCHECK_OK;
 #endif
 }
 

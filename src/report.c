@@ -475,3 +475,61 @@ tg_report_referential_action(Oid relid)
 			 errdetail("Statements run by triggers that a foreign key's ON DELETE or ON UPDATE action fires run as the table's owner, for whom row-level security is not applied there."),
 			 errhint("Do not read tables with row-level security in triggers on tables that cascading foreign keys change.")));
 }
+
+/*
+ * A transaction is about to get its tenant while the session holds state
+ * an earlier request left (temp_objects.c).  Called from the tenant
+ * setting's check hook: the refusal goes through GUC_check_err*, and the
+ * hook fails; as_warning (warn mode) reports it as a WARNING instead.
+ */
+void
+tg_report_leftover(const char *tenant, const TgLeftover *leftover,
+				   bool as_warning)
+{
+	char	   *msg;
+	char	   *detail;
+	char	   *hint;
+	const char *role = role_name(GetOuterUserId());
+
+	switch (leftover->kind)
+	{
+		case TG_LEFTOVER_PREPARED:
+			msg = psprintf("cannot set tenant \"%s\" while the session holds prepared statement \"%s\"",
+						   tenant, leftover->name);
+			detail = psprintf("Statement \"%s\" was made with SQL PREPARE in an earlier transaction.  On a pooled connection the name may be one the pool or the driver prepared, and the next request that executes it would run SQL an earlier request chose.",
+							  leftover->name);
+			hint = psprintf("Run DEALLOCATE %s (or DISCARD ALL) first.  Prepare statements through the driver (protocol-level), or DEALLOCATE those made with PREPARE before the transaction ends.",
+							quote_identifier(leftover->name));
+			break;
+		case TG_LEFTOVER_SEARCH_PATH:
+			msg = psprintf("cannot set tenant \"%s\" while the session's search_path names schema \"%s\"",
+						   tenant, leftover->name);
+			detail = psprintf(leftover->schema_missing ?
+							  "An earlier transaction set search_path to \"%s\" at session level, and role \"%s\" can create schema \"%s\": objects there would take the place of the tables, types and functions the next request names." :
+							  "An earlier transaction set search_path to \"%s\" at session level, and role \"%s\" can create objects in schema \"%s\": they would take the place of the tables, types and functions the next request names.",
+							  leftover->search_path, role, leftover->name);
+			hint = pstrdup("Run RESET search_path (or DISCARD ALL) first.  Set search_path in the role's or database's configuration, or with SET LOCAL in the transaction.");
+			break;
+		default:
+			msg = psprintf("cannot set tenant \"%s\" while the session holds temporary objects",
+						   tenant);
+			detail = psprintf("Temporary objects, such as %s in schema pg_temp, outlive their transaction; on a pooled connection they pass from one tenant's request to the next.",
+							  leftover->name);
+			hint = pstrdup("Run DISCARD TEMP first.  Create temporary tables after setting the tenant, with ON COMMIT DROP.");
+			break;
+	}
+
+	if (as_warning)
+	{
+		ereport(WARNING,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg_internal("%s", msg),
+				 errdetail_internal("%s  tenant_guard.mode is \"warn\"; in \"enforce\" mode setting the tenant would be refused.",
+									detail)));
+		return;
+	}
+	GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
+	GUC_check_errmsg("%s", msg);
+	GUC_check_errdetail("%s", detail);
+	GUC_check_errhint("%s", hint);
+}

@@ -87,31 +87,64 @@ pin_tenant(const char *value)
 		pinned_tenant = MemoryContextStrdup(TopTransactionContext, value);
 }
 
+/* The variable behind tenant_guard.mode, looked up once. */
+static struct config_enum *mode_conf = NULL;
+
+/*
+ * tenant_guard.mode as the session has it, whatever the SET clauses of the
+ * functions running say.  A function exempted with SET tenant_guard.mode =
+ * off turns the guard off for its own statements, not for the transaction
+ * it runs in: what must hold of the transaction (no session state from an
+ * earlier request when it gets its tenant, no session-level tenant at the
+ * end of a statement) still holds when the function is the one that sets
+ * the tenant.  The mode outside those functions is the value below the
+ * GUC_SAVE entries their SET clauses pushed on the variable's stack.
+ */
+static int
+session_mode(void)
+{
+	int			mode = tg_mode;
+	GucStack   *stack;
+
+	if (mode != TG_MODE_OFF)
+		return mode;
+	if (mode_conf == NULL)
+		mode_conf = (struct config_enum *) tg_find_guc("tenant_guard.mode");
+	if (mode_conf == NULL)
+		return mode;
+	for (stack = mode_conf->gen.stack;
+		 stack != NULL && stack->state == GUC_SAVE; stack = stack->prev)
+		mode = stack->prior.val.enumval;
+	return mode;
+}
+
+/* Do the rules apply to the session (see above)? */
+bool
+tg_session_guard_applies(void)
+{
+	return session_mode() != TG_MODE_OFF &&
+		!tg_role_is_exempt(GetOuterUserId());
+}
+
 /*
  * A transaction is about to get its tenant: refuse if the session holds
- * temporary objects (temp_objects.c says why).  In warn mode, say so and
- * go on.
+ * state that an earlier request left and that would act in this one
+ * (temp_objects.c says which).  This holds whatever sets the tenant, an
+ * exempted function included.  In warn mode, say so and go on.
  */
 static bool
-check_no_temp_objects(const char *value)
+check_session_state(const char *value)
 {
-	if (!tg_guard_applies() || !tg_session_has_temp_objects())
-		return true;
+	TgLeftover	leftover;
 
-	if (tg_mode == TG_MODE_WARN)
+	if (!tg_session_guard_applies() || !tg_session_leftover(&leftover))
+		return true;
+	if (session_mode() == TG_MODE_WARN)
 	{
-		ereport(WARNING,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("tenant \"%s\" set while the session holds temporary objects",
-						value),
-				 errdetail("tenant_guard.mode is \"warn\"; in \"enforce\" mode setting the tenant would be refused.")));
+		tg_report_leftover(value, &leftover, true);
 		return true;
 	}
-	GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
-	GUC_check_errmsg("cannot set tenant \"%s\" while the session holds temporary objects",
-					 value);
-	GUC_check_errdetail("Temporary tables, views, sequences, types and functions outlive their transaction; on a pooled connection they pass from one tenant's request to the next.");
-	GUC_check_errhint("Run DISCARD TEMP first.  Create temporary tables after setting the tenant, with ON COMMIT DROP.");
+	tg_report_leftover(value, &leftover, false);
 	return false;
 }
 
@@ -177,7 +210,7 @@ tenant_value_check(char **newval, void **extra, GucSource source)
 
 	if (pinned_tenant == NULL)
 	{
-		if (!check_no_temp_objects(value))
+		if (!check_session_state(value))
 			return false;
 		pin_tenant(value);
 		return true;
@@ -401,11 +434,13 @@ tg_tenant_is_valid(const TgTenantState *state)
 		 * Set while the check hook could not see it: while we were defining
 		 * the variable, or when another module defined it.  It is a SET
 		 * LOCAL of this transaction all the same; pin it now, unless the
-		 * check hook would have refused it for the session's temporary
-		 * objects, in which case it is no tenant context.
+		 * check hook would have refused it for the session state an
+		 * earlier request left, in which case it is no tenant context.
 		 */
+		TgLeftover	leftover;
+
 		if (tg_mode == TG_MODE_ENFORCE && tg_guard_applies() &&
-			tg_session_has_temp_objects())
+			tg_session_leftover(&leftover))
 			return false;
 		pin_tenant(state->value);
 		return true;

@@ -173,9 +173,31 @@ extern bool tg_session_tenant_pending(void);
 extern PGDLLIMPORT bool tg_tenant_touched;	/* assigned since last checked */
 extern void tg_tenant_forget_touch(void);
 extern void tg_tenant_xact_end(void);
+extern bool tg_session_guard_applies(void);
 
 /* temp_objects.c */
+typedef enum TgLeftoverKind
+{
+	TG_LEFTOVER_NONE,
+	TG_LEFTOVER_TEMP_OBJECT,	/* an object in the temporary schema */
+	TG_LEFTOVER_PREPARED,		/* a statement made by SQL PREPARE */
+	TG_LEFTOVER_SEARCH_PATH		/* a session-level search_path */
+} TgLeftoverKind;
+
+/* Session state an earlier request left, which would act in the next. */
+typedef struct TgLeftover
+{
+	TgLeftoverKind kind;
+	char	   *name;			/* object description, statement name or
+								 * schema name */
+	char	   *search_path;	/* for TG_LEFTOVER_SEARCH_PATH: its value */
+	bool		schema_missing; /* ... and the schema does not exist yet */
+} TgLeftover;
+
 extern bool tg_session_has_temp_objects(void);
+extern bool tg_session_leftover(TgLeftover *leftover);
+extern void tg_note_sql_prepare(const char *name);
+extern void tg_session_state_xact_end(void);
 
 /* definer.c */
 extern void tg_definer_init(void);
@@ -200,6 +222,8 @@ extern void tg_report_truncate(Oid relid, Oid ancestor);
 extern void tg_report_hold_cursor(Oid relid, const char *portalname);
 extern void tg_report_parallel_worker(Oid relid);
 extern void tg_report_referential_action(Oid relid);
+extern void tg_report_leftover(const char *tenant, const TgLeftover *leftover,
+							   bool as_warning);
 
 /* executor_guard.c */
 typedef struct TgStatementCheck

@@ -18,6 +18,9 @@
  *	ALTER TABLE ... ROW LEVEL SECURITY: the table is remembered, and at
  *		commit it must not be left enabled but not forced (rule 4,
  *		xact_guard.c).
+ *	PREPARE: the statement's name is remembered, for a statement made with
+ *		SQL in an earlier transaction must not be in the session when a
+ *		transaction gets its tenant (rule 2, temp_objects.c).
  *
  * After any utility statement, a session-level tenant it assigned (say, by
  * set_config(..., false) in a DO block) is refused.
@@ -289,6 +292,7 @@ is_guarded_statement(Node *parsetree)
 		case T_AlterRoleSetStmt:
 		case T_AlterDatabaseSetStmt:
 		case T_AlterSystemStmt:
+		case T_PrepareStmt:
 			return true;
 		default:
 			return false;
@@ -343,6 +347,8 @@ guard_utility(PlannedStmt *pstmt, const char *queryString,
 	{
 		tg_drift_follow_up(parsetree);
 		note_inheritance(parsetree);
+		if (IsA(parsetree, PrepareStmt))
+			tg_note_sql_prepare(((PrepareStmt *) parsetree)->name);
 		if (tg_guard_applies())
 			note_after(parsetree);
 	}

@@ -17,7 +17,9 @@
  *	than per statement lets "ENABLE; FORCE;" in one transaction work.
  *
  * At every transaction end the tenant pin and the other per-transaction
- * state are dropped, so the next transaction starts with no tenant.
+ * state are dropped, so the next transaction starts with no tenant, and
+ * what this transaction left in the session (statements it prepared with
+ * SQL) becomes what an earlier transaction left (temp_objects.c).
  *
  * src/xact_guard.c
  *
@@ -71,7 +73,19 @@ tg_check_session_tenant(void)
 {
 	if (!IsTransactionState() || IsParallelWorker())
 		return;
-	if (tg_guard_applies() && tg_session_tenant_pending())
+	if (!tg_guard_applies())
+	{
+		/*
+		 * Inside a function exempted by its SET clause the guard is off for
+		 * the function's own statements only: leave the check pending for
+		 * the statement that called it, or the commit.  Otherwise the
+		 * inner statement's end would clear it, and a session-level tenant
+		 * assigned next to the call would survive.
+		 */
+		if (tg_session_guard_applies())
+			return;
+	}
+	else if (tg_session_tenant_pending())
 		tg_report_session_tenant();
 	tg_tenant_forget_touch();
 }
@@ -104,6 +118,7 @@ reset_at_xact_end(void)
 	tg_xact_dirty = false;
 	rls_changed = NIL;
 	tg_tenant_xact_end();
+	tg_session_state_xact_end();
 	tg_definer_xact_end();
 	tg_rel_cache_xact_end();
 	tg_drift_xact_end();

@@ -314,19 +314,31 @@ ok_sql(
 refused($pool, "SELECT 1 \\; $select", $no_tenant,
 	'batch: the next message has no tenant', '1');
 
-# A prepared statement (its cached plan) serves each request its own
-# tenant, and is refused without one.
+# A statement prepared with SQL outlives its request, and its name may be
+# one a pool or driver uses for its protocol-level statements: no request
+# sets its tenant while the session holds one an earlier request prepared
+# (rule 2), and without a tenant it is refused like any statement.
+# Prepared and deallocated within the request, it serves the request's
+# tenant.  (Protocol-level statements and their cached plans, shared by
+# the requests of every tenant: 011_prepared_hijack.pl.)
 ok_sql($pool, "PREPARE tenant_orders AS $select", '',
 	'PREPARE without a tenant');
+refused($pool,
+	"BEGIN \\; SET LOCAL app.current_tenant = '1' \\; EXECUTE tenant_orders",
+	'42501: cannot set tenant "1" while the session holds prepared statement "tenant_orders"',
+	'prepared statement of an earlier request: the next cannot set its tenant');
+ok_sql($pool, 'ROLLBACK', '', 'ROLLBACK');
+refused($pool, 'EXECUTE tenant_orders', $no_tenant,
+	'prepared statement without a tenant is refused');
+ok_sql($pool, 'DEALLOCATE tenant_orders', '', 'DEALLOCATE');
 foreach my $tenant (1, 2, 3, 1, 2, 3, 2)
 {
 	ok_sql($pool,
-		"BEGIN \\; SET LOCAL app.current_tenant = '$tenant' \\; EXECUTE tenant_orders \\; COMMIT",
+		"BEGIN \\; SET LOCAL app.current_tenant = '$tenant' \\; PREPARE tenant_orders AS $select \\; "
+		  . "EXECUTE tenant_orders \\; DEALLOCATE tenant_orders \\; COMMIT",
 		$rows{$tenant},
 		"prepared statement: tenant $tenant sees exactly its rows");
 }
-refused($pool, 'EXECUTE tenant_orders', $no_tenant,
-	'prepared statement without a tenant is refused');
 
 # What pools run between requests to clear a connection is allowed.
 tenant_request($pool, 2, 'set_local', 'request before DISCARD ALL');

@@ -27,7 +27,9 @@ use Time::HiRes qw(usleep);
 
 our @EXPORT = qw(
   psql_session sql_errors run_sql ok_sql refused
-  pgbouncer_binary start_pgbouncer stop_pgbouncer);
+  pgbouncer_binary start_pgbouncer stop_pgbouncer
+  pgbouncer_version require_pgbouncer_prepared_statements
+  python_with_psycopg run_psycopg_hijack);
 
 #
 # psql sessions.
@@ -136,6 +138,7 @@ my $pgbouncer;
 #   pools              [ name => pool_size, ... ]: PgBouncer's databases
 #   default_pool_size  as in pgbouncer.ini
 #   max_client_conn    as in pgbouncer.ini
+#   settings           [ 'name = value', ... ]: more lines for [pgbouncer]
 # Returns a PostgreSQL::Test::Cluster handle that is not a server: its host
 # and port are PgBouncer's, so that the framework's psql commands connect
 # through it, and its basedir holds pgbouncer.ini.  PgBouncer listens on
@@ -175,6 +178,7 @@ server_reset_query =
 server_reset_query_always = 0
 ignore_startup_parameters = extra_float_digits
 max_client_conn = $opts{max_client_conn}
+@{[ join("\n", @{ $opts{settings} // [] }) ]}
 EOF
 
 	$pgbouncer = IPC::Run::start(
@@ -211,6 +215,128 @@ sub stop_pgbouncer
 	my $h = $pgbouncer;
 	undef $pgbouncer;
 	return !$h->kill_kill(grace => 5);
+}
+
+# PgBouncer's version, as "1.21.0".
+sub pgbouncer_version
+{
+	my ($bin) = @_;
+	my $out = `"$bin" --version 2>&1`;
+	return $out =~ /PgBouncer (\d+\.\d+(?:\.\d+)?)/ ? $1 : '0';
+}
+
+# PgBouncer keeps protocol-level prepared statements on its server
+# connections (max_prepared_statements) from 1.21 on.  With an older one
+# the test is skipped, saying so; but where the version matrix sets
+# TG_REQUIRE_PGBOUNCER_PREPARED=1 an older PgBouncer is a failure.
+sub require_pgbouncer_prepared_statements
+{
+	my ($bin) = @_;
+	my $version = pgbouncer_version($bin);
+	my ($major, $minor) = split /\./, $version;
+	$minor //= 0;
+	return $version if $major > 1 || ($major == 1 && $minor >= 21);
+	BAIL_OUT("PgBouncer $version cannot keep prepared statements (1.21 or later "
+		  . "needed), and TG_REQUIRE_PGBOUNCER_PREPARED is set")
+	  if $ENV{TG_REQUIRE_PGBOUNCER_PREPARED};
+	plan skip_all =>
+	  "PgBouncer $version cannot keep prepared statements (max_prepared_statements needs 1.21 or later)";
+}
+
+#
+# Drivers.
+#
+
+# A Python 3 that has psycopg 3 (Debian's python3-psycopg), or undef.
+sub python_with_psycopg
+{
+	for my $python ($ENV{TG_PYTHON} // (), '/usr/bin/python3', 'python3')
+	{
+		return $python
+		  if system("$python -c 'import psycopg' >/dev/null 2>&1") == 0;
+	}
+	return undef;
+}
+
+# The prepared-statement hijack with psycopg 3, whose prepare=True keeps
+# protocol-level named statements on the connection.  The victim (tenant
+# 2) runs a request with prepared statements that set its tenant, update
+# and read an order; the attacker (tenant 1), in a request of its own,
+# finds them in pg_prepared_statements and replaces each by SQL PREPARE of
+# the same name: one that sets tenant 1 instead, an UPDATE of every row of
+# whichever tenant runs it, and a SELECT that copies what it reads into a
+# session-level setting, x.loot.  Then the victim runs its request again.
+# The attacker's conninfo may be 'same': the attacker's request then runs
+# on the victim's connection (a shared connection in an application's
+# pool); through PgBouncer it is a client of its own that shares the
+# server connection.  Returns a hash of what each step got ('ok', or
+# "SQLSTATE: message"), how many statements the attacker replaced, and
+# what x.loot holds afterwards on the attacker's connection.
+sub run_psycopg_hijack
+{
+	my ($python, $victim_dsn, $attacker_dsn) = @_;
+	my $script = <<'PYTHON';
+import sys
+import psycopg
+
+victim_dsn, attacker_dsn = sys.argv[1], sys.argv[2]
+victim = psycopg.connect(victim_dsn, autocommit=True)
+attacker = (victim if attacker_dsn == 'same'
+            else psycopg.connect(attacker_dsn, autocommit=True))
+SET = "SELECT set_config('app.current_tenant', %s, true)"
+UPDATE = "UPDATE orders SET item = %s WHERE id = %s"
+SELECT = "SELECT item FROM orders WHERE id = %s"
+
+
+def request(conn, tenant, work):
+    try:
+        with conn.transaction():
+            conn.execute(SET, [tenant], prepare=True)
+            work(conn)
+        return 'ok'
+    except psycopg.Error as e:
+        return '%s: %s' % (e.sqlstate, e.diag.message_primary)
+
+
+def victim_work(conn):
+    conn.execute(UPDATE, ['pear', 21], prepare=True)
+    conn.execute(SELECT, [21], prepare=True).fetchall()
+
+
+REPLACEMENTS = {
+    'SELECT set_config': "SELECT set_config('app.current_tenant', '1', true) WHERE $1 IS NOT NULL",
+    'UPDATE': "UPDATE orders SET item = 'hijacked' WHERE $1 IS NOT NULL AND $2 IS NOT NULL",
+    'SELECT item': "SELECT item FROM orders WHERE set_config('x.loot', coalesce(current_setting('x.loot', true), '') || item || ';', false) IS NOT NULL AND $1 IS NOT NULL",
+}
+replaced = 0
+
+
+def inject(conn):
+    global replaced
+    rows = conn.execute(
+        "SELECT name, statement, array_to_string(parameter_types, ', ')"
+        " FROM pg_prepared_statements WHERE NOT from_sql").fetchall()
+    for name, statement, types in rows:
+        for start, replacement in REPLACEMENTS.items():
+            if statement.startswith(start):
+                conn.execute('DEALLOCATE "%s"' % name)
+                conn.execute('PREPARE "%s"(%s) AS %s' % (name, types, replacement))
+                replaced += 1
+
+
+print('warm-up:', request(victim, '2', victim_work))
+print('attacker:', request(attacker, '1', inject))
+print('replaced:', replaced)
+print('victim:', request(victim, '2', victim_work))
+loot = attacker.execute("SELECT coalesce(current_setting('x.loot', true), '')").fetchone()[0]
+print('loot:', loot)
+PYTHON
+	my ($stdout, $stderr) = ('', '');
+	IPC::Run::run([ $python, '-c', $script, $victim_dsn, $attacker_dsn ],
+		'>', \$stdout, '2>', \$stderr);
+	diag($stderr) if $stderr ne '';
+	my %got = $stdout =~ /^(\S+): ?(.*)$/mg;
+	return \%got;
 }
 
 # Stop PgBouncer however the test ends, keeping the test's exit status.

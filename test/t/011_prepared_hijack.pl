@@ -1,0 +1,189 @@
+# tenant_guard: the prepared-statement hijack on a shared connection.
+#
+# Drivers with a statement cache (DBD::Pg's server-side prepare, psycopg 3's
+# prepare=True, node-postgres's named statements) and PgBouncer 1.21 and
+# later (max_prepared_statements) keep protocol-level named statements on
+# a server connection that several requests share.  A request that can run
+# SQL of its choosing (an injection, with PostgreSQL's default privileges)
+# finds them in pg_prepared_statements, DEALLOCATEs one and PREPAREs its own
+# SQL under the same name; the next request that executes the statement by
+# that name would run the attacker's SQL in its own transaction, with its
+# own tenant.  Injected SQL can only make statements with SQL PREPARE, so a
+# transaction cannot set its tenant while the session holds a statement
+# made that way in an earlier transaction.  Here a real driver keeps real
+# protocol-level statements on one connection, the attacker's request
+# replaces them, and the victim's next request must be refused before any
+# row of its tenant is read or written: its rows stay as they were, and
+# the attacker's loot stays empty.  PgBouncer itself: 012_pgbouncer_prepared.
+use strict;
+use warnings FATAL => 'all';
+
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use TenantGuard::TestUtils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('hijack');
+$node->init;
+$node->append_conf('postgresql.conf', "shared_preload_libraries = 'tenant_guard'");
+$node->start;
+
+$node->safe_psql(
+	'postgres', q{
+	CREATE EXTENSION tenant_guard;
+	CREATE ROLE regress_app LOGIN;
+	CREATE TABLE orders (id int PRIMARY KEY, tenant_id int NOT NULL, item text NOT NULL);
+	INSERT INTO orders VALUES (11, 1, 'apple'), (12, 1, 'fig'),
+	  (21, 2, 'pear'), (22, 2, 'plum');
+	SELECT tenant_guard.protect('orders');
+	GRANT SELECT, UPDATE ON orders TO regress_app;
+});
+
+my $all_rows = $node->safe_psql('postgres',
+	'SELECT id, tenant_id, item FROM orders ORDER BY id');
+sub rows_unchanged
+{
+	my ($name) = @_;
+	is( $node->safe_psql(
+			'postgres', 'SELECT id, tenant_id, item FROM orders ORDER BY id'),
+		$all_rows,
+		"$name: every tenant's rows are as they were");
+}
+
+# (the hijacked statement that sets the tenant sets the attacker's: the
+# check runs inside it, whichever tenant it sets)
+my $refusal =
+  qr/^42501: cannot set tenant "[12]" while the session holds prepared statement "[^"]+"$/;
+
+#
+# DBD::Pg: statements with placeholders are prepared on the server, as
+# named protocol-level statements (dbdpg_p<pid>_<n>), and reused.
+# (test/run_all.sh installs it, Debian's libdbd-pg-perl.)
+#
+SKIP:
+{
+	skip 'DBD::Pg not found: install libdbd-pg-perl', 10
+	  unless eval { require DBI; require DBD::Pg; 1 };
+	my $dsn = 'dbi:Pg:dbname=postgres;host=' . $node->host . ';port=' . $node->port;
+	my $dbh = DBI->connect($dsn, 'regress_app', '',
+		{ AutoCommit => 1, RaiseError => 0, PrintError => 0, pg_server_prepare => 1 })
+	  or die $DBI::errstr;
+	my %sth = (
+		set => $dbh->prepare(
+			q{SELECT set_config('app.current_tenant', ?, true)},
+			{ pg_prepare_now => 1 }),
+		update => $dbh->prepare(
+			q{UPDATE orders SET item = ? WHERE id = ?},
+			{ pg_prepare_now => 1 }),
+		select => $dbh->prepare(
+			q{SELECT item FROM orders WHERE id = ?},
+			{ pg_prepare_now => 1 }));
+
+	# one request: its tenant, then its work, each statement by name
+	my $request = sub {
+		my ($tenant, @work) = @_;
+		$dbh->begin_work;
+		my $ok = $sth{set}->execute($tenant);
+		for my $step (@work)
+		{
+			last unless $ok;
+			$ok = $step->();
+		}
+		if ($ok)
+		{
+			$dbh->commit;
+			return 'ok';
+		}
+		my $error = $dbh->state . ': ' . ($dbh->errstr =~ s/^ERROR:  //r =~ s/\n.*//sr);
+		$dbh->rollback;
+		return $error;
+	};
+	my $victim_work = sub {
+		return $sth{update}->execute('pear', 21)
+		  && $sth{select}->execute(21)
+		  && defined $sth{select}->fetchall_arrayref;
+	};
+	is($request->('2', $victim_work), 'ok', 'DBD::Pg: the victim\'s request works');
+
+	# A protocol-level statement is judged each time it runs, by the tenant
+	# of the transaction that runs it: tenant 1 running tenant 2's
+	# statement sees its own rows only.
+	my @seen;
+	is( $request->(
+			'1',
+			sub {
+				for my $id (11, 21)
+				{
+					return 0 unless $sth{select}->execute($id);
+					push @seen, map { $_->[0] } @{ $sth{select}->fetchall_arrayref };
+				}
+				return 1;
+			}),
+		'ok',
+		'DBD::Pg: tenant 1 runs the statements tenant 2 ran');
+	is(join(',', @seen), 'apple', 'DBD::Pg: ... and sees its own rows only');
+
+	my %names = map { $_ => $sth{$_}->{pg_prepare_name} } keys %sth;
+	my ($protocol_level) = $dbh->selectrow_array(
+		'SELECT count(*) FROM pg_prepared_statements WHERE NOT from_sql AND name = ANY (?)',
+		undef, [ values %names ]);
+	is($protocol_level, 3, 'DBD::Pg: the three statements are protocol-level named statements');
+
+	# The attacker's request, of tenant 1: replace each statement by SQL.
+	my $inject = sub {
+		my %replacement = (
+			set => q{(text) AS SELECT set_config('app.current_tenant', '1', true) WHERE $1 IS NOT NULL},
+			update => q{(text, int) AS UPDATE orders SET item = 'hijacked' WHERE $1 IS NOT NULL AND $2 IS NOT NULL},
+			select => q{(int) AS SELECT item FROM orders WHERE set_config('x.loot', coalesce(current_setting('x.loot', true), '') || item || ';', false) IS NOT NULL AND $1 IS NOT NULL});
+		for my $which (sort keys %replacement)
+		{
+			return 0 unless defined $dbh->do(qq{DEALLOCATE "$names{$which}"});
+			return 0
+			  unless defined $dbh->do(qq{PREPARE "$names{$which}"$replacement{$which}});
+		}
+		return 1;
+	};
+	is($request->('1', $inject), 'ok', 'DBD::Pg: the attacker replaces the statements by SQL');
+
+	like($request->('2', $victim_work), $refusal,
+		'DBD::Pg: the victim\'s next request is refused when it sets its tenant');
+	my ($loot) = $dbh->selectrow_array(
+		q{SELECT coalesce(current_setting('x.loot', true), '')});
+	is($loot, '', 'DBD::Pg: the attacker\'s loot is empty');
+	rows_unchanged('DBD::Pg');
+
+	# The pool's reset query clears the connection; the driver then has
+	# to prepare its statements again.
+	ok(defined $dbh->do('DISCARD ALL'), 'DBD::Pg: DISCARD ALL works as the application role');
+	my $set_again = $dbh->prepare(q{SELECT set_config('app.current_tenant', ?, true)});
+	$dbh->begin_work;
+	ok($set_again->execute('2'), 'DBD::Pg: after DISCARD ALL the tenant can be set');
+	$dbh->rollback;
+	$dbh->disconnect;
+}
+
+#
+# psycopg 3 with prepare=True, on one connection that the victim's and the
+# attacker's requests share.
+#
+SKIP:
+{
+	my $python = python_with_psycopg();
+	skip 'psycopg 3 not found: install python3-psycopg', 5 unless defined $python;
+
+	my $dsn = 'host=' . $node->host . ' port=' . $node->port
+	  . ' dbname=postgres user=regress_app';
+	my $got = run_psycopg_hijack($python, $dsn, 'same');
+	is($got->{'warm-up'}, 'ok', 'psycopg: the victim\'s request works');
+	is($got->{attacker}, 'ok', 'psycopg: the attacker replaces the statements by SQL');
+	is($got->{replaced}, '3', 'psycopg: ... all three of them');
+	like($got->{victim}, $refusal,
+		'psycopg: the victim\'s next request is refused when it sets its tenant');
+	is($got->{loot}, '', 'psycopg: the attacker\'s loot is empty');
+}
+rows_unchanged('psycopg');
+
+$node->stop;
+done_testing();
