@@ -29,9 +29,14 @@
  * design, and only test or apply key matches).
  *
  * At ExecutorEnd, a statement whose rows a cursor keeps past COMMIT (WITH
- * HOLD, or a loop of a procedure that commits) is refused, and so is a
- * session-level tenant assigned during the statement (set_config(...,
+ * HOLD, or a loop of a procedure that commits) is refused if it, or anything
+ * else in its transaction, read a table with row-level security; and so is
+ * a session-level tenant assigned during the statement (set_config(...,
  * false)), so that it cannot reach the next statement.
+ *
+ * PostgreSQL checks privileges when the executor starts, after these hooks:
+ * before any refusal, they run its permission checks themselves, so that a
+ * role without the privilege gets PostgreSQL's "permission denied".
  *
  * The planner gets a first look at the tenant context of queries to which
  * row-level security applies: planning evaluates stable expressions such as
