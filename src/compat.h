@@ -19,6 +19,7 @@
 #define TENANT_GUARD_COMPAT_H
 
 #include "catalog/pg_class.h"
+#include "executor/executor.h"
 #include "nodes/parsenodes.h"
 #include "nodes/plannodes.h"
 #include "utils/acl.h"
@@ -163,6 +164,32 @@ tg_can_create_schema(Oid roleid)
 						   ACL_CREATE) == ACLCHECK_OK;
 #else
 	return pg_database_aclcheck(MyDatabaseId, roleid, ACL_CREATE) == ACLCHECK_OK;
+#endif
+}
+
+/*
+ * PostgreSQL's own permission checks of a plan's or a query's range table,
+ * raising its "permission denied" error on a violation, as the executor
+ * does at start.  PostgreSQL 16 renamed ExecCheckRTPerms to
+ * ExecCheckPermissions and moved the permissions to a list of their own.
+ */
+static inline void
+tg_check_plan_permissions(PlannedStmt *pstmt)
+{
+#if PG_VERSION_NUM >= 160000
+	(void) ExecCheckPermissions(pstmt->rtable, pstmt->permInfos, true);
+#else
+	(void) ExecCheckRTPerms(pstmt->rtable, true);
+#endif
+}
+
+static inline void
+tg_check_query_permissions(Query *query)
+{
+#if PG_VERSION_NUM >= 160000
+	(void) ExecCheckPermissions(query->rtable, query->rteperminfos, true);
+#else
+	(void) ExecCheckRTPerms(query->rtable, true);
 #endif
 }
 

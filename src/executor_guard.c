@@ -29,9 +29,14 @@
  * design, and only test or apply key matches).
  *
  * At ExecutorEnd, a statement whose rows a cursor keeps past COMMIT (WITH
- * HOLD, or a loop of a procedure that commits) is refused, and so is a
- * session-level tenant assigned during the statement (set_config(...,
+ * HOLD, or a loop of a procedure that commits) is refused if it, or anything
+ * else in its transaction, read a table with row-level security; and so is
+ * a session-level tenant assigned during the statement (set_config(...,
  * false)), so that it cannot reach the next statement.
+ *
+ * PostgreSQL checks privileges when the executor starts, after these hooks:
+ * before any refusal, they run its permission checks themselves, so that a
+ * role without the privilege gets PostgreSQL's "permission denied".
  *
  * The planner gets a first look at the tenant context of queries to which
  * row-level security applies: planning evaluates stable expressions such as
@@ -55,6 +60,7 @@
 #include "nodes/nodeFuncs.h"
 #include "optimizer/planner.h"
 #include "tcop/pquery.h"
+#include "utils/memutils.h"
 #include "utils/portal.h"
 
 #include "compat.h"
@@ -66,6 +72,47 @@ static planner_hook_type prev_planner = NULL;
 static bool worker_plan_started = false;
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
+
+/*
+ * The first table with row-level security this transaction read, in a
+ * statement at any nesting level (InvalidOid if none).  A cursor kept past
+ * COMMIT keeps rows computed in the transaction, and these may carry what
+ * it read: directly, through functions, or through temporary tables and
+ * settings the transaction filled.  Cleared with TopTransactionContext.
+ */
+static Oid	xact_rls_read = InvalidOid;
+
+static void
+forget_xact_rls_read(void *arg)
+{
+	xact_rls_read = InvalidOid;
+}
+
+static MemoryContextCallback xact_rls_read_reset = {forget_xact_rls_read, NULL};
+
+/* Note the transaction's first read of a table with row-level security. */
+static pg_noinline void
+note_xact_rls_read(Oid relid)
+{
+	MemoryContextRegisterResetCallback(TopTransactionContext,
+									   &xact_rls_read_reset);
+	xact_rls_read = relid;
+}
+
+/*
+ * About to refuse a plan: let PostgreSQL's own permission check, which the
+ * executor makes right after this hook, come first, so that a role without
+ * the privilege gets "permission denied", not an error naming a table (a
+ * partition, a child) it may not know of.  Only on the way to a refusal, so
+ * statements that pass pay nothing.  A utility statement (pstmt NULL) is
+ * left to its own checks.
+ */
+static void
+permissions_first(TgStatementCheck *check)
+{
+	if (check->pstmt != NULL)
+		tg_check_plan_permissions(check->pstmt);
+}
 
 /*
  * Find the range table entry through which the plan names one of the
@@ -113,7 +160,10 @@ check_partition_reached_through_parent(TgStatementCheck *check, Oid relid)
 		return;
 	ancestor = named_ancestor(check->pstmt, relid);
 	if (OidIsValid(ancestor) && !tg_rel_info(ancestor)->rls_enabled)
+	{
+		permissions_first(check);
 		tg_report_child_behind_parent(relid, ancestor);
+	}
 }
 
 /*
@@ -126,10 +176,15 @@ check_statement_context(TgStatementCheck *check, Oid relid)
 	TgTenantState state;
 
 	check->tenant_checked = true;
+	if (unlikely(!OidIsValid(xact_rls_read)))
+		note_xact_rls_read(relid);
 
 	if (check->pstmt != NULL && ActivePortal != NULL &&
 		(ActivePortal->cursorOptions & CURSOR_OPT_HOLD) != 0)
+	{
+		permissions_first(check);
 		tg_report_hold_cursor(relid, ActivePortal->name);
+	}
 
 	/*
 	 * A session-level assignment sets the "touched" flag, which stays set
@@ -142,9 +197,15 @@ check_statement_context(TgStatementCheck *check, Oid relid)
 	tg_tenant_state(&state);
 	if ((tg_tenant_touched || tg_mode == TG_MODE_WARN) &&
 		tg_session_tenant_pending())
+	{
+		permissions_first(check);
 		tg_report_session_tenant();
+	}
 	else if (!tg_tenant_is_valid(&state))
+	{
+		permissions_first(check);
 		tg_report_tenant_context(relid, &state);
+	}
 }
 
 /*
@@ -176,6 +237,7 @@ tg_check_relation(TgStatementCheck *check, Oid relid, bool named_by_query,
 		if (named_by_query && tg_rel_has_parents(info) &&
 			OidIsValid(ancestor = tg_rls_ancestor(relid)))
 		{
+			permissions_first(check);
 			if (check->in_worker)
 				tg_report_parallel_worker(relid);
 			tg_report_partition_hole(relid, ancestor);
@@ -191,11 +253,17 @@ tg_check_relation(TgStatementCheck *check, Oid relid, bool named_by_query,
 	rls_forced = info->rls_forced;
 
 	if (check->in_worker)
+	{
+		permissions_first(check);
 		tg_report_parallel_worker(relid);
+	}
 
 	/* Rule 4: the owner of an unforced table bypasses every policy. */
 	if (!rls_forced)
+	{
+		permissions_first(check);
 		tg_report_not_forced(relid);
+	}
 
 	/*
 	 * Rule 5: a view or SECURITY DEFINER owner that bypasses RLS, or the
@@ -204,11 +272,17 @@ tg_check_relation(TgStatementCheck *check, Oid relid, bool named_by_query,
 	 */
 	read_as = OidIsValid(check_as_user) ? check_as_user : GetUserId();
 	if (read_as != GetOuterUserId() && tg_role_is_exempt(read_as))
+	{
+		permissions_first(check);
 		tg_report_bypass(relid, read_as, OidIsValid(check_as_user),
 						 check->pstmt ? check->pstmt->rtable : NIL);
+	}
 	if (check->in_referential_action &&
 		tg_relation_ownercheck(relid, read_as))
+	{
+		permissions_first(check);
 		tg_report_referential_action(relid);
+	}
 
 	/* Rules 1 to 3: a valid tenant context. */
 	if (!check->tenant_checked)
@@ -244,6 +318,46 @@ find_rls_relation(Node *node, Oid *relid)
 }
 
 /*
+ * Walker applying PostgreSQL's permission checks to every query level of a
+ * query tree (subqueries, CTEs, sublinks, expanded views): the range table
+ * the executor will check once planning has flattened it.
+ */
+static bool
+check_query_permissions(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Query))
+	{
+		tg_check_query_permissions((Query *) node);
+		return query_tree_walker((Query *) node, check_query_permissions,
+								 context, 0);
+	}
+	return expression_tree_walker(node, check_query_permissions, context);
+}
+
+/*
+ * The planner's refusal for want of a tenant context (state), or for a
+ * session-level tenant (state NULL).  PostgreSQL checks permissions only
+ * when the executor starts, so check them here first: a role without the
+ * privilege gets "permission denied", as it would without tenant_guard.
+ */
+static pg_noinline void
+refuse_planning(Query *parse, const TgTenantState *state)
+{
+	Oid			relid = InvalidOid;
+
+	(void) check_query_permissions((Node *) parse, NULL);
+	if (state == NULL)
+		tg_report_session_tenant();
+	else
+	{
+		(void) find_rls_relation((Node *) parse, &relid);
+		tg_report_tenant_context(relid, state);
+	}
+}
+
+/*
  * planner hook: refuse, before planning, a query to which row-level
  * security applies (the rewriter says so in hasRowSecurity) when the
  * transaction has no valid tenant context.  Only in enforce mode, since in
@@ -263,14 +377,9 @@ tg_planner(Query *parse, const char *query_string, int cursorOptions,
 
 		tg_tenant_state(&state);
 		if (tg_session_tenant_pending())
-			tg_report_session_tenant();
+			refuse_planning(parse, NULL);
 		else if (!tg_tenant_is_valid(&state))
-		{
-			Oid			relid = InvalidOid;
-
-			(void) find_rls_relation((Node *) parse, &relid);
-			tg_report_tenant_context(relid, &state);
-		}
+			refuse_planning(parse, &state);
 	}
 
 	if (prev_planner)
@@ -468,7 +577,12 @@ tg_ExecutorStart(QueryDesc *queryDesc, int eflags)
  * Only a cursor's portal (PORTAL_ONE_SELECT) gets a hold store that way;
  * portals of other strategies keep their results in one all along.
  * Refuse it if the query reads a table with row-level security: its rows
- * would outlive the transaction and its tenant context.
+ * would outlive the transaction and its tenant context.  Refuse it too if
+ * the transaction read such a table anywhere else, at any nesting level:
+ * in a function the query calls (whose loops run under portals of their
+ * own), while planning it, or before, into a temporary table or a setting
+ * that the query reads now.  The rows held are computed in the
+ * transaction, so they may carry anything it read.
  */
 static pg_noinline void
 check_held_cursor(QueryDesc *queryDesc, Portal portal)
@@ -488,6 +602,8 @@ check_held_cursor(QueryDesc *queryDesc, Portal portal)
 			tg_rel_info(rte->relid)->rls_enabled)
 			tg_report_hold_cursor(rte->relid, portal->name);
 	}
+	if (OidIsValid(xact_rls_read))
+		tg_report_hold_after_read(xact_rls_read, portal->name);
 }
 
 /*

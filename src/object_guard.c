@@ -12,6 +12,19 @@
  * tables CASCADE adds, which is more than the statement's own table list
  * would tell.
  *
+ * PostgreSQL's own permission check of TRUNCATE comes after the hook, so
+ * a role without the TRUNCATE privilege is told "permission denied" here
+ * first, as it would be without tenant_guard.
+ *
+ * currtid2(relname, tid) (kept for the ODBC driver) follows a row's chain
+ * of updates by its physical address in any table the role may SELECT
+ * from, without row-level security: it tells whether another tenant's row
+ * at an address was updated and where its new version lies.  Built-in
+ * functions never reach fmgr_hook, but every call is announced to this
+ * hook (OAT_FUNCTION_EXECUTE) when its expression is set up, whether in a
+ * query, a PL/pgSQL expression, a default or a CHECK constraint; roles
+ * inside the rules may not call it.
+ *
  * Every object a statement drops is reported to the hook too (OAT_DROP),
  * including those dropped as dependents; the drift guard (drift_guard.c)
  * notes policies and columns of tables, to check protected tables once the
@@ -25,6 +38,10 @@
 
 #include "catalog/objectaccess.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_proc.h"
+#include "utils/acl.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
 
 #include "protect.h"
 #include "tenant_guard.h"
@@ -40,6 +57,11 @@ check_truncate(Oid relid)
 	if (!tg_guard_applies())
 		return;
 	info = tg_rel_info(relid);
+	if ((info->rls_enabled || tg_rel_has_parents(info)) &&
+		pg_class_aclcheck(relid, GetUserId(), ACL_TRUNCATE) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV,
+					   get_relkind_objtype(get_rel_relkind(relid)),
+					   get_rel_name(relid));
 	if (info->rls_enabled)
 		tg_report_truncate(relid, InvalidOid);
 	else if (tg_rel_has_parents(info) &&
@@ -47,7 +69,7 @@ check_truncate(Oid relid)
 		tg_report_truncate(relid, ancestor);
 }
 
-/* TRUNCATE and DROP: check or note the object, then chain. */
+/* TRUNCATE, DROP and currtid2(): check or note the object, then chain. */
 static pg_noinline void
 guard_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 					int subId, void *arg)
@@ -57,8 +79,11 @@ guard_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 		if (classId == RelationRelationId)
 			check_truncate(objectId);
 	}
-	else
+	else if (access == OAT_DROP)
 		tg_drift_note_drop(classId, objectId, subId);
+	else if (access == OAT_FUNCTION_EXECUTE &&
+			 classId == ProcedureRelationId && tg_guard_applies())
+		tg_report_tid_lookup(objectId);
 
 	if (prev_object_access_hook)
 		prev_object_access_hook(access, classId, objectId, subId, arg);
@@ -66,13 +91,15 @@ guard_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 
 /*
  * object_access_hook.  Most calls announce function executions, which need
- * nothing: they cost two comparisons and a jump to the hook we chain to.
+ * nothing but currtid2(): they cost three comparisons and a jump to the
+ * hook we chain to.
  */
 static void
 tg_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 				 int subId, void *arg)
 {
-	if (unlikely(access == OAT_TRUNCATE || access == OAT_DROP))
+	if (unlikely(access == OAT_TRUNCATE || access == OAT_DROP ||
+				 objectId == F_CURRTID2))
 		guard_object_access(access, classId, objectId, subId, arg);
 	else if (prev_object_access_hook)
 		prev_object_access_hook(access, classId, objectId, subId, arg);

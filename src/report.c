@@ -447,6 +447,37 @@ tg_report_hold_cursor(Oid relid, const char *portalname)
 			 errhint("Declare the cursor without WITH HOLD, or commit outside the loop.")));
 }
 
+/*
+ * A cursor kept past COMMIT by a transaction that read a row-level security
+ * table, though not in the cursor's own query: the rows kept are computed
+ * in the transaction, through functions, temporary tables or settings.
+ */
+void
+tg_report_hold_after_read(Oid relid, const char *portalname)
+{
+	ereport(tg_violation_level(),
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("cursor \"%s\" cannot outlive a transaction that read table \"%s\", which has row-level security",
+					portalname, tg_relation_name(relid)),
+			 errdetail("A cursor kept after COMMIT (WITH HOLD, or the loop of a procedure that commits) keeps rows computed in the transaction, which may carry what it read, outside any tenant context."),
+			 errhint("Declare the cursor without WITH HOLD, or commit outside the loop.")));
+}
+
+/*
+ * currtid2() follows the updates of a row by its physical address, in any
+ * table and without row-level security.
+ */
+void
+tg_report_tid_lookup(Oid funcid)
+{
+	ereport(tg_violation_level(),
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("cannot call function %s, which reads rows by their address without row-level security",
+					format_procedure(funcid)),
+			 errdetail("It follows the updates of any tenant's row, in any table the role may read."),
+			 errhint("Read rows by key in a query, which row-level security limits to the current tenant.")));
+}
+
 /* A statement nested in a parallel worker reads a row-level security table. */
 void
 tg_report_parallel_worker(Oid relid)

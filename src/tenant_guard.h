@@ -220,6 +220,8 @@ extern void tg_report_bypass(Oid relid, Oid as_role, bool via_view,
 							 List *rtable);
 extern void tg_report_truncate(Oid relid, Oid ancestor);
 extern void tg_report_hold_cursor(Oid relid, const char *portalname);
+extern void tg_report_hold_after_read(Oid relid, const char *portalname);
+extern void tg_report_tid_lookup(Oid funcid);
 extern void tg_report_parallel_worker(Oid relid);
 extern void tg_report_referential_action(Oid relid);
 extern void tg_report_leftover(const char *tenant, const TgLeftover *leftover,

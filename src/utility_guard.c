@@ -39,8 +39,10 @@
 #include "commands/defrem.h"
 #include "nodes/parsenodes.h"
 #include "tcop/utility.h"
+#include "utils/acl.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
+#include "utils/lsyscache.h"
 
 #include "protect.h"
 #include "tenant_guard.h"
@@ -146,12 +148,27 @@ check_copy(CopyStmt *stmt)
 {
 	TgStatementCheck check = {NULL, false, false, false};
 	Oid			relid;
+	AclMode		mode;
 
 	if (stmt->relation == NULL)
 		return;					/* COPY (query) goes through the executor */
 	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
-	if (OidIsValid(relid))
-		tg_check_relation(&check, relid, true, InvalidOid);
+	if (!OidIsValid(relid))
+		return;
+
+	/*
+	 * PostgreSQL checks COPY's privileges after this hook: a role with no
+	 * privilege to COPY the table at all (none on any column either) is
+	 * told so first, as it would be without tenant_guard.
+	 */
+	mode = stmt->is_from ? ACL_INSERT : ACL_SELECT;
+	if (pg_class_aclcheck(relid, GetUserId(), mode) != ACLCHECK_OK &&
+		pg_attribute_aclcheck_all(relid, GetUserId(), mode,
+								  ACLMASK_ANY) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV,
+					   get_relkind_objtype(get_rel_relkind(relid)),
+					   get_rel_name(relid));
+	tg_check_relation(&check, relid, true, InvalidOid);
 }
 
 /*
