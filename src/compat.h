@@ -7,9 +7,10 @@
  * tenant_guard targets PostgreSQL 15 and compiles against 14 to 18.  The
  * rest of the code calls the tg_* wrappers below and never tests
  * PG_VERSION_NUM itself.  Hook signatures that differ between versions are
- * not used: ExecutorStart and ExecutorEnd (void in every supported
- * release), ProcessUtility (stable since 14 added readOnlyTree) and the
- * object access and fmgr hooks are the same in 14 to 18.
+ * not used, but for ExecutorCheckPerms (see TG_CHECK_PERMS_PARAMS):
+ * ExecutorStart and ExecutorEnd (void in every supported release),
+ * ProcessUtility (stable since 14 added readOnlyTree) and the object access
+ * and fmgr hooks are the same in 14 to 18.
  *
  * src/compat.h
  *
@@ -132,6 +133,38 @@ tg_relation_ownercheck(Oid relid, Oid roleid)
 	return pg_class_ownercheck(relid, roleid);
 #endif
 }
+
+/*
+ * ExecutorCheckPerms_hook's parameters: PostgreSQL 16 added the list of
+ * RTEPermissionInfo that took over requiredPerms from the range table
+ * entries.  TG_CHECK_PERMS_PARAMS declares them, TG_CHECK_PERMS_ARGS passes
+ * them on, and tg_rte_required_perms() reads an entry's required
+ * permissions from them.
+ */
+#if PG_VERSION_NUM >= 160000
+#define TG_CHECK_PERMS_PARAMS \
+	List *rangeTable, List *rtePermInfos, bool ereport_on_violation
+#define TG_CHECK_PERMS_ARGS rangeTable, rtePermInfos, ereport_on_violation
+
+static inline AclMode
+tg_rte_required_perms(List *rangeTable, List *rtePermInfos,
+					  bool ereport_on_violation, RangeTblEntry *rte)
+{
+	if (rte->perminfoindex == 0)
+		return 0;
+	return getRTEPermissionInfo(rtePermInfos, rte)->requiredPerms;
+}
+#else
+#define TG_CHECK_PERMS_PARAMS List *rangeTable, bool ereport_on_violation
+#define TG_CHECK_PERMS_ARGS rangeTable, ereport_on_violation
+
+static inline AclMode
+tg_rte_required_perms(List *rangeTable, bool ereport_on_violation,
+					  RangeTblEntry *rte)
+{
+	return rte->requiredPerms;
+}
+#endif
 
 /*
  * The library is built with hidden visibility (see the Makefile), so every

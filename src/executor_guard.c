@@ -249,7 +249,9 @@ find_rls_relation(Node *node, Oid *relid)
  * transaction has no valid tenant context.  Only in enforce mode, since in
  * warn mode the executor reports it, and not for EXPLAIN without ANALYZE,
  * which reads no rows.  The executor repeats the check for every execution
- * of the plan.
+ * of the plan.  Nor for a query planned inside a foreign key's check or
+ * action (InNoForceRLSOperation()): the executor tells PostgreSQL's own
+ * queries, which need no tenant, from the statements of triggers they fire.
  */
 static PlannedStmt *
 tg_planner(Query *parse, const char *query_string, int cursorOptions,
@@ -257,7 +259,7 @@ tg_planner(Query *parse, const char *query_string, int cursorOptions,
 {
 	if (parse->hasRowSecurity && tg_mode == TG_MODE_ENFORCE &&
 		!tg_planning_plain_explain() && !IsParallelWorker() &&
-		tg_guard_applies())
+		!InNoForceRLSOperation() && tg_guard_applies())
 	{
 		TgTenantState state;
 
