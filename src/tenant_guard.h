@@ -20,6 +20,7 @@
  *	fk_validation.c		foreign keys between tables with row-level security
  *						validated row by row
  *	status.c			the SQL-callable status() and tenant()
+ *	set_tenant.c		the SQL-callable set_tenant()
  *
  * src/tenant_guard.h
  *
