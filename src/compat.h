@@ -7,7 +7,8 @@
  * tenant_guard targets PostgreSQL 15 and compiles against 14 to 18.  The
  * rest of the code calls the tg_* wrappers below and never tests
  * PG_VERSION_NUM itself.  Hook signatures that differ between versions are
- * not used, but for ExecutorCheckPerms (see TG_CHECK_PERMS_PARAMS):
+ * not used, but for ExecutorRun and ExecutorCheckPerms (see
+ * TG_EXECUTOR_RUN_PARAMS and TG_CHECK_PERMS_PARAMS):
  * ExecutorStart and ExecutorEnd (void in every supported release),
  * ProcessUtility (stable since 14 added readOnlyTree) and the object access
  * and fmgr hooks are the same in 14 to 18.
@@ -133,6 +134,20 @@ tg_relation_ownercheck(Oid relid, Oid roleid)
 	return pg_class_ownercheck(relid, roleid);
 #endif
 }
+
+/*
+ * ExecutorRun_hook's parameters: PostgreSQL 18 dropped execute_once.
+ */
+#if PG_VERSION_NUM >= 180000
+#define TG_EXECUTOR_RUN_PARAMS \
+	QueryDesc *queryDesc, ScanDirection direction, uint64 count
+#define TG_EXECUTOR_RUN_ARGS queryDesc, direction, count
+#else
+#define TG_EXECUTOR_RUN_PARAMS \
+	QueryDesc *queryDesc, ScanDirection direction, uint64 count, \
+	bool execute_once
+#define TG_EXECUTOR_RUN_ARGS queryDesc, direction, count, execute_once
+#endif
 
 /*
  * ExecutorCheckPerms_hook's parameters: PostgreSQL 16 added the list of
