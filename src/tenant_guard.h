@@ -17,7 +17,11 @@
  *	utility_guard.c		rules 1, 2 and 4 for utility statements
  *	object_guard.c		rule 5 for TRUNCATE
  *	xact_guard.c		what must hold when a statement or transaction ends
+ *	fk_validation.c		foreign keys between tables with row-level security
+ *						validated row by row
  *	status.c			the SQL-callable status() and tenant()
+ *	set_tenant.c		the SQL-callable set_tenant()
+ *	fill_tenant.c		the trigger that fills a NULL tenant column
  *
  * src/tenant_guard.h
  *
@@ -171,6 +175,8 @@ extern void tg_tenant_state(TgTenantState *state);
 extern bool tg_tenant_is_valid(const TgTenantState *state);
 extern bool tg_session_tenant_pending(void);
 extern PGDLLIMPORT bool tg_tenant_touched;	/* assigned since last checked */
+/* did the last transaction that left state behind have a tenant? */
+extern PGDLLIMPORT bool tg_tenant_ended_with_xact;
 extern void tg_tenant_forget_touch(void);
 extern void tg_tenant_xact_end(void);
 extern bool tg_session_guard_applies(void);
@@ -240,6 +246,9 @@ typedef struct TgStatementCheck
 extern void tg_executor_guard_init(void);
 extern void tg_check_relation(TgStatementCheck *check, Oid relid,
 							  bool named_by_query, Oid check_as_user);
+
+/* fk_validation.c */
+extern void tg_fk_validation_init(void);
 
 /* utility_guard.c */
 extern void tg_utility_guard_init(void);
