@@ -15,6 +15,7 @@ OBJS = \
 	src/drift_guard.o \
 	src/executor_guard.o \
 	src/object_guard.o \
+	src/owner_code.o \
 	src/policy_analysis.o \
 	src/protect.o \
 	src/registry.o \
