@@ -48,10 +48,10 @@ endif
 
 # Tests run on a throwaway server that preloads the library (make
 # installcheck starts it; "make check" is not supported under PGXS).
-REGRESS = loading no_tenant transaction_scope one_tenant force_rls back_doors modes protect protect_partitions protect_index drift audit policy_casts upgrade
+REGRESS = loading no_tenant transaction_scope one_tenant force_rls back_doors modes protect protect_partitions protect_index drift audit policy_casts ddl_guard upgrade
 REGRESS_OPTS = --temp-instance=tmp_check --temp-config=$(srcdir)/test/tenant_guard.conf
 
-ISOLATION =
+ISOLATION = audit_lock
 ISOLATION_OPTS = --temp-instance=tmp_check_iso --temp-config=$(srcdir)/test/tenant_guard.conf
 
 TAP_TESTS = 1

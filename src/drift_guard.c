@@ -98,6 +98,29 @@ guarded_policy_table(Oid policyid)
 	return relid;
 }
 
+/* The table of any policy (seen by the current command), or InvalidOid. */
+Oid
+tg_policy_table(Oid policyid)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	Oid			relid = InvalidOid;
+
+	rel = table_open(PolicyRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_policy_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(policyid));
+	scan = systable_beginscan(rel, PolicyOidIndexId, true, SnapshotSelf, 1,
+							  &key);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+		relid = ((Form_pg_policy) GETSTRUCT(tuple))->polrelid;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return relid;
+}
+
 /* What a refused change would do to a protected table. */
 typedef enum DriftChange
 {
@@ -420,8 +443,8 @@ policy_applies_to_all(HeapTuple tuple, TupleDesc desc)
 
 /*
  * Does a query that names relid let a row through only if its column
- * colname matches the tenant?  Row-level security must be enabled and
- * forced, and either a restrictive policy for every command and role
+ * colname matches the tenant?  With row-level security enabled and forced,
+ * either a restrictive policy for every command and role
  * enforces the tenant (as protect() installs), or there are permissive
  * policies and each of them does (policy_analysis.c).  A protected parent
  * passes; so does a hand-made one that enforces the same isolation.
@@ -431,6 +454,7 @@ table_isolates_tenants(Oid relid, const char *colname)
 {
 	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	AttrNumber	attnum = get_attnum(relid, colname);
+	bool		enabled;
 	bool		forced;
 	Relation	rel;
 	SysScanDesc scan;
@@ -441,10 +465,16 @@ table_isolates_tenants(Oid relid, const char *colname)
 
 	if (!HeapTupleIsValid(tuple))
 		return true;			/* gone: nothing to read through */
-	forced = ((Form_pg_class) GETSTRUCT(tuple))->relrowsecurity &&
-		((Form_pg_class) GETSTRUCT(tuple))->relforcerowsecurity;
+	enabled = ((Form_pg_class) GETSTRUCT(tuple))->relrowsecurity;
+	forced = ((Form_pg_class) GETSTRUCT(tuple))->relforcerowsecurity;
 	ReleaseSysCache(tuple);
-	if (!forced || attnum == InvalidAttrNumber)
+	/*
+	 * A parent without row-level security, or with it not forced, is
+	 * refused when a query names it (rules 5 and 4); audit() reports it.
+	 */
+	if (!enabled || !forced)
+		return true;
+	if (attnum == InvalidAttrNumber)
 		return false;
 
 	rel = table_open(PolicyRelationId, AccessShareLock);
@@ -564,33 +594,42 @@ check_protected_ancestry(Oid relid)
 	}
 }
 
-/* Did this transaction change a table or a policy since it last checked? */
-static bool hierarchy_dirty = false;
+/*
+ * Tables (or tables of policies) this transaction changed, whose protected
+ * descendants are checked at commit; in TopTransactionContext.
+ */
+static List *hierarchy_changed = NIL;
 static bool hierarchy_callback_registered = false;
 
 static void
 hierarchy_xact_callback(XactEvent event, void *arg)
 {
-	if (!hierarchy_dirty)
+	ListCell   *lc;
+
+	if (hierarchy_changed == NIL)
 		return;
 	switch (event)
 	{
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PRE_PREPARE:
-			if (tg_mode != TG_MODE_OFF)
+			if (tg_mode == TG_MODE_OFF)
+				break;
+			/* the registry is read with SPI, which needs a snapshot */
+			PushActiveSnapshot(GetTransactionSnapshot());
+			foreach(lc, hierarchy_changed)
 			{
-				/* the registry is read with SPI, which needs a snapshot */
-				PushActiveSnapshot(GetTransactionSnapshot());
-				check_protected_ancestry(InvalidOid);
-				PopActiveSnapshot();
+				if (SearchSysCacheExists1(RELOID,
+										  ObjectIdGetDatum(lfirst_oid(lc))))
+					check_protected_ancestry(lfirst_oid(lc));
 			}
+			PopActiveSnapshot();
 			break;
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PREPARE:
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PARALLEL_ABORT:
-			hierarchy_dirty = false;
+			hierarchy_changed = NIL;
 			break;
 		default:
 			break;
@@ -598,14 +637,17 @@ hierarchy_xact_callback(XactEvent event, void *arg)
 }
 
 /*
- * A table or policy was created, altered or dropped: check the ancestry of
- * protected tables at commit.  protect() and unprotect() only ever make a
- * parent stricter or remove what they protected, so they need no check.
+ * A table, or a policy of it, was created, altered or dropped: check the
+ * ancestry of the protected tables at or below it at commit.  protect()
+ * and unprotect() only make a parent stricter or remove what they
+ * protected, so they need no check.
  */
 void
-tg_drift_note_hierarchy_change(void)
+tg_drift_note_hierarchy_change(Oid relid)
 {
-	if (hierarchy_dirty || tg_protection_change_in_progress() ||
+	MemoryContext oldcxt;
+
+	if (!OidIsValid(relid) || tg_protection_change_in_progress() ||
 		!IsTransactionState())
 		return;
 	if (!hierarchy_callback_registered)
@@ -613,7 +655,9 @@ tg_drift_note_hierarchy_change(void)
 		RegisterXactCallback(hierarchy_xact_callback, NULL);
 		hierarchy_callback_registered = true;
 	}
-	hierarchy_dirty = true;
+	oldcxt = MemoryContextSwitchTo(TopTransactionContext);
+	hierarchy_changed = list_append_unique_oid(hierarchy_changed, relid);
+	MemoryContextSwitchTo(oldcxt);
 }
 
 /* CREATE TABLE ... PARTITION OF a protected table. */
@@ -735,7 +779,7 @@ tg_drift_note_drop(Oid classId, Oid objectId, int subId)
 	if (tg_protection_change_in_progress())
 		return;
 	if (classId == PolicyRelationId)
-		tg_drift_note_hierarchy_change();
+		tg_drift_note_hierarchy_change(tg_policy_table(objectId));
 	if (classId == PolicyRelationId)
 		relid = guarded_policy_table(objectId);
 	else if (classId == RelationRelationId && subId > 0)

@@ -397,9 +397,10 @@ tg_owner_code_object_access(int access, Oid classId, Oid objectId,
 {
 	if (tg_mode == TG_MODE_OFF || !IsTransactionState())
 		return;
-	if (classId == PolicyRelationId ||
-		(classId == RelationRelationId && access == OAT_POST_ALTER))
-		tg_drift_note_hierarchy_change();
+	if (classId == PolicyRelationId)
+		tg_drift_note_hierarchy_change(tg_policy_table(objectId));
+	else if (classId == RelationRelationId && access == OAT_POST_ALTER)
+		tg_drift_note_hierarchy_change(objectId);
 	if (access != OAT_POST_CREATE || tg_protection_change_in_progress() ||
 		!tg_guard_applies())
 		return;

@@ -65,7 +65,8 @@ extern void tg_drift_follow_up(Node *parsetree);
 extern void tg_drift_note_drop(Oid classId, Oid objectId, int subId);
 extern void tg_drift_xact_end(void);
 extern bool tg_isolation_intact(Oid relid, AttrNumber attnum);
-extern void tg_drift_note_hierarchy_change(void);
+extern void tg_drift_note_hierarchy_change(Oid relid);
+extern Oid	tg_policy_table(Oid policyid);
 
 /* owner_code.c */
 extern void tg_owner_code_object_access(int access, Oid classId,
