@@ -8,26 +8,6 @@
 -- open parents, owner-written code on tenant tables (rule 6) and the
 -- privileges of login roles that pooled-connection attacks use.
 --
---
--- ancestors(): every partition parent or INHERITS parent of a table, at any
--- depth (pg_partition_ancestors() knows only partitions).
---
-CREATE FUNCTION @extschema@.ancestors(tbl regclass)
-RETURNS TABLE (relid regclass)
-LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-WITH RECURSIVE up(relid) AS (
-	SELECT inhparent FROM pg_inherits WHERE inhrelid = $1
-	UNION
-	SELECT i.inhparent FROM pg_inherits i JOIN up ON i.inhrelid = up.relid
-)
-SELECT relid::regclass FROM up
-$$;
-
-COMMENT ON FUNCTION @extschema@.ancestors(regclass) IS
-'every partition or inheritance parent of a table, at any depth';
-GRANT EXECUTE ON FUNCTION @extschema@.ancestors(regclass) TO PUBLIC;
 
 --
 -- protected_tables: isolation_intact also requires that no partition or
@@ -50,7 +30,13 @@ SELECT r.relation,
 				  AND p.polroles OPERATOR(pg_catalog.=) '{0}'
 				  AND @extschema@.policy_enforces_tenant(p.oid, r.tenant_column))
 	   -- and no ancestor lets every tenant's rows through (drift_guard.c)
-	   AND NOT EXISTS (SELECT FROM @extschema@.ancestors(c.oid) an
+	   AND NOT EXISTS (SELECT FROM (WITH RECURSIVE up(relid) AS (
+							SELECT i.inhparent FROM pg_catalog.pg_inherits i
+							 WHERE i.inhrelid OPERATOR(pg_catalog.=) c.oid
+							UNION
+							SELECT i.inhparent FROM pg_catalog.pg_inherits i
+							  JOIN up ON i.inhrelid OPERATOR(pg_catalog.=) up.relid)
+						SELECT relid FROM up) an
 						 JOIN pg_catalog.pg_class ac ON ac.oid OPERATOR(pg_catalog.=) an.relid
 						WHERE NOT (NOT ac.relrowsecurity OR NOT ac.relforcerowsecurity
 			 OR (EXISTS (SELECT FROM pg_catalog.pg_policy p
@@ -58,11 +44,10 @@ SELECT r.relation,
 							 AND p.polcmd OPERATOR(pg_catalog.=) '*'
 							 AND p.polroles OPERATOR(pg_catalog.=) '{0}'
 							 AND @extschema@.policy_enforces_tenant(p.oid, r.tenant_column))
-				  OR (EXISTS (SELECT FROM pg_catalog.pg_policy p
-							   WHERE p.polrelid OPERATOR(pg_catalog.=) ac.oid AND p.polpermissive)
-					  AND NOT EXISTS (SELECT FROM pg_catalog.pg_policy p
-									   WHERE p.polrelid OPERATOR(pg_catalog.=) ac.oid AND p.polpermissive
-										 AND NOT coalesce(@extschema@.policy_enforces_tenant(p.oid, r.tenant_column), false))))))
+				  -- without permissive policies nothing passes
+				  OR NOT EXISTS (SELECT FROM pg_catalog.pg_policy p
+								  WHERE p.polrelid OPERATOR(pg_catalog.=) ac.oid AND p.polpermissive
+									AND NOT coalesce(@extschema@.policy_enforces_tenant(p.oid, r.tenant_column), false)))))
 		 AS isolation_intact,
 	   r.created_index,
 	   r.protected_at,
@@ -129,7 +114,8 @@ bypass_roles AS (
 ),
 tenant_ancestors AS (
 	-- each tenant table's ancestors, and whether each isolates tenants
-	SELECT t.oid, t.name, t.tenant_column, ac.oid AS parent,
+	SELECT t.oid, t.name, t.tenant_column, t.relrowsecurity AS child_rls,
+		   ac.oid AS parent,
 		   ac.oid::regclass::text AS parent_name, ac.relrowsecurity AS parent_rls,
 		   (NOT ac.relrowsecurity OR NOT ac.relforcerowsecurity
 			 OR (EXISTS (SELECT FROM pg_catalog.pg_policy p
@@ -137,13 +123,16 @@ tenant_ancestors AS (
 							 AND p.polcmd OPERATOR(pg_catalog.=) '*'
 							 AND p.polroles OPERATOR(pg_catalog.=) '{0}'
 							 AND @extschema@.policy_enforces_tenant(p.oid, t.tenant_column))
-				  OR (EXISTS (SELECT FROM pg_catalog.pg_policy p
-							   WHERE p.polrelid OPERATOR(pg_catalog.=) ac.oid AND p.polpermissive)
-					  AND NOT EXISTS (SELECT FROM pg_catalog.pg_policy p
-									   WHERE p.polrelid OPERATOR(pg_catalog.=) ac.oid AND p.polpermissive
-										 AND NOT coalesce(@extschema@.policy_enforces_tenant(p.oid, t.tenant_column), false))))) AS parent_isolates
+				  -- without permissive policies nothing passes
+				  OR NOT EXISTS (SELECT FROM pg_catalog.pg_policy p
+								  WHERE p.polrelid OPERATOR(pg_catalog.=) ac.oid AND p.polpermissive
+									AND NOT coalesce(@extschema@.policy_enforces_tenant(p.oid, t.tenant_column), false)))) AS parent_isolates
 	  FROM tenant_tables t
-	 CROSS JOIN LATERAL @extschema@.ancestors(t.oid) an
+	 CROSS JOIN LATERAL (WITH RECURSIVE up(relid) AS (
+			SELECT i.inhparent FROM pg_inherits i WHERE i.inhrelid = t.oid
+			UNION
+			SELECT i.inhparent FROM pg_inherits i JOIN up ON i.inhrelid = up.relid)
+		SELECT relid FROM up) an
 	  JOIN pg_class ac ON ac.oid = an.relid
 ),
 inside_login_roles AS (
@@ -183,7 +172,8 @@ role_creatable_schemas AS (
 owner_code AS (
 	-- code that DDL runs over every row, or that runs on every write,
 	-- written by someone: functions that are not built in (rule 6)
-	SELECT t.name, 'constraint' AS kind, con.conname::text AS object, f.oid AS func
+	SELECT t.name, 'constraint' AS kind, con.conname::text AS object, f.oid AS func,
+		   NULL::text AS ref
 	  FROM tenant_tables t
 	  JOIN pg_constraint con ON con.conrelid = t.oid AND con.contype = 'c'
 	  JOIN pg_depend d ON d.classid = 'pg_constraint'::regclass AND d.objid = con.oid
@@ -191,15 +181,16 @@ owner_code AS (
 	  JOIN pg_proc f ON f.oid = d.refobjid
 	 WHERE t.relrowsecurity AND f.oid >= 16384
 	UNION
-	SELECT t.name, 'index', i.indexrelid::regclass::text, f.oid
+	SELECT t.name, 'index', ic.relname::text, f.oid, i.indexrelid::regclass::text
 	  FROM tenant_tables t
 	  JOIN pg_index i ON i.indrelid = t.oid
+	  JOIN pg_class ic ON ic.oid = i.indexrelid
 	  JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid
 					  AND d.refclassid = 'pg_proc'::regclass
 	  JOIN pg_proc f ON f.oid = d.refobjid
 	 WHERE t.relrowsecurity AND f.oid >= 16384
 	UNION
-	SELECT t.name, 'generated column', a.attname::text, f.oid
+	SELECT t.name, 'generated column', a.attname::text, f.oid, NULL
 	  FROM tenant_tables t
 	  JOIN pg_attrdef ad ON ad.adrelid = t.oid
 	  JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ad.adnum
@@ -209,12 +200,22 @@ owner_code AS (
 	  JOIN pg_proc f ON f.oid = d.refobjid
 	 WHERE t.relrowsecurity AND f.oid >= 16384
 	UNION
-	SELECT t.name, 'rule', rw.rulename::text, NULL::oid
+	SELECT t.name, 'statistics', st.stxname::text, f.oid,
+		   format('%I.%I', sn.nspname, st.stxname)
+	  FROM tenant_tables t
+	  JOIN pg_statistic_ext st ON st.stxrelid = t.oid
+	  JOIN pg_namespace sn ON sn.oid = st.stxnamespace
+	  JOIN pg_depend d ON d.classid = 'pg_statistic_ext'::regclass AND d.objid = st.oid
+					  AND d.refclassid = 'pg_proc'::regclass
+	  JOIN pg_proc f ON f.oid = d.refobjid
+	 WHERE t.relrowsecurity AND f.oid >= 16384
+	UNION
+	SELECT t.name, 'rule', rw.rulename::text, NULL::oid, NULL
 	  FROM tenant_tables t
 	  JOIN pg_rewrite rw ON rw.ev_class = t.oid AND rw.rulename <> '_RETURN'
 	 WHERE t.relrowsecurity
 	UNION
-	SELECT t.name, 'trigger', tg.tgname::text, tg.tgfoid
+	SELECT t.name, 'trigger', tg.tgname::text, tg.tgfoid, NULL
 	  FROM tenant_tables t
 	  JOIN pg_trigger tg ON tg.tgrelid = t.oid AND NOT tg.tgisinternal
 	 WHERE t.relrowsecurity AND tg.tgfoid >= 16384
@@ -256,12 +257,12 @@ findings AS (
 
 	UNION ALL
 	SELECT 'critical', 'parent_without_rls', 'table', a.name,
-		   format('Table is a partition or child of %s, which has no row-level security: a query on the parent reads and changes this table''s rows without its policies.',
+		   format('Table has row-level security but is a partition or child of %s, which has none: a query on the parent reads and changes this table''s rows without its policies (refused to roles inside the rules, rule 5).',
 				  string_agg(a.parent_name, ', ' ORDER BY a.parent_name)),
 		   string_agg(format('SELECT tenant_guard.protect(%L, %L);', a.parent_name, a.tenant_column),
 					  ' ' ORDER BY a.parent_name)
 	  FROM tenant_ancestors a
-	 WHERE NOT a.parent_rls
+	 WHERE NOT a.parent_rls AND a.child_rls
 	 GROUP BY a.name
 
 	UNION ALL
@@ -412,7 +413,8 @@ findings AS (
 				WHEN 'rule' THEN format('DROP RULE %I ON %s;', o.object, o.name)
 				WHEN 'trigger' THEN format('-- review function %s; DROP TRIGGER %I ON %s; if it should not be there', o.func::regprocedure, o.object, o.name)
 				WHEN 'constraint' THEN format('ALTER TABLE %s DROP CONSTRAINT %I; -- or use built-in functions only', o.name, o.object)
-				WHEN 'index' THEN format('DROP INDEX %s; -- or use built-in functions only', o.object)
+				WHEN 'index' THEN format('DROP INDEX %s; -- or use built-in functions only', o.ref)
+				WHEN 'statistics' THEN format('DROP STATISTICS %s; -- or use built-in functions only', o.ref)
 				ELSE format('ALTER TABLE %s ALTER COLUMN %I DROP EXPRESSION; -- or use built-in functions only', o.name, o.object)
 		   END
 	  FROM owner_code o

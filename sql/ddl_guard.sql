@@ -79,6 +79,34 @@ SELECT relation, isolation_intact FROM tenant_guard.protected_tables
 SELECT finding, object_name FROM tenant_guard.audit()
  WHERE finding LIKE 'parent%';
 ROLLBACK;
+BEGIN;
+SET LOCAL tenant_guard.mode = off;
+CREATE POLICY wide ON history USING (true);
+ALTER TABLE orders INHERIT history;
+SELECT relation, isolation_intact FROM tenant_guard.protected_tables
+ WHERE relation = 'orders'::regclass;
+SELECT finding, object_name, detail FROM tenant_guard.audit()
+ WHERE finding LIKE 'parent%';
+ROLLBACK;
+
+-- audit(): the privileges of login roles inside the rules that pooled
+-- connection attacks use.
+CREATE ROLE regress_tg_login LOGIN;
+GRANT SELECT ON orders TO regress_tg_login;
+CREATE SCHEMA regress_tg_login;
+ALTER SCHEMA regress_tg_login OWNER TO regress_tg_login;
+SELECT severity, finding, object_name, fix FROM tenant_guard.audit()
+ WHERE finding = 'login_role_can_create_in_search_path';
+ALTER ROLE regress_tg_login SET search_path = public;
+SELECT severity, finding, object_name FROM tenant_guard.audit()
+ WHERE object_type = 'role';
+DO $$BEGIN EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database()); END$$;
+SELECT severity, finding, object_name FROM tenant_guard.audit()
+ WHERE object_type = 'role';
+DO $$BEGIN EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO PUBLIC', current_database()); END$$;
+DROP SCHEMA regress_tg_login;
+REVOKE SELECT ON orders FROM regress_tg_login;
+DROP ROLE regress_tg_login;
 
 -- Rule 6: the owner's code over every tenant's rows.
 SET ROLE regress_tg_owner;
@@ -101,6 +129,18 @@ CREATE DOMAIN quiet AS text;
 ALTER TABLE orders ALTER COLUMN item TYPE quiet;
 ALTER DOMAIN quiet ADD CONSTRAINT loud CHECK (leak(VALUE) IS NOT NULL);
 CREATE RULE feed AS ON INSERT TO orders DO ALSO INSERT INTO loot VALUES (NEW.item);
+CREATE STATISTICS orders_stats ON (leak(item)) FROM orders;
+-- a policy that hands the row's columns to the owner's function sees every
+-- tenant's rows whenever anyone queries (the planner orders conditions by
+-- cost); one that only reads the tenant is fine
+CREATE POLICY spy ON orders USING (leak(item) IS NOT NULL);
+CREATE POLICY spy ON orders USING (true);
+ALTER POLICY spy ON orders USING (leak(item) IS NOT NULL);
+DROP POLICY spy ON orders;
+CREATE FUNCTION current_tenant_id() RETURNS int LANGUAGE sql STABLE
+  AS $$SELECT nullif(current_setting('app.current_tenant', true), '')::int$$;
+CREATE POLICY mine ON orders USING (tenant_id = current_tenant_id());
+DROP POLICY mine ON orders;
 SELECT * FROM loot;
 -- ordinary migrations go through: built-in code, plain columns
 ALTER TABLE orders ADD COLUMN note text DEFAULT 'none';
@@ -115,9 +155,28 @@ CREATE INDEX ON loot (leak(v));
 -- a superuser may
 RESET ROLE;
 CREATE INDEX orders_leak ON orders (leak(item));
+CREATE STATISTICS orders_stats ON (leak(item)) FROM orders;
+-- but then the owner may neither change the function nor make PostgreSQL
+-- run it again over every row
+SET ROLE regress_tg_owner;
+CREATE OR REPLACE FUNCTION leak(v text) RETURNS text LANGUAGE plpgsql IMMUTABLE
+  AS $$BEGIN INSERT INTO loot VALUES (v); RETURN v; END$$;
+REINDEX TABLE orders;
+REINDEX INDEX orders_leak;
+ANALYZE orders;
+VACUUM (FULL) orders;
+CLUSTER orders USING orders_pkey;
+ALTER TABLE orders ALTER COLUMN amount TYPE numeric;
+VACUUM orders;
+RESET ROLE;
+-- built-in code of the superuser's is no concern: a table without owner code
+SET ROLE regress_tg_owner;
+ANALYZE archive;
+REINDEX TABLE archive;
+RESET ROLE;
 SELECT finding, object_name FROM tenant_guard.audit() WHERE object_name LIKE '%orders%' ORDER BY 1, 2;
 DROP TABLE orders, archive, all_orders, history, loot CASCADE;
 DROP DOMAIN loud, quiet;
-DROP FUNCTION leak(text);
+DROP FUNCTION leak(text), current_tenant_id();
 REVOKE CREATE ON SCHEMA public FROM regress_tg_owner;
 DROP ROLE regress_tg_owner, regress_tg_app;

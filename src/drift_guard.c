@@ -443,11 +443,12 @@ policy_applies_to_all(HeapTuple tuple, TupleDesc desc)
 
 /*
  * Does a query that names relid let a row through only if its column
- * colname matches the tenant?  With row-level security enabled and forced,
- * either a restrictive policy for every command and role
- * enforces the tenant (as protect() installs), or there are permissive
- * policies and each of them does (policy_analysis.c).  A protected parent
- * passes; so does a hand-made one that enforces the same isolation.
+ * colname matches the tenant?  It does if the table is protected on that
+ * column, or if, with row-level security enabled and forced, a restrictive
+ * policy for every command and role enforces the tenant, or every
+ * permissive policy does (policy_analysis.c; with none, nothing passes).
+ * Without row-level security, or with it not forced, a query naming the
+ * table is refused anyway (rules 5 and 4).
  */
 static bool
 table_isolates_tenants(Oid relid, const char *colname)
@@ -459,8 +460,8 @@ table_isolates_tenants(Oid relid, const char *colname)
 	Relation	rel;
 	SysScanDesc scan;
 	ScanKeyData key;
+	TgProtection prot;
 	bool		restrictive = false;
-	int			permissive = 0;
 	bool		weak = false;
 
 	if (!HeapTupleIsValid(tuple))
@@ -477,6 +478,15 @@ table_isolates_tenants(Oid relid, const char *colname)
 	if (attnum == InvalidAttrNumber)
 		return false;
 
+	/*
+	 * A parent protected on the same column keeps its isolation by the drift
+	 * guard.  Trusting the registry here also lets pg_restore create its
+	 * policies one statement at a time (the permissive baseline first).
+	 */
+	if (tg_registry_lookup(relid, &prot) &&
+		strcmp(NameStr(prot.tenant_column), colname) == 0)
+		return true;
+
 	rel = table_open(PolicyRelationId, AccessShareLock);
 	ScanKeyInit(&key, Anum_pg_policy_polrelid, BTEqualStrategyNumber,
 				F_OIDEQ, ObjectIdGetDatum(relid));
@@ -492,14 +502,12 @@ table_isolates_tenants(Oid relid, const char *colname)
 			restrictive |= enforces &&
 				policy_applies_to_all(tuple, RelationGetDescr(rel));
 		else
-		{
-			permissive++;
 			weak |= !enforces;
-		}
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
-	return restrictive || (permissive > 0 && !weak);
+	/* without permissive policies row-level security lets nothing through */
+	return restrictive || !weak;
 }
 
 /* The direct parents of relid (partition parent or INHERITS parents). */

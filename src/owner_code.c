@@ -41,6 +41,7 @@
 #include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/index.h"
 #include "catalog/indexing.h"
 #include "catalog/objectaccess.h"
 #include "catalog/pg_attrdef.h"
@@ -49,7 +50,9 @@
 #include "catalog/pg_depend.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_policy.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_rewrite.h"
+#include "catalog/pg_statistic_ext.h"
 #include "catalog/pg_type.h"
 #include "access/transam.h"
 #include "nodes/makefuncs.h"
@@ -60,6 +63,8 @@
 #include "parser/parse_relation.h"
 #include "parser/parse_type.h"
 #include "utils/builtins.h"
+#include "commands/defrem.h"
+#include "commands/vacuum.h"
 #include "utils/regproc.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
@@ -386,6 +391,207 @@ check_rule(Oid ruleid)
 						  InvalidOid);
 }
 
+/* Extended statistics on expressions: ANALYZE computes them over every row. */
+static void
+check_statistics(Oid statid)
+{
+	TupleDesc	desc;
+	HeapTuple	tuple = fresh_catalog_row(StatisticExtRelationId,
+										  StatisticExtOidIndexId,
+										  Anum_pg_statistic_ext_oid, statid,
+										  &desc);
+	Form_pg_statistic_ext stat;
+	Oid			funcid;
+
+	if (tuple == NULL)
+		return;
+	stat = (Form_pg_statistic_ext) GETSTRUCT(tuple);
+	if (!has_rls(stat->stxrelid))
+		return;
+	funcid = foreign_code_in(stored_expr(tuple, desc, Anum_pg_statistic_ext_stxexprs));
+	if (OidIsValid(funcid))
+		report_owner_code(stat->stxrelid,
+						  psprintf("statistics object \"%s\"",
+								   NameStr(stat->stxname)), funcid);
+}
+
+/* Does the expression read a column of some row, at any query level? */
+static bool
+reads_a_column(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Var))
+		return true;
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, reads_a_column, context, 0);
+	return expression_tree_walker(node, reads_a_column, context);
+}
+
+/*
+ * The first function that is not built in and is given a column of the row
+ * as an argument, or InvalidOid.  A policy's conditions are evaluated on
+ * every row a query scans, other tenants' included, in an order the
+ * planner picks by cost: such a function sees every tenant's rows.  One
+ * that sees no column (tenant_guard.tenant(), a current_tenant_id()
+ * wrapper) sees none.
+ */
+static bool
+row_fed_code_walker(Node *node, Oid *found)
+{
+	Oid			funcid = InvalidOid;
+	List	   *args = NIL;
+
+	if (node == NULL)
+		return false;
+	if (IsA(node, FuncExpr))
+	{
+		funcid = ((FuncExpr *) node)->funcid;
+		args = ((FuncExpr *) node)->args;
+	}
+	else if (IsA(node, OpExpr) || IsA(node, DistinctExpr) ||
+			 IsA(node, NullIfExpr))
+	{
+		set_opfuncid((OpExpr *) node);
+		funcid = ((OpExpr *) node)->opfuncid;
+		args = ((OpExpr *) node)->args;
+	}
+	else if (IsA(node, ScalarArrayOpExpr))
+	{
+		set_sa_opfuncid((ScalarArrayOpExpr *) node);
+		funcid = ((ScalarArrayOpExpr *) node)->opfuncid;
+		args = ((ScalarArrayOpExpr *) node)->args;
+	}
+	if (funcid >= FirstNormalObjectId && reads_a_column((Node *) args, NULL))
+	{
+		*found = funcid;
+		return true;
+	}
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, row_fed_code_walker,
+								 (void *) found, 0);
+	return expression_tree_walker(node, row_fed_code_walker, (void *) found);
+}
+
+static void
+check_policy(Oid policyid)
+{
+	TupleDesc	desc;
+	HeapTuple	tuple = fresh_catalog_row(PolicyRelationId, PolicyOidIndexId,
+										  Anum_pg_policy_oid, policyid, &desc);
+	Form_pg_policy pol;
+	Oid			funcid = InvalidOid;
+
+	if (tuple == NULL)
+		return;
+	pol = (Form_pg_policy) GETSTRUCT(tuple);
+	(void) row_fed_code_walker(stored_expr(tuple, desc, Anum_pg_policy_polqual),
+							   &funcid);
+	if (!OidIsValid(funcid))
+		(void) row_fed_code_walker(stored_expr(tuple, desc,
+											   Anum_pg_policy_polwithcheck),
+								   &funcid);
+	if (OidIsValid(funcid))
+		report_owner_code(pol->polrelid,
+						  psprintf("policy \"%s\"", NameStr(pol->polname)),
+						  funcid);
+}
+
+/*
+ * The table with row-level security whose stored code (index, check
+ * constraint, generated column, statistics, policy) the dependent object
+ * of a pg_depend row is, or InvalidOid.  *what names the object.
+ */
+static Oid
+code_user_table(Form_pg_depend dep, char **what)
+{
+	Oid			relid = InvalidOid;
+
+	if (dep->classid == PolicyRelationId)
+	{
+		relid = tg_policy_table(dep->objid);
+		*what = "a policy";
+		return relid;			/* judged with or without RLS enabled */
+	}
+	if (dep->classid == RelationRelationId)
+	{
+		HeapTuple	tuple = SearchSysCache1(INDEXRELID,
+										   ObjectIdGetDatum(dep->objid));
+
+		if (HeapTupleIsValid(tuple))
+		{
+			relid = ((Form_pg_index) GETSTRUCT(tuple))->indrelid;
+			ReleaseSysCache(tuple);
+		}
+		*what = "an index";
+	}
+	else if (dep->classid == ConstraintRelationId)
+	{
+		HeapTuple	tuple = SearchSysCache1(CONSTROID,
+										   ObjectIdGetDatum(dep->objid));
+
+		if (HeapTupleIsValid(tuple))
+		{
+			relid = ((Form_pg_constraint) GETSTRUCT(tuple))->conrelid;
+			ReleaseSysCache(tuple);
+		}
+		*what = "a check constraint";
+	}
+	else if (dep->classid == StatisticExtRelationId)
+	{
+		HeapTuple	tuple = SearchSysCache1(STATEXTOID,
+										   ObjectIdGetDatum(dep->objid));
+
+		if (HeapTupleIsValid(tuple))
+		{
+			relid = ((Form_pg_statistic_ext) GETSTRUCT(tuple))->stxrelid;
+			ReleaseSysCache(tuple);
+		}
+		*what = "a statistics object";
+	}
+	if (OidIsValid(relid) && !has_rls(relid))
+		relid = InvalidOid;
+	return relid;
+}
+
+/*
+ * CREATE OR REPLACE FUNCTION of a function that stored code on a table
+ * with row-level security calls: the new body would run over every
+ * tenant's rows (at the next index build or ANALYZE, or, for a policy,
+ * at the next query).
+ */
+static void
+check_function_replacement(Oid funcid)
+{
+	Relation	rel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyData keys[2];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+
+	ScanKeyInit(&keys[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(ProcedureRelationId));
+	ScanKeyInit(&keys[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(funcid));
+	scan = systable_beginscan(rel, DependReferenceIndexId, true, NULL, 2, keys);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		char	   *what = NULL;
+		Oid			relid = code_user_table((Form_pg_depend) GETSTRUCT(tuple),
+											&what);
+
+		if (OidIsValid(relid))
+			ereport(tg_violation_level(),
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("cannot replace function %s, which %s on table \"%s\" runs over every tenant's rows",
+							format_procedure(funcid), what,
+							tg_relation_name(relid)),
+					 errdetail("Roles inside tenant_guard's rules may not change code that runs over the rows of a table with row-level security."),
+					 errhint("Run such migrations as a role outside the rules (a superuser or a role with BYPASSRLS).")));
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+}
+
 /*
  * Object access hook, OAT_POST_CREATE and OAT_POST_ALTER (object_guard.c):
  * judge new constraints, indexes, generated columns and rules, and have
@@ -401,9 +607,15 @@ tg_owner_code_object_access(int access, Oid classId, Oid objectId,
 		tg_drift_note_hierarchy_change(tg_policy_table(objectId));
 	else if (classId == RelationRelationId && access == OAT_POST_ALTER)
 		tg_drift_note_hierarchy_change(objectId);
-	if (access != OAT_POST_CREATE || tg_protection_change_in_progress() ||
-		!tg_guard_applies())
+	if (tg_protection_change_in_progress() || !tg_guard_applies())
 		return;
+	if (access == OAT_POST_ALTER)
+	{
+		/* ALTER POLICY ... USING: the new conditions */
+		if (classId == PolicyRelationId)
+			check_policy(objectId);
+		return;
+	}
 
 	switch (classId)
 	{
@@ -419,6 +631,15 @@ tg_owner_code_object_access(int access, Oid classId, Oid objectId,
 			break;
 		case RewriteRelationId:
 			check_rule(objectId);
+			break;
+		case StatisticExtRelationId:
+			check_statistics(objectId);
+			break;
+		case PolicyRelationId:
+			check_policy(objectId);
+			break;
+		case ProcedureRelationId:
+			check_function_replacement(objectId);
 			break;
 		default:
 			break;
@@ -490,6 +711,118 @@ check_alter_column_type(Oid relid, AlterTableCmd *cmd)
 }
 
 /*
+ * A function that stored code on relid (an index, a check constraint, a
+ * generated column, a statistics object) calls, that is not built in and
+ * whose owner is inside the rules (so could have written anything), or
+ * InvalidOid.  Found through pg_depend, which records both steps.
+ */
+static Oid
+existing_owner_code(Oid relid)
+{
+	Relation	rel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyData keys[2];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	Oid			found = InvalidOid;
+
+	ScanKeyInit(&keys[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(RelationRelationId));
+	ScanKeyInit(&keys[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(rel, DependReferenceIndexId, true, NULL, 2, keys);
+	while (!OidIsValid(found) && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
+		ScanKeyData fkeys[2];
+		SysScanDesc fscan;
+		HeapTuple	ftuple;
+
+		if (dep->classid != RelationRelationId &&
+			dep->classid != ConstraintRelationId &&
+			dep->classid != AttrDefaultRelationId &&
+			dep->classid != StatisticExtRelationId)
+			continue;
+		ScanKeyInit(&fkeys[0], Anum_pg_depend_classid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(dep->classid));
+		ScanKeyInit(&fkeys[1], Anum_pg_depend_objid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(dep->objid));
+		fscan = systable_beginscan(rel, DependDependerIndexId, true, NULL,
+								   2, fkeys);
+		while (!OidIsValid(found) &&
+			   HeapTupleIsValid(ftuple = systable_getnext(fscan)))
+		{
+			Form_pg_depend fdep = (Form_pg_depend) GETSTRUCT(ftuple);
+			HeapTuple	proc;
+
+			if (fdep->refclassid != ProcedureRelationId ||
+				fdep->refobjid < FirstNormalObjectId)
+				continue;
+			proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(fdep->refobjid));
+			if (!HeapTupleIsValid(proc))
+				continue;
+			if (!tg_role_is_exempt(((Form_pg_proc) GETSTRUCT(proc))->proowner))
+				found = fdep->refobjid;
+			ReleaseSysCache(proc);
+		}
+		systable_endscan(fscan);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
+ * A statement that evaluates a table's existing indexes, constraints,
+ * generated columns or statistics over every row (REINDEX, CLUSTER,
+ * VACUUM FULL, ANALYZE, VALIDATE CONSTRAINT, a rewriting ALTER TABLE):
+ * refused if that code calls a function its owner, inside the rules, could
+ * have written to leak the rows.  Code created before the table had
+ * row-level security, or by a superuser around such a function, is caught
+ * here.
+ */
+static void
+check_rebuild(RangeVar *relation, bool is_index, const char *what)
+{
+	Oid			relid;
+	Oid			funcid;
+
+	if (relation == NULL)
+		return;
+	relid = RangeVarGetRelid(relation, NoLock, true);
+	if (OidIsValid(relid) && is_index)
+		relid = get_rel_relkind(relid) == RELKIND_INDEX ||
+			get_rel_relkind(relid) == RELKIND_PARTITIONED_INDEX ?
+			IndexGetRelation(relid, true) : InvalidOid;
+	if (!OidIsValid(relid) || !has_rls(relid))
+		return;
+	funcid = existing_owner_code(relid);
+	if (OidIsValid(funcid))
+		report_owner_code(relid, what, funcid);
+}
+
+/* VACUUM FULL and ANALYZE evaluate index expressions and statistics. */
+static void
+check_vacuum(VacuumStmt *stmt)
+{
+	bool		evaluates = !stmt->is_vacuumcmd;
+	ListCell   *lc;
+
+	foreach(lc, stmt->options)
+	{
+		DefElem    *opt = lfirst_node(DefElem, lc);
+
+		if ((strcmp(opt->defname, "full") == 0 ||
+			 strcmp(opt->defname, "analyze") == 0) && defGetBoolean(opt))
+			evaluates = true;
+	}
+	if (!evaluates)
+		return;
+	foreach(lc, stmt->rels)
+		check_rebuild(lfirst_node(VacuumRelation, lc)->relation, false,
+					  stmt->is_vacuumcmd ? "VACUUM" : "ANALYZE");
+}
+
+/*
  * Before a utility statement: ALTER COLUMN ... TYPE by a role inside the
  * rules on a table with row-level security.
  */
@@ -500,15 +833,39 @@ tg_owner_code_check_utility(Node *parsetree)
 	Oid			relid = InvalidOid;
 	ListCell   *lc;
 
-	if (!IsA(parsetree, AlterTableStmt) ||
-		((AlterTableStmt *) parsetree)->objtype != OBJECT_TABLE ||
-		tg_protection_change_in_progress() || !tg_guard_applies())
+	if (tg_protection_change_in_progress() || !tg_guard_applies())
 		return;
+	switch (nodeTag(parsetree))
+	{
+		case T_ReindexStmt:
+			if (((ReindexStmt *) parsetree)->kind == REINDEX_OBJECT_TABLE ||
+				((ReindexStmt *) parsetree)->kind == REINDEX_OBJECT_INDEX)
+				check_rebuild(((ReindexStmt *) parsetree)->relation,
+							  ((ReindexStmt *) parsetree)->kind == REINDEX_OBJECT_INDEX,
+							  "REINDEX");
+			return;
+		case T_ClusterStmt:
+			check_rebuild(((ClusterStmt *) parsetree)->relation, false,
+						  "CLUSTER");
+			return;
+		case T_VacuumStmt:
+			check_vacuum((VacuumStmt *) parsetree);
+			return;
+		case T_AlterTableStmt:
+			break;
+		default:
+			return;
+	}
 	stmt = (AlterTableStmt *) parsetree;
+	if (stmt->objtype != OBJECT_TABLE)
+		return;
 	foreach(lc, stmt->cmds)
 	{
 		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
 
+		if (cmd->subtype == AT_ValidateConstraint ||
+			cmd->subtype == AT_SetLogged || cmd->subtype == AT_SetUnLogged)
+			check_rebuild(stmt->relation, false, "ALTER TABLE");
 		if (cmd->subtype != AT_AlterColumnType)
 			continue;
 		if (!OidIsValid(relid))
@@ -517,6 +874,8 @@ tg_owner_code_check_utility(Node *parsetree)
 			relid = RangeVarGetRelid(stmt->relation, AccessExclusiveLock, true);
 			if (!OidIsValid(relid) || !has_rls(relid))
 				return;
+			/* the rewrite rebuilds the table's indexes */
+			check_rebuild(stmt->relation, false, "ALTER TABLE");
 		}
 		check_alter_column_type(relid, cmd);
 	}
