@@ -128,6 +128,11 @@ ALTER TABLE orders ALTER COLUMN item TYPE loud;
 CREATE DOMAIN quiet AS text;
 ALTER TABLE orders ALTER COLUMN item TYPE quiet;
 ALTER DOMAIN quiet ADD CONSTRAINT loud CHECK (leak(VALUE) IS NOT NULL);
+-- volatile built-in functions carry values elsewhere too
+ALTER TABLE orders ADD CONSTRAINT c CHECK (pg_notify('loot', item) IS NULL);
+ALTER TABLE orders ALTER COLUMN item TYPE text
+  USING (set_config('loot.item', item, false));
+CREATE POLICY spy ON orders USING (set_config('loot.item', item, false) <> '');
 CREATE RULE feed AS ON INSERT TO orders DO ALSO INSERT INTO loot VALUES (NEW.item);
 CREATE STATISTICS orders_stats ON (leak(item)) FROM orders;
 -- a policy that hands the row's columns to the owner's function sees every

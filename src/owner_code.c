@@ -6,27 +6,39 @@
  *
  * PostgreSQL applies no row-level security to the rows that DDL reads:
  * validating a CHECK constraint, building an index, computing a generated
- * column, rewriting a column with ALTER COLUMN ... TYPE ... USING, and
- * validating a domain constraint all see every tenant's rows, without a
- * tenant.  A table's owner who runs migrations could make such DDL call a
- * function of its own that copies or raises each row, or rewrite another
- * tenant's rows with a USING expression, and a rule (CREATE RULE ... DO
- * ALSO) copies every tenant's new rows elsewhere.
+ * column or extended statistics, rewriting a column with ALTER COLUMN ...
+ * TYPE ... USING, and validating a domain constraint all see every
+ * tenant's rows, without a tenant.  A table's owner who runs migrations
+ * could make such DDL call a function of its own that copies or raises
+ * each row, or rewrite another tenant's rows with a USING expression; a
+ * rule (CREATE RULE ... DO ALSO) copies every tenant's new rows elsewhere;
+ * and a policy's conditions run on every row a query scans, in an order
+ * the planner picks by cost, so a function given the row there sees other
+ * tenants' rows too.
  *
- * So on a table with row-level security enabled, a role inside the rules
- * may create only CHECK constraints, index expressions and predicates and
- * generated columns that call built-in functions (OIDs below
- * FirstNormalObjectId, which no user can create), domain constraints of
- * the same kind on domains such a table uses, ALTER COLUMN ... TYPE whose
- * USING expression reads only the column itself with built-in functions,
- * and no rules.  Roles outside the rules (superusers, BYPASSRLS) may do
- * all of it: they read every row anyway.  Triggers are not refused: they
- * run on the rows of the request's own DML, in its tenant context.
+ * So on a table with row-level security, a role inside the rules may
+ * create CHECK constraints, index expressions and predicates, generated
+ * columns, statistics, and domain constraints on domains such a table
+ * uses, only with "harmless" functions: built in (OIDs below
+ * FirstNormalObjectId, which no user can create) and not volatile
+ * (volatile built-ins such as pg_notify() or set_config() carry values
+ * elsewhere).  ALTER COLUMN ... TYPE may read only the column itself, with
+ * such functions; a policy may hand the row's columns to no other
+ * function; no rules.  It may not replace a function that such stored code
+ * calls, nor make PostgreSQL run stored code again (REINDEX, CLUSTER,
+ * VACUUM FULL, ANALYZE, VALIDATE CONSTRAINT, a rewriting ALTER TABLE) when
+ * that code calls a function owned by a role inside the rules, which could
+ * have been written before the table had row-level security.  Roles
+ * outside the rules (superusers, BYPASSRLS) may do all of it: they read
+ * every row anyway.  Triggers are not refused: they run on the rows of the
+ * request's own statements, in its tenant context.
  *
- * The objects are judged after PostgreSQL created them and before it uses
+ * New objects are judged after PostgreSQL created them and before it uses
  * them (the object access hook's OAT_POST_CREATE comes before the index
  * build and before the constraint's validation), from their stored
  * expression trees; the rows just inserted are read with SnapshotSelf.
+ * Statements are judged before they run (ProcessUtility, via the drift
+ * guard's check).
  *
  * src/owner_code.c
  *
@@ -78,11 +90,26 @@
 static Oid	foreign_code_in(Node *node);
 static Oid	base_type_of(Oid typid);
 
-/* check_functions_in_node() callback: is the function not built in? */
+/*
+ * Could the function do anything with the values it is given?  Functions
+ * that are not built in could; so could volatile built-in ones, which
+ * have side effects that carry a value elsewhere: pg_notify(),
+ * set_config(), lo_from_bytea(), or query_to_xml() and ts_stat(), which
+ * run SQL built from their arguments.  Built-in functions that are not
+ * volatile only compute their result.
+ */
+static bool
+is_foreign_code(Oid funcid)
+{
+	return funcid >= FirstNormalObjectId ||
+		func_volatile(funcid) == PROVOLATILE_VOLATILE;
+}
+
+/* check_functions_in_node() callback */
 static bool
 not_built_in(Oid funcid, void *context)
 {
-	if (funcid < FirstNormalObjectId)
+	if (!is_foreign_code(funcid))
 		return false;
 	*(Oid *) context = funcid;
 	return true;
@@ -186,9 +213,9 @@ report_owner_code(Oid relid, const char *what, Oid funcid)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("%s on table \"%s\" would run function %s over every tenant's rows",
 						what, rel, format_procedure(funcid)),
-				 errdetail("Table \"%s\" has row-level security, which PostgreSQL does not apply to the rows DDL reads; roles inside tenant_guard's rules may run only built-in functions there.",
+				 errdetail("Table \"%s\" has row-level security, which PostgreSQL does not apply to the rows DDL reads; roles inside tenant_guard's rules may run only built-in functions that are not volatile there.",
 						   rel),
-				 errhint("Run such migrations as a role outside the rules (a superuser or a role with BYPASSRLS), or use built-in functions only.")));
+				 errhint("Run such migrations as a role outside the rules (a superuser or a role with BYPASSRLS), or call only built-in functions that are not volatile.")));
 	else
 		ereport(tg_violation_level(),
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -298,7 +325,7 @@ check_constraint(Oid conid)
 						NameStr(con->conname), format_type_be(con->contypid),
 						format_procedure(funcid)),
 				 errdetail("A table with row-level security has a column of this domain, and PostgreSQL applies no row-level security to the rows DDL reads."),
-				 errhint("Run such migrations as a role outside the rules (a superuser or a role with BYPASSRLS), or use built-in functions only.")));
+				 errhint("Run such migrations as a role outside the rules (a superuser or a role with BYPASSRLS), or call only built-in functions that are not volatile.")));
 }
 
 static void
@@ -462,7 +489,8 @@ row_fed_code_walker(Node *node, Oid *found)
 		funcid = ((ScalarArrayOpExpr *) node)->opfuncid;
 		args = ((ScalarArrayOpExpr *) node)->args;
 	}
-	if (funcid >= FirstNormalObjectId && reads_a_column((Node *) args, NULL))
+	if (OidIsValid(funcid) && is_foreign_code(funcid) &&
+		reads_a_column((Node *) args, NULL))
 	{
 		*found = funcid;
 		return true;
@@ -706,7 +734,9 @@ check_alter_column_type(Oid relid, AlterTableCmd *cmd)
 	funcid = foreign_code_in(expr);
 	if (OidIsValid(funcid))
 		report_owner_code(relid,
-						  psprintf("the new type of column \"%s\"", cmd->name),
+						  psprintf(def->raw_default ?
+								   "the USING expression of column \"%s\"" :
+								   "the new type of column \"%s\"", cmd->name),
 						  funcid);
 }
 
