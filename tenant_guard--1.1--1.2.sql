@@ -14,6 +14,32 @@
 -- inheritance parent lets every tenant's rows through.
 --
 CREATE OR REPLACE VIEW @extschema@.protected_tables AS
+WITH RECURSIVE up(child, relid) AS (
+	-- every partition or inheritance parent, at any depth, computed once
+	SELECT i.inhrelid, i.inhparent FROM pg_catalog.pg_inherits i
+	UNION
+	SELECT up.child, i.inhparent FROM pg_catalog.pg_inherits i
+	  JOIN up ON i.inhrelid OPERATOR(pg_catalog.=) up.relid
+),
+open_parent AS (
+	-- protected tables with an ancestor that lets every tenant's rows
+	-- through: row-level security enabled and forced, but neither a
+	-- restrictive policy for everyone nor every permissive policy enforces
+	-- the tenant (drift_guard.c)
+	SELECT r.relation
+	  FROM @extschema@.registry r
+	  JOIN up ON up.child OPERATOR(pg_catalog.=) r.relation
+	  JOIN pg_catalog.pg_class ac ON ac.oid OPERATOR(pg_catalog.=) up.relid
+	 WHERE ac.relrowsecurity AND ac.relforcerowsecurity
+	   AND NOT EXISTS (SELECT FROM pg_catalog.pg_policy p
+					    WHERE p.polrelid OPERATOR(pg_catalog.=) ac.oid AND NOT p.polpermissive
+						  AND p.polcmd OPERATOR(pg_catalog.=) '*'
+						  AND p.polroles OPERATOR(pg_catalog.=) '{0}'
+						  AND @extschema@.policy_enforces_tenant(p.oid, r.tenant_column))
+	   AND EXISTS (SELECT FROM pg_catalog.pg_policy p
+					WHERE p.polrelid OPERATOR(pg_catalog.=) ac.oid AND p.polpermissive
+					  AND NOT coalesce(@extschema@.policy_enforces_tenant(p.oid, r.tenant_column), false))
+)
 SELECT r.relation,
 	   n.nspname AS schema_name,
 	   c.relname AS table_name,
@@ -29,25 +55,7 @@ SELECT r.relation,
 				  AND p.polcmd OPERATOR(pg_catalog.=) '*'
 				  AND p.polroles OPERATOR(pg_catalog.=) '{0}'
 				  AND @extschema@.policy_enforces_tenant(p.oid, r.tenant_column))
-	   -- and no ancestor lets every tenant's rows through (drift_guard.c)
-	   AND NOT EXISTS (SELECT FROM (WITH RECURSIVE up(relid) AS (
-							SELECT i.inhparent FROM pg_catalog.pg_inherits i
-							 WHERE i.inhrelid OPERATOR(pg_catalog.=) c.oid
-							UNION
-							SELECT i.inhparent FROM pg_catalog.pg_inherits i
-							  JOIN up ON i.inhrelid OPERATOR(pg_catalog.=) up.relid)
-						SELECT relid FROM up) an
-						 JOIN pg_catalog.pg_class ac ON ac.oid OPERATOR(pg_catalog.=) an.relid
-						WHERE NOT (NOT ac.relrowsecurity OR NOT ac.relforcerowsecurity
-			 OR (EXISTS (SELECT FROM pg_catalog.pg_policy p
-						   WHERE p.polrelid OPERATOR(pg_catalog.=) ac.oid AND NOT p.polpermissive
-							 AND p.polcmd OPERATOR(pg_catalog.=) '*'
-							 AND p.polroles OPERATOR(pg_catalog.=) '{0}'
-							 AND @extschema@.policy_enforces_tenant(p.oid, r.tenant_column))
-				  -- without permissive policies nothing passes
-				  OR NOT EXISTS (SELECT FROM pg_catalog.pg_policy p
-								  WHERE p.polrelid OPERATOR(pg_catalog.=) ac.oid AND p.polpermissive
-									AND NOT coalesce(@extschema@.policy_enforces_tenant(p.oid, r.tenant_column), false)))))
+	   AND NOT r.relation OPERATOR(pg_catalog.=) ANY (SELECT relation FROM open_parent)
 		 AS isolation_intact,
 	   r.created_index,
 	   r.protected_at,
@@ -68,6 +76,8 @@ RETURNS TABLE (severity text, finding text, object_type text,
 			   object_name text, detail text, fix text)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
+-- a catalog report: compiling it would take longer than running it
+SET jit = off
 AS $audit$
 WITH user_tables AS (
 	SELECT c.oid, c.relkind, c.relowner, c.relispartition,
