@@ -17,6 +17,7 @@ OBJS = \
 	src/fill_tenant.o \
 	src/fk_validation.o \
 	src/object_guard.o \
+	src/owner_code.o \
 	src/policy_analysis.o \
 	src/protect.o \
 	src/registry.o \
@@ -50,10 +51,10 @@ endif
 
 # Tests run on a throwaway server that preloads the library (make
 # installcheck starts it; "make check" is not supported under PGXS).
-REGRESS = loading no_tenant transaction_scope session_state one_tenant force_rls back_doors modes protect protect_partitions protect_index drift audit held_cursors permission_order tid_lookup upgrade fk_validation set_tenant autocommit fill_tenant
+REGRESS = loading no_tenant transaction_scope session_state one_tenant force_rls back_doors modes protect protect_partitions protect_index drift audit policy_casts ddl_guard held_cursors permission_order tid_lookup upgrade fk_validation set_tenant autocommit fill_tenant
 REGRESS_OPTS = --temp-instance=tmp_check --temp-config=$(srcdir)/test/tenant_guard.conf
 
-ISOLATION =
+ISOLATION = audit_lock
 ISOLATION_OPTS = --temp-instance=tmp_check_iso --temp-config=$(srcdir)/test/tenant_guard.conf
 
 TAP_TESTS = 1

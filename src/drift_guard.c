@@ -22,6 +22,15 @@
  * renamed in the registry, and dropped tables are forgotten.  This
  * bookkeeping happens in every mode: it only ever adds protection.
  *
+ * A protected table must also not become a partition or inheritance child
+ * of a table that does not enforce the same tenant isolation: a query on
+ * the parent applies only the parent's policies, and would read and change
+ * every tenant's rows of the child.  INHERIT and ATTACH PARTITION are
+ * refused after they ran, and since a parent's policies can change later
+ * (ALTER or DROP POLICY, a new permissive policy, NO FORCE), every
+ * transaction that changed a table or a policy checks every protected
+ * table's ancestors again at commit.
+ *
  * Both steps look at the registry only for the statements above, so other
  * DDL, and all DML, pay nothing for it.
  *
@@ -34,16 +43,22 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xact.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_policy.h"
 #include "nodes/parsenodes.h"
+#include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "protect.h"
@@ -78,6 +93,29 @@ guarded_policy_table(Oid policyid)
 		if (is_guarded_policy(NameStr(form->polname)))
 			relid = form->polrelid;
 	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return relid;
+}
+
+/* The table of any policy (seen by the current command), or InvalidOid. */
+Oid
+tg_policy_table(Oid policyid)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	Oid			relid = InvalidOid;
+
+	rel = table_open(PolicyRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_policy_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(policyid));
+	scan = systable_beginscan(rel, PolicyOidIndexId, true, SnapshotSelf, 1,
+							  &key);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+		relid = ((Form_pg_policy) GETSTRUCT(tuple))->polrelid;
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 	return relid;
@@ -353,6 +391,8 @@ tg_drift_check(Node *parsetree)
 	if (tg_mode == TG_MODE_OFF || tg_protection_change_in_progress())
 		return;
 
+	tg_owner_code_check_utility(parsetree);
+
 	switch (nodeTag(parsetree))
 	{
 		case T_AlterTableStmt:
@@ -379,6 +419,253 @@ tg_drift_check(Node *parsetree)
 		default:
 			break;
 	}
+}
+
+/*
+ * Does the policy apply to every command and every role (FOR ALL TO
+ * PUBLIC)?
+ */
+static bool
+policy_applies_to_all(HeapTuple tuple, TupleDesc desc)
+{
+	Form_pg_policy form = (Form_pg_policy) GETSTRUCT(tuple);
+	bool		isnull;
+	Datum		roles = heap_getattr(tuple, Anum_pg_policy_polroles, desc,
+									 &isnull);
+	ArrayType  *arr;
+
+	if (isnull || form->polcmd != '*')
+		return false;
+	arr = DatumGetArrayTypeP(roles);
+	return ARR_NDIM(arr) == 1 && ARR_DIMS(arr)[0] == 1 &&
+		((Oid *) ARR_DATA_PTR(arr))[0] == ACL_ID_PUBLIC;
+}
+
+/*
+ * Does a query that names relid let a row through only if its column
+ * colname matches the tenant?  It does if the table is protected on that
+ * column, or if, with row-level security enabled and forced, a restrictive
+ * policy for every command and role enforces the tenant, or every
+ * permissive policy does (policy_analysis.c; with none, nothing passes).
+ * Without row-level security, or with it not forced, a query naming the
+ * table is refused anyway (rules 5 and 4).
+ */
+static bool
+table_isolates_tenants(Oid relid, const char *colname)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	AttrNumber	attnum = get_attnum(relid, colname);
+	bool		enabled;
+	bool		forced;
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	TgProtection prot;
+	bool		restrictive = false;
+	bool		weak = false;
+
+	if (!HeapTupleIsValid(tuple))
+		return true;			/* gone: nothing to read through */
+	enabled = ((Form_pg_class) GETSTRUCT(tuple))->relrowsecurity;
+	forced = ((Form_pg_class) GETSTRUCT(tuple))->relforcerowsecurity;
+	ReleaseSysCache(tuple);
+	/*
+	 * A parent without row-level security, or with it not forced, is
+	 * refused when a query names it (rules 5 and 4); audit() reports it.
+	 */
+	if (!enabled || !forced)
+		return true;
+	if (attnum == InvalidAttrNumber)
+		return false;
+
+	/*
+	 * A parent protected on the same column keeps its isolation by the drift
+	 * guard.  Trusting the registry here also lets pg_restore create its
+	 * policies one statement at a time (the permissive baseline first).
+	 */
+	if (tg_registry_lookup(relid, &prot) &&
+		strcmp(NameStr(prot.tenant_column), colname) == 0)
+		return true;
+
+	rel = table_open(PolicyRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_policy_polrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(rel, PolicyPolrelidPolnameIndexId, true, NULL,
+							  1, &key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		bool		enforces = tg_policy_tuple_enforces(tuple,
+														RelationGetDescr(rel),
+														attnum);
+
+		if (!((Form_pg_policy) GETSTRUCT(tuple))->polpermissive)
+			restrictive |= enforces &&
+				policy_applies_to_all(tuple, RelationGetDescr(rel));
+		else
+			weak |= !enforces;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	/* without permissive policies row-level security lets nothing through */
+	return restrictive || !weak;
+}
+
+/* The direct parents of relid (partition parent or INHERITS parents). */
+static List *
+direct_parents(Oid relid)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	List	   *result = NIL;
+
+	rel = table_open(InheritsRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_inherits_inhrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(rel, InheritsRelidSeqnoIndexId, true, NULL,
+							  1, &key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+		result = lappend_oid(result,
+							 ((Form_pg_inherits) GETSTRUCT(tuple))->inhparent);
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return result;
+}
+
+/*
+ * The first ancestor of relid, at any depth, that does not isolate tenants
+ * on colname; InvalidOid if every one does.
+ */
+static Oid
+open_ancestor(Oid relid, const char *colname)
+{
+	List	   *todo = direct_parents(relid);
+	List	   *seen = NIL;
+
+	while (todo != NIL)
+	{
+		Oid			parent = linitial_oid(todo);
+
+		todo = list_delete_first(todo);
+		if (list_member_oid(seen, parent))
+			continue;
+		seen = lappend_oid(seen, parent);
+		if (!table_isolates_tenants(parent, colname))
+			return parent;
+		todo = list_concat(todo, direct_parents(parent));
+	}
+	return InvalidOid;
+}
+
+static void
+report_open_parent(Oid relid, Oid parent, const char *colname)
+{
+	char	   *rel = tg_relation_name(relid);
+	char	   *par = tg_relation_name(parent);
+
+	ereport(tg_violation_level(),
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("protected table \"%s\" cannot be a child of table \"%s\", which does not enforce its tenant isolation",
+					rel, par),
+			 errdetail("A query on \"%s\" applies only that table's policies, so it would read and change every tenant's rows of \"%s\".",
+					   par, rel),
+			 errhint("Protect the parent first (SELECT tenant_guard.protect(%s, %s);), or make the change with tenant_guard.mode set to off.",
+					 quote_literal_cstr(tg_relation_sql(parent)),
+					 quote_literal_cstr(colname))));
+}
+
+/*
+ * Check every protected table at or below relid (or, if relid is invalid,
+ * every protected table) against its ancestors.
+ */
+static void
+check_protected_ancestry(Oid relid)
+{
+	List	   *below = OidIsValid(relid) ?
+		find_all_inheritors(relid, NoLock, NULL) : NIL;
+	ListCell   *lc;
+
+	foreach(lc, tg_registry_tables())
+	{
+		TgProtection *prot = (TgProtection *) lfirst(lc);
+		Oid			parent;
+
+		if (OidIsValid(relid) && !list_member_oid(below, prot->relid))
+			continue;
+		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(prot->relid)))
+			continue;
+		parent = open_ancestor(prot->relid, NameStr(prot->tenant_column));
+		if (OidIsValid(parent))
+			report_open_parent(prot->relid, parent,
+							   NameStr(prot->tenant_column));
+	}
+}
+
+/*
+ * Tables (or tables of policies) this transaction changed, whose protected
+ * descendants are checked at commit; in TopTransactionContext.
+ */
+static List *hierarchy_changed = NIL;
+static bool hierarchy_callback_registered = false;
+
+static void
+hierarchy_xact_callback(XactEvent event, void *arg)
+{
+	ListCell   *lc;
+
+	if (hierarchy_changed == NIL)
+		return;
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			if (tg_mode == TG_MODE_OFF)
+				break;
+			/* the registry is read with SPI, which needs a snapshot */
+			PushActiveSnapshot(GetTransactionSnapshot());
+			foreach(lc, hierarchy_changed)
+			{
+				if (SearchSysCacheExists1(RELOID,
+										  ObjectIdGetDatum(lfirst_oid(lc))))
+					check_protected_ancestry(lfirst_oid(lc));
+			}
+			PopActiveSnapshot();
+			break;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PREPARE:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			hierarchy_changed = NIL;
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * A table, or a policy of it, was created, altered or dropped: check the
+ * ancestry of the protected tables at or below it at commit.  protect()
+ * and unprotect() only make a parent stricter or remove what they
+ * protected, so they need no check.
+ */
+void
+tg_drift_note_hierarchy_change(Oid relid)
+{
+	MemoryContext oldcxt;
+
+	if (!OidIsValid(relid) || tg_protection_change_in_progress() ||
+		!IsTransactionState())
+		return;
+	if (!hierarchy_callback_registered)
+	{
+		RegisterXactCallback(hierarchy_xact_callback, NULL);
+		hierarchy_callback_registered = true;
+	}
+	oldcxt = MemoryContextSwitchTo(TopTransactionContext);
+	hierarchy_changed = list_append_unique_oid(hierarchy_changed, relid);
+	MemoryContextSwitchTo(oldcxt);
 }
 
 /* CREATE TABLE ... PARTITION OF a protected table. */
@@ -411,6 +698,14 @@ follow_partition_commands(AlterTableStmt *stmt)
 		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
 		Oid			child;
 
+		if (cmd->subtype == AT_AddInherit)
+		{
+			/* ALTER TABLE child INHERIT parent */
+			child = RangeVarGetRelid(stmt->relation, NoLock, true);
+			if (OidIsValid(child) && tg_mode != TG_MODE_OFF)
+				check_protected_ancestry(child);
+			continue;
+		}
 		if (cmd->subtype != AT_AttachPartition &&
 			cmd->subtype != AT_DetachPartition &&
 			cmd->subtype != AT_DetachPartitionFinalize)
@@ -423,7 +718,11 @@ follow_partition_commands(AlterTableStmt *stmt)
 			continue;
 
 		if (cmd->subtype == AT_AttachPartition)
+		{
 			tg_protect_partition(child, parent);
+			if (tg_mode != TG_MODE_OFF)
+				check_protected_ancestry(child);
+		}
 		else if (!get_rel_relispartition(child))
 		{
 			TgProtection prot;
@@ -487,6 +786,8 @@ tg_drift_note_drop(Oid classId, Oid objectId, int subId)
 
 	if (tg_protection_change_in_progress())
 		return;
+	if (classId == PolicyRelationId)
+		tg_drift_note_hierarchy_change(tg_policy_table(objectId));
 	if (classId == PolicyRelationId)
 		relid = guarded_policy_table(objectId);
 	else if (classId == RelationRelationId && subId > 0)

@@ -101,6 +101,13 @@ tg_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 	if (unlikely(access == OAT_TRUNCATE || access == OAT_DROP ||
 				 objectId == F_CURRTID2))
 		guard_object_access(access, classId, objectId, subId, arg);
+	else if (unlikely(access == OAT_POST_CREATE || access == OAT_POST_ALTER))
+	{
+		/* rule 6 and the drift guard's ancestry check (owner_code.c) */
+		tg_owner_code_object_access(access, classId, objectId, subId);
+		if (prev_object_access_hook)
+			prev_object_access_hook(access, classId, objectId, subId, arg);
+	}
 	else if (prev_object_access_hook)
 		prev_object_access_hook(access, classId, objectId, subId, arg);
 }

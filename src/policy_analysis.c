@@ -13,11 +13,16 @@
  * a row can only pass if its tenant column equals the tenant of the
  * transaction:
  *
- *	col = T					where col is the tenant column (possibly cast),
+ *	col = T					where col is the tenant column (possibly cast, but
+ *							only in ways that keep distinct values distinct:
+ *							no ::boolean, ::"char", numeric to integer,
+ *							char(n) truncation; see strip_casts_side()),
  *							= is the equality of a btree operator family, and
+ *							compared with a deterministic collation, and
  *							T is exactly the tenant: tenant_guard.tenant() or
  *							current_setting() of the tenant setting, possibly
- *							cast, under NULLIF(T, constant) or in a scalar
+ *							cast (parsed into an integer or uuid, or cast
+ *							exactly), under NULLIF(T, constant) or in a scalar
  *							subquery (SELECT T);
  *	col = ANY (A)			where A is such a T cast to an array,
  *							string_to_array(T, ...), or ARRAY[T, ...] of
@@ -117,30 +122,151 @@ find_tenant_read(Node *node, TenantRefContext *cxt)
 	return expression_tree_walker(node, find_tenant_read, (void *) cxt);
 }
 
-/* Strip casts and collations. */
+/*
+ * Which side of a comparison an expression is on.  Casts are stripped only
+ * where they preserve equality on that side (see strip_casts()).
+ */
+typedef enum CastSide
+{
+	SIDE_COLUMN,				/* the row's tenant column */
+	SIDE_TENANT,				/* the tenant read from the setting */
+	SIDE_ANY					/* anything: only looking for a constant */
+} CastSide;
+
+/*
+ * Types whose values have exactly one text form, and between which the
+ * built-in casts are exact: integers (a narrowing cast fails rather than
+ * wraps), oid, uuid and unbounded text.
+ */
+static bool
+is_exact_type(Oid typid)
+{
+	switch (typid)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case OIDOID:
+		case UUIDOID:
+		case TEXTOID:
+		case VARCHAROID:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/*
+ * Does a cast from source to target keep distinct values distinct, so that
+ * equality after the cast means equality before it?  On the column side it
+ * must hold for every value of the column: integers among themselves or
+ * to numeric, an exact type, name or char to text.  On the tenant side the
+ * setting's text may also be parsed into any type by its input function
+ * (text to integer, uuid, numeric, or the column's own type, as protect()
+ * writes it): each string names at most one value, and the rows that match
+ * all have that one value.  Everything else loses information: numeric or float to
+ * integer rounds, anything to boolean or "char" collapses values, char(n)
+ * and varchar(n) truncate (their length coercion is a separate call with a
+ * typmod, refused below), text to name truncates, and a cast to a type of
+ * an extension (citext) may compare more loosely.
+ */
+static bool
+cast_preserves_equality(Node *cast, Oid source, Oid target, CastSide side)
+{
+	bool		from_text;
+	bool		to_text;
+
+	if (side == SIDE_ANY)
+		return true;
+	source = getBaseType(source);
+	target = getBaseType(target);
+	from_text = source == TEXTOID || source == VARCHAROID;
+	to_text = target == TEXTOID || target == VARCHAROID;
+	if (source == target)
+		return true;
+	/* the setting's text parsed by the type's input function */
+	if (side == SIDE_TENANT && from_text &&
+		(IsA(cast, CoerceViaIO) || IsA(cast, RelabelType)))
+		return true;
+	if (is_exact_type(source) && is_exact_type(target))
+		/* text parsed into an integer or uuid: "01" and "1" are one value */
+		return to_text || !from_text || side == SIDE_TENANT;
+	if (target == NUMERICOID)
+		return source == INT2OID || source == INT4OID || source == INT8OID;
+	return to_text && (source == NAMEOID || source == BPCHAROID);
+}
+
+/*
+ * Strip casts and collations that preserve equality on this side of a
+ * comparison (collations are judged at the comparison, whose input
+ * collation must be deterministic).  A lossy cast is left in place, where
+ * it is neither the column nor the tenant.
+ */
 static Node *
-strip_casts(Node *node)
+strip_casts_side(Node *node, CastSide side)
 {
 	for (;;)
 	{
+		Node	   *arg;
+
 		if (node == NULL)
 			return NULL;
-		if (IsA(node, RelabelType))
-			node = (Node *) ((RelabelType *) node)->arg;
-		else if (IsA(node, CoerceViaIO))
-			node = (Node *) ((CoerceViaIO *) node)->arg;
-		else if (IsA(node, ArrayCoerceExpr))
-			node = (Node *) ((ArrayCoerceExpr *) node)->arg;
-		else if (IsA(node, CollateExpr))
+		if (IsA(node, CollateExpr))
+		{
 			node = (Node *) ((CollateExpr *) node)->arg;
+			continue;
+		}
+		if (IsA(node, RelabelType))
+			arg = (Node *) ((RelabelType *) node)->arg;
+		else if (IsA(node, CoerceViaIO))
+			arg = (Node *) ((CoerceViaIO *) node)->arg;
+		else if (IsA(node, ArrayCoerceExpr))
+		{
+			ArrayCoerceExpr *ac = (ArrayCoerceExpr *) node;
+
+			/* each element must be cast the same, equality-preserving way */
+			if (side != SIDE_ANY &&
+				!IsA(strip_casts_side((Node *) ac->elemexpr, side), CaseTestExpr))
+				return node;
+			node = (Node *) ac->arg;
+			continue;
+		}
 		else if (IsA(node, FuncExpr) &&
 				 (((FuncExpr *) node)->funcformat == COERCE_EXPLICIT_CAST ||
 				  ((FuncExpr *) node)->funcformat == COERCE_IMPLICIT_CAST) &&
-				 ((FuncExpr *) node)->args != NIL)
-			node = linitial(((FuncExpr *) node)->args);
+				 list_length(((FuncExpr *) node)->args) == 1)
+			arg = linitial(((FuncExpr *) node)->args);
 		else
 			return node;
+
+		if (!cast_preserves_equality(node, exprType(arg), exprType(node), side))
+		{
+			/* an array parsed from the setting: judge its elements */
+			Oid			selem = get_element_type(exprType(arg));
+			Oid			telem = get_element_type(exprType(node));
+
+			if (!IsA(node, CoerceViaIO) || !OidIsValid(telem) ||
+				!cast_preserves_equality(node,
+										 OidIsValid(selem) ? selem : exprType(arg),
+										 telem, side))
+				return node;
+		}
+		node = arg;
 	}
+}
+
+/* Strip any casts, to find a constant. */
+static Node *
+strip_casts(Node *node)
+{
+	return strip_casts_side(node, SIDE_ANY);
+}
+
+/* Does a comparison with this input collation tell equal values apart? */
+static bool
+collation_is_exact(Oid collid)
+{
+	return !OidIsValid(collid) || get_collation_isdeterministic(collid);
 }
 
 /* Is the query just SELECT <expression>, with nothing else? */
@@ -166,7 +292,7 @@ is_plain_select_of_one(Query *query)
 static bool
 is_tenant_value(Node *node, TenantRefContext *cxt)
 {
-	node = strip_casts(node);
+	node = strip_casts_side(node, SIDE_TENANT);
 	if (node == NULL)
 		return false;
 	if (is_tenant_read(node, cxt))
@@ -201,7 +327,7 @@ is_tenant_array(Node *node, TenantRefContext *cxt)
 {
 	ListCell   *lc;
 
-	node = strip_casts(node);
+	node = strip_casts_side(node, SIDE_TENANT);
 	if (node == NULL)
 		return false;
 	if (IsA(node, ArrayExpr))
@@ -243,11 +369,11 @@ tg_expr_reads_tenant_function(Node *node)
 	return cxt.found && OidIsValid(cxt.tenant_func);
 }
 
-/* Is the column itself, possibly cast? */
+/* Is the column itself, possibly cast in a way that keeps it exact? */
 static bool
 is_column(Node *node, AttrNumber attnum)
 {
-	node = strip_casts(node);
+	node = strip_casts_side(node, SIDE_COLUMN);
 	return node != NULL && IsA(node, Var) &&
 		((Var *) node)->varlevelsup == 0 &&
 		((Var *) node)->varattno == attnum;
@@ -321,7 +447,8 @@ enforces(Node *node, AttrNumber attnum, TenantRefContext *cxt)
 		Node	   *left;
 		Node	   *right;
 
-		if (list_length(op->args) != 2 || !is_equality(op->opno))
+		if (list_length(op->args) != 2 || !is_equality(op->opno) ||
+			!collation_is_exact(op->inputcollid))
 			return false;
 		left = linitial(op->args);
 		right = lsecond(op->args);
@@ -334,6 +461,7 @@ enforces(Node *node, AttrNumber attnum, TenantRefContext *cxt)
 		ScalarArrayOpExpr *op = (ScalarArrayOpExpr *) node;
 
 		return op->useOr && is_equality(op->opno) &&
+			collation_is_exact(op->inputcollid) &&
 			is_column(linitial(op->args), attnum) &&
 			is_tenant_array(lsecond(op->args), cxt);
 	}

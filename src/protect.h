@@ -59,6 +59,7 @@ extern void tg_registry_rename_column(Oid relid, const char *oldname,
 									  const char *newname);
 extern void tg_registry_sweep(void);
 extern int64 tg_registry_count(void);
+extern List *tg_registry_tables(void);
 
 /* drift_guard.c */
 extern void tg_drift_check(Node *parsetree);
@@ -66,6 +67,13 @@ extern void tg_drift_follow_up(Node *parsetree);
 extern void tg_drift_note_drop(Oid classId, Oid objectId, int subId);
 extern void tg_drift_xact_end(void);
 extern bool tg_isolation_intact(Oid relid, AttrNumber attnum);
+extern void tg_drift_note_hierarchy_change(Oid relid);
+extern Oid	tg_policy_table(Oid policyid);
+
+/* owner_code.c */
+extern void tg_owner_code_object_access(int access, Oid classId,
+										Oid objectId, int subId);
+extern void tg_owner_code_check_utility(Node *parsetree);
 
 /* policy_analysis.c */
 extern Oid	tg_tenant_function_oid(void);

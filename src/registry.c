@@ -374,3 +374,38 @@ tg_registry_sweep(void)
 					 0, NULL, NULL, NULL, SPI_OK_DELETE);
 	registry_end(&acc);
 }
+
+/*
+ * Every protected relation, with its tenant column (relid and
+ * tenant_column filled in), allocated in the caller's context.
+ */
+List *
+tg_registry_tables(void)
+{
+	RegistryAccess acc;
+	List	   *result = NIL;
+	MemoryContext callercxt = CurrentMemoryContext;
+
+	if (!registry_begin(&acc))
+		return NIL;
+	registry_execute(psprintf("SELECT relation, tenant_column FROM %s"
+							  " ORDER BY relation::pg_catalog.oid",
+							  acc.table),
+					 0, NULL, NULL, NULL, SPI_OK_SELECT);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		MemoryContext oldcxt = MemoryContextSwitchTo(callercxt);
+		TgProtection *prot = palloc0(sizeof(TgProtection));
+
+		prot->relid = DatumGetObjectId(SPI_getbinval(tuple, desc, 1, &isnull));
+		namestrcpy(&prot->tenant_column,
+				   NameStr(*DatumGetName(SPI_getbinval(tuple, desc, 2, &isnull))));
+		result = lappend(result, prot);
+		MemoryContextSwitchTo(oldcxt);
+	}
+	registry_end(&acc);
+	return result;
+}

@@ -310,6 +310,9 @@ is_guarded_statement(Node *parsetree)
 		case T_AlterDatabaseSetStmt:
 		case T_AlterSystemStmt:
 		case T_PrepareStmt:
+		case T_ReindexStmt:		/* rule 6, owner_code.c */
+		case T_ClusterStmt:
+		case T_VacuumStmt:
 			return true;
 		default:
 			return false;
