@@ -303,6 +303,13 @@ owner_code AS (
 	  FROM tenant_tables t
 	  JOIN pg_trigger tg ON tg.tgrelid = t.oid AND NOT tg.tgisinternal
 	 WHERE t.relrowsecurity AND tg.tgfoid >= 16384
+	   -- tenant_guard's own trigger (fill_tenant(), installed by protect())
+	   AND NOT EXISTS (SELECT FROM pg_depend e
+					   WHERE e.classid = 'pg_proc'::regclass AND e.objid = tg.tgfoid
+						 AND e.refclassid = 'pg_extension'::regclass
+						 AND e.deptype = 'e'
+						 AND e.refobjid = (SELECT x.oid FROM pg_extension x
+										   WHERE x.extname = 'tenant_guard'))
 ),
 findings AS (
 	SELECT 'critical' AS severity, 'rls_disabled' AS finding,

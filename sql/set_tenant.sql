@@ -38,12 +38,17 @@ SELECT p.oid::regprocedure
  ORDER BY 1::text;
 
 -- Bind parameters of each type (a driver's Parse with parameter types),
--- and one of unknown type: it resolves to text, as a literal does.
+-- and one of unknown type: it resolves to text, as a literal does.  Made
+-- by a role outside the rules: statements the application role makes with
+-- SQL PREPARE do not outlive their transaction (rule 2), and a driver's
+-- protocol-level statements are not SQL PREPARE's.
+RESET ROLE;
 PREPARE by_int4(int4) AS SELECT tenant_guard.set_tenant($1);
 PREPARE by_int8(int8) AS SELECT tenant_guard.set_tenant($1);
 PREPARE by_text(text) AS SELECT tenant_guard.set_tenant($1);
 PREPARE by_uuid(uuid) AS SELECT tenant_guard.set_tenant($1);
 PREPARE by_unknown AS SELECT tenant_guard.set_tenant($1);
+SET ROLE regress_tg_app;
 SELECT name, parameter_types FROM pg_prepared_statements ORDER BY name;
 BEGIN;
 EXECUTE by_int4(7);
