@@ -23,6 +23,9 @@
 #                                 keeping its review header: review every
 #                                 hunk and update the header before
 #                                 committing
+#   --compare WORKDIR             compare (or with --update, write) the
+#                                 outputs of an earlier run kept in WORKDIR
+#                                 instead of running the suite again
 #
 # The core suite needs its own pg_regress, regress.so and psql: the source
 # comes from "apt-get source postgresql-MAJOR" (deb-src is enabled if it is
@@ -41,11 +44,15 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 update=0
-case "${1:-}" in
-	--update) update=1 ;;
-	"") ;;
-	*) tg_die "usage: $0 [--update]" ;;
-esac
+compare=
+while [ $# -gt 0 ]; do
+	case $1 in
+		--update) update=1 ;;
+		--compare) compare=${2:?}; shift ;;
+		*) tg_die "usage: $0 [--update] [--compare WORKDIR]" ;;
+	esac
+	shift
+done
 
 CS_VERSION=$("$PG_CONFIG" --version | awk '{print $2}')
 CS_MAJOR=${CS_VERSION%%.*}
@@ -238,6 +245,7 @@ cs_difference() {
 
 # cs_split DIFF DIR: one file per test of a difference, named after it.
 cs_split() {
+	rm -rf "$2"
 	mkdir -p "$2"
 	awk -v dir="$2" '
 		/^--- without\// { f = $2; sub(/^without\//, "", f); f = dir "/" f }
@@ -245,17 +253,7 @@ cs_split() {
 		f { print > f }' "$1"
 }
 
-tg_install_packages "${TG_PACKAGES[@]}"
-# One fetch and build at a time per cache (the version matrix may run this
-# script in parallel).
-exec 9>"$TG_CORE_SUITE_CACHE/pgsrc-$CS_MAJOR.lock"
-flock 9
-cs_prepare_tree
-flock -u 9
-tg_log "core suite of $(basename "$CS_TREE") against the server $CS_VERSION"
-tg_build_and_install
-
-tg_make_workdir
+# Keep the work directory when the run fails, or when asked to.
 cleanup() {
 	tg_stop_clusters
 	if [ "${TG_CORE_SUITE_KEEP:-0}" = 1 ] || [ "${cs_failed:-1}" = 1 ]; then
@@ -264,13 +262,31 @@ cleanup() {
 		rm -rf "$TG_WORKDIR"
 	fi
 }
-trap cleanup EXIT
-cs_failed=1
 
-started=$SECONDS
-cs_run without ''
-cs_run with tenant_guard
-tg_log "both runs took $(( SECONDS - started )) s"
+if [ -n "$compare" ]; then
+	CS_TREE=$(cs_cached_tree) ||
+		tg_die "no built source tree in $TG_CORE_SUITE_CACHE"
+	TG_WORKDIR=$(cd "$compare" && pwd)
+	[ -d "$TG_WORKDIR/with/out/results" ] || tg_die "no results in $compare"
+else
+	tg_install_packages "${TG_PACKAGES[@]}"
+	# One fetch and build at a time per cache (the version matrix may run
+	# this script in parallel).
+	exec 9>"$TG_CORE_SUITE_CACHE/pgsrc-$CS_MAJOR.lock"
+	flock 9
+	cs_prepare_tree
+	flock -u 9
+	tg_log "core suite of $(basename "$CS_TREE") against the server $CS_VERSION"
+	tg_build_and_install
+
+	tg_make_workdir
+	trap cleanup EXIT
+	cs_failed=1
+	started=$SECONDS
+	cs_run without ''
+	cs_run with tenant_guard
+	tg_log "both runs took $(( SECONDS - started )) s"
+fi
 
 status=0
 grep -E -H "$TG_CRASH_PATTERN" "$TG_WORKDIR"/with/server.log \
@@ -324,7 +340,7 @@ if [ ${#unexpected[@]} -gt 0 ]; then
 	for test in "${unexpected[@]}"; do
 		echo "---- $test: the difference with tenant_guard differs from the reviewed one" \
 			"(reviewed difference against this run's):"
-		diff -u --label "reviewed/$test" --label "this-run/$test" \
+		diff -u -N --label "reviewed/$test" --label "this-run/$test" \
 			"$TG_WORKDIR/expected_by_test/$test.out" \
 			"$TG_WORKDIR/actual_by_test/$test.out" 2>/dev/null | head -n 80 || true
 	done
