@@ -78,6 +78,18 @@ if ! bash "$TG_ROOT/test/sanitize.sh"; then
 	failed+=("sanitizers")
 fi
 
+# PostgreSQL's own regression suite, without and with tenant_guard: the
+# difference must be the reviewed one (test/core_suite.sh; exit 77 when no
+# source of the installed major can be fetched).
+tg_log "PostgreSQL's core regression suite with tenant_guard (test/core_suite.sh)"
+core_status=0
+bash "$TG_ROOT/test/core_suite.sh" || core_status=$?
+case $core_status in
+	0) ;;
+	77) tg_log "core suite SKIPPED: no source of the installed PostgreSQL" ;;
+	*) failed+=("core suite") ;;
+esac
+
 if [ ${#failed[@]} -gt 0 ]; then
 	tg_log "FAILED: ${failed[*]}"
 	exit 1
