@@ -18,7 +18,9 @@
 #ifndef TENANT_GUARD_COMPAT_H
 #define TENANT_GUARD_COMPAT_H
 
+#include "access/xact.h"
 #include "catalog/pg_class.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "nodes/plannodes.h"
 #include "utils/acl.h"
@@ -130,6 +132,25 @@ tg_relation_ownercheck(Oid relid, Oid roleid)
 	return object_ownercheck(RelationRelationId, relid, roleid);
 #else
 	return pg_class_ownercheck(relid, roleid);
+#endif
+}
+
+/*
+ * Is the library being loaded by session_preload_libraries or
+ * local_preload_libraries, as the session starts?  From PostgreSQL 15 on
+ * InitPostgres() loads them while still in InitProcessing mode.
+ * PostgreSQL 14 loads them in PostgresMain() after switching to normal
+ * processing, but outside any transaction, whereas LOAD, a call of one of
+ * the library's functions and a parallel worker restoring its leader's
+ * libraries all load it inside a transaction.
+ */
+static inline bool
+tg_loading_at_session_start(void)
+{
+#if PG_VERSION_NUM >= 150000
+	return IsInitProcessingMode();
+#else
+	return !IsTransactionState();
 #endif
 }
 
