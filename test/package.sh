@@ -75,7 +75,8 @@ debversion=$(cd "$TG_ROOT" && dpkg-parsechangelog -S Version)
 [ "${debversion%-*}" = "$version" ] ||
 	fail "debian/changelog: upstream version ${debversion%-*} is not $version"
 
-if git -C "$TG_ROOT" rev-parse --verify -q HEAD >/dev/null; then
+# make dist archives HEAD: only in a git checkout.
+if git -C "$TG_ROOT" rev-parse --verify -q HEAD >/dev/null 2>&1; then
 	make -s -C "$TG_ROOT" dist DISTDIR="$TG_WORKDIR/dist" >/dev/null
 	for f in "tenant_guard-$version.tar.gz" "tenant_guard-$version.zip"; do
 		[ -s "$TG_WORKDIR/dist/$f" ] || fail "make dist did not write $f"
