@@ -68,3 +68,15 @@ $(OBJS): $(wildcard $(srcdir)/src/*.h)
 
 # The version is compiled into status(); rebuild it when the version changes.
 src/status.o: $(EXTENSION).control
+
+# make dist: the release files of the committed tree (HEAD), named after
+# the control file's version, for PGXN (the zip, with META.json) and for
+# Debian source packages (the tarball, as tenant-guard_VERSION.orig.tar.gz).
+DISTDIR = dist
+dist:
+	mkdir -p $(DISTDIR)
+	git -C $(srcdir) archive --format=tar.gz --prefix=$(EXTENSION)-$(EXTVERSION)/ \
+		-o $(abspath $(DISTDIR))/$(EXTENSION)-$(EXTVERSION).tar.gz HEAD
+	git -C $(srcdir) archive --format=zip --prefix=$(EXTENSION)-$(EXTVERSION)/ \
+		-o $(abspath $(DISTDIR))/$(EXTENSION)-$(EXTVERSION).zip HEAD
+.PHONY: dist

@@ -141,7 +141,7 @@ _PG_init(void)
 {
 	if (process_shared_preload_libraries_in_progress)
 		tg_load_origin = TG_LOADED_SHARED_PRELOAD;
-	else if (IsInitProcessingMode())
+	else if (tg_loading_at_session_start())
 		tg_load_origin = TG_LOADED_SESSION_START;
 	else
 		tg_load_origin = TG_LOADED_ON_DEMAND;

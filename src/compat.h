@@ -20,8 +20,10 @@
 #ifndef TENANT_GUARD_COMPAT_H
 #define TENANT_GUARD_COMPAT_H
 
+#include "access/xact.h"
 #include "catalog/pg_class.h"
 #include "executor/executor.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "nodes/plannodes.h"
 #include "utils/acl.h"
@@ -240,6 +242,25 @@ tg_rte_required_perms(List *rangeTable, bool ereport_on_violation,
 	return rte->requiredPerms;
 }
 #endif
+
+/*
+ * Is the library being loaded by session_preload_libraries or
+ * local_preload_libraries, as the session starts?  From PostgreSQL 15 on
+ * InitPostgres() loads them while still in InitProcessing mode.
+ * PostgreSQL 14 loads them in PostgresMain() after switching to normal
+ * processing, but outside any transaction, whereas LOAD, a call of one of
+ * the library's functions and a parallel worker restoring its leader's
+ * libraries all load it inside a transaction.
+ */
+static inline bool
+tg_loading_at_session_start(void)
+{
+#if PG_VERSION_NUM >= 150000
+	return IsInitProcessingMode();
+#else
+	return !IsTransactionState();
+#endif
+}
 
 /*
  * The library is built with hidden visibility (see the Makefile), so every
