@@ -9,7 +9,9 @@
 # server connection, and runs a concurrent pgbench load of requests that
 # check they see exactly their tenant's rows, requests that forget the
 # tenant and must be refused, and requests that try to leave a tenant
-# behind.
+# behind, in the extended and simple protocols, and with
+# TG_PGBOUNCER_PREPARED=1 (PgBouncer 1.21 and later) also with prepared
+# statements through PgBouncer's max_prepared_statements.
 use strict;
 use warnings FATAL => 'all';
 
@@ -272,7 +274,11 @@ my $clients = 8;
 my $per_client = 200;
 my $total = $clients * $per_client;
 
-foreach my $mode ('extended', 'simple')
+# With PgBouncer's prepared statement support (TG_PGBOUNCER_PREPARED),
+# also with protocol-level prepared statements, which PgBouncer maps onto
+# whichever server connection runs the transaction.
+foreach my $mode ('extended', 'simple',
+	pgbouncer_prepared($pgbouncer_bin) ? ('prepared') : ())
 {
 	$node->safe_psql('postgres', 'TRUNCATE request_log');
 

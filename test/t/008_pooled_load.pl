@@ -7,6 +7,9 @@
 #
 #   extended  32 pgbench clients, extended query protocol, set_config(..., true)
 #   simple    32 pgbench clients, simple query protocol, SET LOCAL
+#   prepared  only with TG_PGBOUNCER_PREPARED=1 (PgBouncer 1.21 and later,
+#             max_prepared_statements): 32 pgbench clients, protocol-level
+#             prepared statements (-M prepared), set_config(..., true)
 #   burst     24 pgbench clients of tenants and forgetful requests, while 8
 #             pgbench clients and 4 psql clients keep trying to leave a
 #             tenant on their server connection
@@ -511,7 +514,8 @@ sub add_totals
 # the tenant.
 #
 my $phase = 0;
-foreach my $mode ('extended', 'simple')
+my $prepared = pgbouncer_prepared($pgbouncer_bin);
+foreach my $mode ('extended', 'simple', $prepared ? ('prepared') : ())
 {
 	$phase++;
 	my $t0 = time;
