@@ -126,19 +126,23 @@ tg_rte_named_by_query(PlannedStmt *pstmt, RangeTblEntry *rte,
 
 /*
  * The view a range table entry of a plan stands for, or InvalidOid.  The
- * rewriter replaces a view by its query; up to PostgreSQL 15 it leaves the
- * view's entry in the range table as an RTE_RELATION of relkind view (for
- * the permission checks), from 16 on it turns that entry into the
- * RTE_SUBQUERY holding the view's query, keeping relid and relkind.
+ * rewriter replaces a view that a query reads by the view's query; up to
+ * PostgreSQL 15 it leaves the view's entry in the range table as an
+ * RTE_RELATION of relkind view (for the permission checks), from 16 on it
+ * turns that entry into the RTE_SUBQUERY holding the view's query, keeping
+ * relid and relkind.  An automatically updatable view that an INSERT,
+ * UPDATE, DELETE or MERGE writes stays an RTE_RELATION in every version.
  */
 static inline Oid
 tg_rte_view(RangeTblEntry *rte)
 {
+	if (rte->relkind != RELKIND_VIEW)
+		return InvalidOid;
 #if PG_VERSION_NUM >= 160000
-	if (rte->rtekind == RTE_SUBQUERY && rte->relkind == RELKIND_VIEW)
+	if (rte->rtekind == RTE_RELATION || rte->rtekind == RTE_SUBQUERY)
 		return rte->relid;
 #else
-	if (rte->rtekind == RTE_RELATION && rte->relkind == RELKIND_VIEW)
+	if (rte->rtekind == RTE_RELATION)
 		return rte->relid;
 #endif
 	return InvalidOid;
