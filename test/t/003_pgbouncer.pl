@@ -272,6 +272,18 @@ END$$;
 
 my $clients = 8;
 my $per_client = 200;
+
+# pgbench's threads.  In prepared mode, pgbench prepares each statement with
+# a blocking PQprepare() the first time a client runs it, which stalls the
+# client's whole thread while PgBouncer waits for a free server connection:
+# with fewer server connections than threads, the clients holding them in
+# a transaction can be on stalled threads, and nothing moves again.  So
+# one thread per client there.
+sub pgbench_threads
+{
+	my ($mode, $n) = @_;
+	return $mode eq 'prepared' ? $n : 2;
+}
 my $total = $clients * $per_client;
 
 # With PgBouncer's prepared statement support (TG_PGBOUNCER_PREPARED),
@@ -286,7 +298,8 @@ foreach my $mode ('extended', 'simple',
 	my $bench = IPC::Run::start(
 		[
 			$node->installed_command('pgbench'), '-n', '-M', $mode,
-			'-c', $clients, '-j', '2', '-t', $per_client,
+			'-c', $clients, '-j', pgbench_threads($mode, $clients),
+			'-t', $per_client,
 			'-h', '127.0.0.1', '-p', $bouncer->port, '-U', 'regress_app',
 			'-f', "$tenant_script\@6", '-f', "$forgetful_script\@2",
 			'-f', "$offender_script\@2", 'loaddb'

@@ -337,7 +337,13 @@ sub start_pgbench
 			$node->installed_command('pgbench'), '-n',
 			'-M', $opts{mode},
 			'-c', $opts{clients},
-			'-j', '2',
+			# in prepared mode, pgbench prepares each statement with a
+			# blocking PQprepare() the first time a client runs it, which
+			# stalls the client's whole thread while PgBouncer waits for a
+			# free server connection: with threads of several clients, the
+			# clients holding all server connections in a transaction can
+			# be stalled, and nothing moves again.  One thread per client.
+			'-j', ($opts{mode} eq 'prepared' ? $opts{clients} : 2),
 			'-t', $opts{per_client},
 			'--random-seed=' . ($seed + $opts{phase}),
 			'-D', "phase=$opts{phase}",
