@@ -4,9 +4,9 @@
  *	  Every PostgreSQL version difference tenant_guard depends on, in one
  *	  place.
  *
- * tenant_guard targets PostgreSQL 15 and compiles against 14 to 18.  The
- * rest of the code calls the tg_* wrappers below and never tests
- * PG_VERSION_NUM itself.  Hook signatures that differ between versions are
+ * tenant_guard supports PostgreSQL 14 to 18 (the README's version table
+ * says which are tested, and how).  The rest of the code calls the tg_*
+ * wrappers below and never tests PG_VERSION_NUM itself.  Hook signatures that differ between versions are
  * not used: ExecutorStart and ExecutorEnd (void in every supported
  * release), ProcessUtility (stable since 14 added readOnlyTree) and the
  * object access and fmgr hooks are the same in 14 to 18.
