@@ -238,6 +238,28 @@ copy_tree() {
 	fi
 }
 
+# What runs in the chroot: the README's two commands.  demo.sh, not on a
+# terminal, leaves its server running and says how to stop it: it must
+# show a refusal, and its server is stopped as it says.
+IN_CHROOT='
+cd /build/tenant_guard || exit 1
+status=0
+./test/run_all.sh || status=1
+echo "== demo.sh"
+if out=$(./demo.sh </dev/null 2>&1); then
+	echo "$out"
+	stop=$(echo "$out" | sed -n "/^Stop and remove it with:/{n;p;}")
+	echo "$out" | grep -q "ERROR:  tenant context required for table" ||
+		{ echo "== demo.sh showed no refusal"; status=1; }
+	[ -n "$stop" ] && bash -c "$stop" >/dev/null ||
+		{ echo "== could not stop the demo server"; status=1; }
+else
+	echo "$out"
+	echo "== demo.sh failed"
+	status=1
+fi
+exit $status'
+
 # Run the test command in SUITE's chroot.  Returns its exit status.
 run_suite() {
 	local suite=$1 root=$CACHE/chroot-$1 status=0
@@ -261,7 +283,7 @@ run_suite() {
 	set +e
 	chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 		HOME=/root LANG=C.UTF-8 TERM=dumb $(suite_env "$suite") \
-		/bin/bash -c 'cd /build/tenant_guard && exec ./test/run_all.sh' \
+		/bin/bash -c "$IN_CHROOT" \
 		</dev/null 2>&1 | tee "$CACHE/logs/$suite.log" | sed -u "s/^/[$suite] /"
 	status=${PIPESTATUS[0]}
 	set -e
@@ -302,5 +324,4 @@ main() {
 	return $failed
 }
 
-main
-exit $?
+main "$@"; exit $?
