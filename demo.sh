@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # demo.sh: tenant_guard at work on a throwaway server.
 #
-# Installs what it needs on a fresh Debian 12 machine, builds and installs
-# the extension, starts a PostgreSQL server in a temporary directory with
-# tenant_guard preloaded, creates a small multi-tenant schema protected by
+# Installs what it needs on a fresh Debian (12, 13 or unstable) machine,
+# builds and installs the extension into the distribution's PostgreSQL (or
+# the one TG_PG_MAJOR or PG_CONFIG names, see test/lib.sh), starts a
+# PostgreSQL server in a temporary directory with tenant_guard preloaded,
+# creates a small multi-tenant schema protected by
 # tenant_guard.protect(), and shows the guard refusing a query without a
 # tenant, answering it for one tenant after SET LOCAL, and refusing a
 # session-level SET.  Then it opens psql on that server (when run from a

@@ -28,7 +28,7 @@
 #include "src/compat.h"
 #include "src/tenant_guard.h"
 
-PG_MODULE_MAGIC;
+TG_MODULE_MAGIC;
 
 /* tenant_guard.mode */
 int			tg_mode = TG_MODE_ENFORCE;

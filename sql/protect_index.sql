@@ -14,7 +14,9 @@ ANALYZE orders;
 GRANT SELECT ON orders TO regress_tg_app;
 
 -- The index scans of a query's plan, whatever their kind (an index scan or
--- a bitmap index scan, both of which read the index).
+-- a bitmap index scan, both of which read the index).  An InitPlan's result
+-- is shown as "(InitPlan result)": EXPLAIN calls it $0 up to PostgreSQL 16,
+-- (InitPlan 1).col1 from 17 on.
 CREATE FUNCTION index_use(query text)
 RETURNS TABLE (index_name text, index_cond text)
 LANGUAGE plpgsql AS $$
@@ -22,7 +24,10 @@ DECLARE plan jsonb;
 BEGIN
   EXECUTE 'EXPLAIN (FORMAT JSON, COSTS OFF) ' || query INTO plan;
   RETURN QUERY
-    SELECT n->>'Index Name', n->>'Index Cond'
+    SELECT n->>'Index Name',
+           regexp_replace(n->>'Index Cond',
+                          '\$[0-9]+|\(InitPlan [0-9]+\)\.col[0-9]+',
+                          '(InitPlan result)', 'g')
       FROM jsonb_path_query(plan, 'strict $.** ? (exists (@."Index Name"))') AS n;
 END$$;
 

@@ -4,11 +4,11 @@
  *	  Every PostgreSQL version difference tenant_guard depends on, in one
  *	  place.
  *
- * tenant_guard targets PostgreSQL 15 and compiles against 14 to 18.  The
- * rest of the code calls the tg_* wrappers below and never tests
- * PG_VERSION_NUM itself.  Hook signatures that differ between versions are
- * not used, but for ExecutorRun and ExecutorCheckPerms (see
- * TG_EXECUTOR_RUN_PARAMS and TG_CHECK_PERMS_PARAMS):
+ * tenant_guard supports PostgreSQL 14 to 18 (the README's version table
+ * says which are tested, and how).  The rest of the code calls the tg_*
+ * wrappers below and never tests PG_VERSION_NUM itself.  Hook signatures
+ * that differ between versions are not used, but for ExecutorRun and
+ * ExecutorCheckPerms (see TG_EXECUTOR_RUN_PARAMS and TG_CHECK_PERMS_PARAMS):
  * ExecutorStart and ExecutorEnd (void in every supported release),
  * ProcessUtility (stable since 14 added readOnlyTree) and the object access
  * and fmgr hooks are the same in 14 to 18.
@@ -119,16 +119,101 @@ tg_rte_named_by_query(PlannedStmt *pstmt, RangeTblEntry *rte,
 #if PG_VERSION_NUM >= 160000
 	RTEPermissionInfo *perminfo;
 
+	*check_as_user = InvalidOid;
 	if (rte->perminfoindex == 0)
 		return false;
 	perminfo = getRTEPermissionInfo(pstmt->permInfos, rte);
 	*check_as_user = perminfo->checkAsUser;
 	return perminfo->requiredPerms != 0;
 #else
+	(void) pstmt;
 	*check_as_user = rte->checkAsUser;
 	return rte->requiredPerms != 0;
 #endif
 }
+
+/*
+ * The view a range table entry of a plan stands for, or InvalidOid.  The
+ * rewriter replaces a view that a query reads by the view's query; up to
+ * PostgreSQL 15 it leaves the view's entry in the range table as an
+ * RTE_RELATION of relkind view (for the permission checks), from 16 on it
+ * turns that entry into the RTE_SUBQUERY holding the view's query, keeping
+ * relid and relkind.  An automatically updatable view that an INSERT,
+ * UPDATE, DELETE or MERGE writes stays an RTE_RELATION in every version.
+ */
+static inline Oid
+tg_rte_view(RangeTblEntry *rte)
+{
+	if (rte->relkind != RELKIND_VIEW)
+		return InvalidOid;
+#if PG_VERSION_NUM >= 160000
+	if (rte->rtekind == RTE_RELATION || rte->rtekind == RTE_SUBQUERY)
+		return rte->relid;
+#else
+	if (rte->rtekind == RTE_RELATION)
+		return rte->relid;
+#endif
+	return InvalidOid;
+}
+
+/*
+ * The GUC machinery's own structs, which tenant_guard reads to tell where
+ * the tenant setting's value came from (utils/guc_tables.h, "not meant for
+ * use by extensions" but the only place this is recorded): the value's
+ * source, the stack of values saved by SET LOCAL, SET and function SET
+ * clauses, and a string variable's current value and check hook.  Their
+ * layout is the same from 14 to 18; PostgreSQL 19 folds the per-type
+ * structs into config_generic, and these accessors are where that will be
+ * absorbed.  The stack entries (GucStack: state, source, prior, masked) are
+ * read directly: unchanged since 9.x.
+ */
+static inline GucSource
+tg_guc_source(struct config_string *conf)
+{
+	return conf->gen.source;
+}
+
+static inline GucStack *
+tg_guc_stack(struct config_string *conf)
+{
+	return conf->gen.stack;
+}
+
+static inline const char *
+tg_guc_name(struct config_string *conf)
+{
+	return conf->gen.name;
+}
+
+static inline char *
+tg_guc_string_value(struct config_string *conf)
+{
+	return *conf->variable;
+}
+
+static inline GucStringCheckHook
+tg_guc_string_check_hook(struct config_string *conf)
+{
+	return conf->check_hook;
+}
+
+static inline void
+tg_guc_set_string_check_hook(struct config_string *conf,
+							 GucStringCheckHook hook)
+{
+	conf->check_hook = hook;
+}
+
+/*
+ * The magic block.  PostgreSQL 18 lets a library tell its name and version,
+ * which pg_get_loaded_modules() shows.
+ */
+#if PG_VERSION_NUM >= 180000
+#define TG_MODULE_MAGIC \
+	PG_MODULE_MAGIC_EXT(.name = "tenant_guard", .version = TG_VERSION)
+#else
+#define TG_MODULE_MAGIC PG_MODULE_MAGIC
+#endif
 
 /* PostgreSQL 16 folded the per-catalog ownership checks into one. */
 static inline bool

@@ -206,8 +206,11 @@ tg_registry_insert(const TgProtection *prot)
 	Oid			argtypes[9] = {REGCLASSOID, NAMEOID, REGCLASSOID, BOOLOID,
 	TEXTOID, BOOLOID, BOOLOID, NAMEOID, NAMEOID};
 	Datum		values[9];
-	char		nulls[9] = "         ";
+	char		nulls[9];
 	NameData	caller;
+
+	/* no NULLs yet (not a string: gcc 15 refuses a 9-char literal here) */
+	memset(nulls, ' ', sizeof(nulls));
 
 	/* before registry_begin() makes the registry's owner current */
 	namestrcpy(&caller, GetUserNameFromId(GetUserId(), false));

@@ -33,6 +33,7 @@
 #include "utils/regproc.h"
 #include "utils/syscache.h"
 
+#include "compat.h"
 #include "tenant_guard.h"
 
 #define SET_TENANT_HINT \
@@ -379,11 +380,12 @@ view_owned_by(List *rtable, Oid owner)
 	foreach(lc, rtable)
 	{
 		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+		Oid			view = tg_rte_view(rte);
 
-		if (rte->rtekind == RTE_RELATION && rte->relkind == RELKIND_VIEW)
+		if (OidIsValid(view))
 		{
 			HeapTuple	tuple = SearchSysCache1(RELOID,
-												ObjectIdGetDatum(rte->relid));
+												ObjectIdGetDatum(view));
 
 			if (HeapTupleIsValid(tuple))
 			{
@@ -391,7 +393,7 @@ view_owned_by(List *rtable, Oid owner)
 
 				ReleaseSysCache(tuple);
 				if (relowner == owner)
-					return rte->relid;
+					return view;
 			}
 		}
 	}

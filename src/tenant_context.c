@@ -163,7 +163,7 @@ check_session_state(const char *value)
 static bool
 check_in_parallel_worker(const char *value)
 {
-	const char *current = *tenant_conf->variable;
+	const char *current = tg_guc_string_value(tenant_conf);
 
 	if (InitializingParallelWorker || strcmp(value, current ? current : "") == 0)
 		return true;
@@ -266,8 +266,9 @@ tg_tenant_setting_define(void)
 {
 	struct config_generic *gconf;
 
-	if (tenant_conf != NULL && tenant_conf->check_hook == tenant_value_check)
-		tenant_conf->check_hook = NULL;
+	if (tenant_conf != NULL &&
+		tg_guc_string_check_hook(tenant_conf) == tenant_value_check)
+		tg_guc_set_string_check_hook(tenant_conf, NULL);
 	tenant_conf = NULL;
 	pinned_tenant = NULL;
 	tg_tenant_setting_changed = false;
@@ -318,7 +319,7 @@ tg_tenant_setting_define(void)
 
 	tenant_conf = (struct config_string *) gconf;
 	if (list_member_ptr(defined_confs, gconf))
-		tenant_conf->check_hook = tenant_value_check;
+		tg_guc_set_string_check_hook(tenant_conf, tenant_value_check);
 	else
 		ereport(LOG,
 				(errmsg("tenant_guard uses configuration parameter \"%s\" as defined by another module",
@@ -335,7 +336,7 @@ void
 tg_tenant_setting_renamed(const char *newname)
 {
 	if (tenant_conf == NULL || newname == NULL ||
-		pg_strcasecmp(tenant_conf->gen.name, newname) != 0)
+		pg_strcasecmp(tg_guc_name(tenant_conf), newname) != 0)
 		tg_tenant_setting_changed = true;
 }
 
@@ -384,7 +385,7 @@ tg_tenant_state(TgTenantState *state)
 	tg_tenant_setting_sync();
 
 	state->pinned = pinned_tenant;
-	state->value = tenant_conf ? nonnull(*tenant_conf->variable) : "";
+	state->value = tenant_conf ? nonnull(tg_guc_string_value(tenant_conf)) : "";
 	value = state->value;
 	if (value[0] == '\0')
 	{
@@ -395,8 +396,8 @@ tg_tenant_state(TgTenantState *state)
 		return;
 	}
 
-	source = tenant_conf->gen.source;
-	for (stack = tenant_conf->gen.stack; stack != NULL; stack = stack->prev)
+	source = tg_guc_source(tenant_conf);
+	for (stack = tg_guc_stack(tenant_conf); stack != NULL; stack = stack->prev)
 	{
 		if (stack->state == GUC_SAVE)
 		{
@@ -473,9 +474,9 @@ tg_session_tenant_pending(void)
 	if (tenant_conf == NULL)
 		return false;
 
-	value = nonnull(*tenant_conf->variable);
-	source = tenant_conf->gen.source;
-	for (stack = tenant_conf->gen.stack; stack != NULL; stack = stack->prev)
+	value = nonnull(tg_guc_string_value(tenant_conf));
+	source = tg_guc_source(tenant_conf);
+	for (stack = tg_guc_stack(tenant_conf); stack != NULL; stack = stack->prev)
 	{
 		if (stack->state == GUC_SET && source == PGC_S_SESSION &&
 			value[0] != '\0')

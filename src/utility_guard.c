@@ -330,7 +330,9 @@ guard_utility(PlannedStmt *pstmt, const char *queryString,
 			  DestReceiver *dest, QueryCompletion *qc)
 {
 	Node	   *parsetree = pstmt->utilityStmt;
-	bool		session_set_reported = false;
+
+	/* volatile: assigned before the PG_TRY() below and read after it */
+	volatile bool session_set_reported = false;
 
 	/* a renamed tenant setting gets its check hook before anything runs */
 	tg_tenant_setting_sync();

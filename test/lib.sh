@@ -1,20 +1,46 @@
 # test/lib.sh: shared by demo.sh, test/run_all.sh and bench/: set-up on a
-# fresh Debian 12 machine and throwaway PostgreSQL clusters.
+# fresh Debian machine (12, 13 or unstable) and throwaway PostgreSQL
+# clusters.
 #
 # Source it from bash with "set -euo pipefail".  Servers run as the
 # "postgres" OS user when we are root (initdb and postgres refuse to run as
 # root), as the current user otherwise.
+#
+# Which PostgreSQL: the one PG_CONFIG names, else the one in TG_BINDIR,
+# else major TG_PG_MAJOR from /usr/lib/postgresql/NN, else the
+# distribution's own major (tg_default_pg_major).
 
-TG_PG_MAJOR=${TG_PG_MAJOR:-15}
-TG_BINDIR=${TG_BINDIR:-/usr/lib/postgresql/$TG_PG_MAJOR/bin}
-PG_CONFIG=${PG_CONFIG:-$TG_BINDIR/pg_config}
 TG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# Debian packages every script needs.
-TG_PACKAGES=(make gcc
-	"postgresql-$TG_PG_MAJOR" "postgresql-server-dev-$TG_PG_MAJOR"
-	"postgresql-$TG_PG_MAJOR-pgtap" libtap-parser-sourcehandler-pgtap-perl
-	pgbouncer libipc-run-perl libdbd-pg-perl python3-psycopg)
+# The major version of the PostgreSQL Debian installs by default here: what
+# the "postgresql" metapackage depends on (15 on Debian 12, 17 on 13, 18 on
+# unstable today).  Without package lists (a fresh container), the
+# release's number from /etc/os-release, and failing that the lists after
+# an apt-get update.
+tg_default_pg_major() {
+	local major
+	major=$(apt-cache depends postgresql 2>/dev/null |
+		sed -n 's/^ *Depends: postgresql-\([0-9][0-9]*\)$/\1/p' | head -n 1)
+	if [ -z "$major" ] && [ -r /etc/os-release ]; then
+		case "$(. /etc/os-release; echo "${VERSION_ID:-}")" in
+			12) major=15 ;;
+			13) major=17 ;;
+		esac
+	fi
+	if [ -z "$major" ]; then
+		tg_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+		major=$(apt-cache depends postgresql 2>/dev/null |
+			sed -n 's/^ *Depends: postgresql-\([0-9][0-9]*\)$/\1/p' | head -n 1)
+	fi
+	[ -n "$major" ] ||
+		tg_die "cannot tell this distribution's PostgreSQL version: set TG_PG_MAJOR or PG_CONFIG"
+	echo "$major"
+}
+
+# The major version of an installed pg_config.
+tg_pg_config_major() {
+	"$1" --version | sed -n 's/^PostgreSQL \([0-9][0-9]*\).*/\1/p'
+}
 
 tg_log() { printf '== %s\n' "$*" >&2; }
 
@@ -30,6 +56,37 @@ tg_as_root() {
 		tg_die "need root (or sudo) to run: $*"
 	fi
 }
+
+# A pg_config that is not installed yet may be a Debian package's
+# (/usr/lib/postgresql/NN/bin/pg_config), which tg_install_packages installs.
+if [ -z "${PG_CONFIG:-}" ] && [ -n "${TG_BINDIR:-}" ]; then
+	PG_CONFIG=$TG_BINDIR/pg_config
+fi
+if [ -n "${PG_CONFIG:-}" ]; then
+	if [ -x "$PG_CONFIG" ]; then
+		TG_PG_MAJOR=$(tg_pg_config_major "$PG_CONFIG")
+	else
+		TG_PG_MAJOR=$(echo "$PG_CONFIG" |
+			sed -n 's|^/usr/lib/postgresql/\([0-9][0-9]*\)/bin/pg_config$|\1|p')
+		[ -n "$TG_PG_MAJOR" ] ||
+			tg_die "PG_CONFIG=$PG_CONFIG is not an executable pg_config"
+	fi
+	TG_BINDIR=${TG_BINDIR:-$(dirname "$PG_CONFIG")}
+else
+	TG_PG_MAJOR=${TG_PG_MAJOR:-$(tg_default_pg_major)}
+	TG_BINDIR=/usr/lib/postgresql/$TG_PG_MAJOR/bin
+	PG_CONFIG=$TG_BINDIR/pg_config
+fi
+case "$TG_PG_MAJOR" in
+	''|*[!0-9]*) tg_die "cannot tell the PostgreSQL major version (TG_PG_MAJOR='$TG_PG_MAJOR')" ;;
+esac
+export PG_CONFIG TG_BINDIR TG_PG_MAJOR
+
+# Debian packages every script needs.
+TG_PACKAGES=(make gcc
+	"postgresql-$TG_PG_MAJOR" "postgresql-server-dev-$TG_PG_MAJOR"
+	"postgresql-$TG_PG_MAJOR-pgtap" libtap-parser-sourcehandler-pgtap-perl
+	pgbouncer libipc-run-perl libdbd-pg-perl python3-psycopg)
 
 # Run a command as the user that owns throwaway clusters (from /, which
 # that user can always enter, unlike root's working directory).

@@ -14,7 +14,8 @@
 #               under valgrind's memcheck, the library under UBSan
 #
 # Then it scans the log of every server the suites ran for a crashed server
-# process.  Installs what it needs on a fresh Debian 12 machine, builds and
+# process.  Installs what it needs on a fresh Debian machine (12, 13 or
+# unstable; the PostgreSQL test/lib.sh chooses), builds and
 # installs the extension, and exits non-zero if any suite fails or any
 # server process crashed.
 set -euo pipefail
@@ -40,6 +41,21 @@ printf "logging_collector = on\nlog_directory = '%s'\n" \
 	"$TG_WORKDIR/regress_log" >"$TG_WORKDIR/regress_log.conf"
 
 failed=()
+
+# Compiler warnings: none with -Wall -Wextra in tenant_guard's own code, on
+# every PostgreSQL version.  PostgreSQL's headers are passed as system
+# headers (their own -Wextra findings are not ours), and unused parameters
+# are allowed: hooks and callbacks must take the parameters of their
+# signature (PostgreSQL itself is not built with -Wunused-parameter).
+tg_log "compiling with -Wall -Wextra -Werror"
+mkdir -p "$TG_WORKDIR/warnings"
+tar -C "$TG_WORKDIR/src" -cf - . | tar -C "$TG_WORKDIR/warnings" -xf -
+if ! make -s -C "$TG_WORKDIR/warnings" PG_CONFIG="$PG_CONFIG" \
+		COPT="-Wall -Wextra -Wno-unused-parameter -Werror -isystem $("$PG_CONFIG" --includedir-server)" \
+		>/dev/null; then
+	failed+=("compiler warnings")
+fi
+rm -rf "$TG_WORKDIR/warnings"
 
 tg_log "pg_regress and TAP suites (make installcheck)"
 if ! tg_as_cluster_user env TG_REQUIRE_PGBOUNCER=1 \

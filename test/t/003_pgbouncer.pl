@@ -9,7 +9,9 @@
 # server connection, and runs a concurrent pgbench load of requests that
 # check they see exactly their tenant's rows, requests that forget the
 # tenant and must be refused, and requests that try to leave a tenant
-# behind.
+# behind, in the extended and simple protocols, and with
+# TG_PGBOUNCER_PREPARED=1 (PgBouncer 1.21 and later) also with prepared
+# statements through PgBouncer's max_prepared_statements.
 use strict;
 use warnings FATAL => 'all';
 
@@ -270,9 +272,25 @@ END$$;
 
 my $clients = 8;
 my $per_client = 200;
+
+# pgbench's threads.  In prepared mode, pgbench prepares each statement with
+# a blocking PQprepare() the first time a client runs it, which stalls the
+# client's whole thread while PgBouncer waits for a free server connection:
+# with fewer server connections than threads, the clients holding them in
+# a transaction can be on stalled threads, and nothing moves again.  So
+# one thread per client there.
+sub pgbench_threads
+{
+	my ($mode, $n) = @_;
+	return $mode eq 'prepared' ? $n : 2;
+}
 my $total = $clients * $per_client;
 
-foreach my $mode ('extended', 'simple')
+# With PgBouncer's prepared statement support (TG_PGBOUNCER_PREPARED),
+# also with protocol-level prepared statements, which PgBouncer maps onto
+# whichever server connection runs the transaction.
+foreach my $mode ('extended', 'simple',
+	pgbouncer_prepared($pgbouncer_bin) ? ('prepared') : ())
 {
 	$node->safe_psql('postgres', 'TRUNCATE request_log');
 
@@ -280,7 +298,8 @@ foreach my $mode ('extended', 'simple')
 	my $bench = IPC::Run::start(
 		[
 			$node->installed_command('pgbench'), '-n', '-M', $mode,
-			'-c', $clients, '-j', '2', '-t', $per_client,
+			'-c', $clients, '-j', pgbench_threads($mode, $clients),
+			'-t', $per_client,
 			'-h', '127.0.0.1', '-p', $bouncer->port, '-U', 'regress_app',
 			'-f', "$tenant_script\@6", '-f', "$forgetful_script\@2",
 			'-f', "$offender_script\@2", 'loaddb'

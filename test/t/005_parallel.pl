@@ -19,6 +19,19 @@ max_parallel_workers = 8
 });
 $node->start;
 
+# The setting that makes the planner put a Gather on top of every plan that
+# can run in a worker: force_parallel_mode, renamed debug_parallel_query in
+# PostgreSQL 16.  If it did not exist, every SET below would fail and the
+# checks would test nothing: fail here instead.
+my $force_parallel =
+  $node->pg_version >= 16 ? 'debug_parallel_query' : 'force_parallel_mode';
+is( $node->safe_psql(
+		'postgres',
+		"SELECT count(*) FROM pg_settings WHERE name = '$force_parallel'"),
+	'1',
+	"setting $force_parallel exists on PostgreSQL " . $node->pg_version)
+  or BAIL_OUT("no setting $force_parallel: this test would test nothing");
+
 $node->safe_psql(
 	'postgres', q{
 	CREATE EXTENSION tenant_guard;
@@ -60,9 +73,24 @@ sub run_parallel
 		'postgres', qq{
 		BEGIN;
 		$tenant_sql
-		SET LOCAL force_parallel_mode = on;
+		SET LOCAL $force_parallel = on;
 		SET LOCAL parallel_leader_participation = off;
 		$select;
+		COMMIT;
+	}, extra_params => [ '-U', 'regress_app' ]);
+}
+
+# The plan of a statement under the settings run_parallel() uses (EXPLAIN
+# without ANALYZE needs no tenant).
+sub parallel_plan
+{
+	my ($select) = @_;
+	return $node->safe_psql(
+		'postgres', qq{
+		BEGIN;
+		SET LOCAL $force_parallel = on;
+		SET LOCAL parallel_leader_participation = off;
+		EXPLAIN (COSTS OFF) $select;
 		COMMIT;
 	}, extra_params => [ '-U', 'regress_app' ]);
 }
@@ -82,6 +110,8 @@ my @cases = (
 foreach my $case (@cases)
 {
 	my ($tenant_sql, $select, $what) = @$case;
+	like(parallel_plan($select), qr/Gather/,
+		"$what: the plan runs in a parallel worker");
 	my ($ret, $stdout, $stderr) = run_parallel($tenant_sql, $select);
 
 	unlike($stdout, qr/SECRET/, "$what: no row of tenant 2 comes back");
@@ -101,17 +131,24 @@ like(
 	qr/cannot check the tenant context for table "public.orders" in a parallel worker/,
 	'the function ran in a parallel worker');
 
-# A parallel query of the table itself, which the leader checks, works.
+# A parallel query of the table itself, which the leader checks, works,
+# and really ran in a worker.  (Of the table with the hand-written policy:
+# protect()'s policy calls tenant(), which is PARALLEL RESTRICTED, so a
+# protected table is never read in a worker.)
 ($ret, $stdout, $stderr) = $node->psql(
-	'postgres', q{
+	'postgres', qq{
 	BEGIN;
 	SET LOCAL app.current_tenant = '1';
-	SET LOCAL force_parallel_mode = on;
+	SET LOCAL $force_parallel = on;
 	SET LOCAL parallel_leader_participation = off;
-	SELECT string_agg(item, ',') FROM orders;
+	SELECT string_agg(item, ',') FROM hand;
+	EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+	  SELECT string_agg(item, ',') FROM hand;
 	COMMIT;
 }, extra_params => [ '-U', 'regress_app' ]);
-is($stdout, 'mine', 'a parallel query the leader checked shows the tenant\'s rows');
+like($stdout, qr/\Amine\n/, 'a parallel query the leader checked shows the tenant\'s rows');
+like($stdout, qr/Gather.*Workers Launched: 1/s,
+	'that query ran in a parallel worker');
 
 $node->stop;
 done_testing();

@@ -7,6 +7,9 @@
 #
 #   extended  32 pgbench clients, extended query protocol, set_config(..., true)
 #   simple    32 pgbench clients, simple query protocol, SET LOCAL
+#   prepared  only with TG_PGBOUNCER_PREPARED=1 (PgBouncer 1.21 and later,
+#             max_prepared_statements): 32 pgbench clients, protocol-level
+#             prepared statements (-M prepared), set_config(..., true)
 #   burst     24 pgbench clients of tenants and forgetful requests, while 8
 #             pgbench clients and 4 psql clients keep trying to leave a
 #             tenant on their server connection
@@ -334,7 +337,13 @@ sub start_pgbench
 			$node->installed_command('pgbench'), '-n',
 			'-M', $opts{mode},
 			'-c', $opts{clients},
-			'-j', '2',
+			# in prepared mode, pgbench prepares each statement with a
+			# blocking PQprepare() the first time a client runs it, which
+			# stalls the client's whole thread while PgBouncer waits for a
+			# free server connection: with threads of several clients, the
+			# clients holding all server connections in a transaction can
+			# be stalled, and nothing moves again.  One thread per client.
+			'-j', ($opts{mode} eq 'prepared' ? $opts{clients} : 2),
 			'-t', $opts{per_client},
 			'--random-seed=' . ($seed + $opts{phase}),
 			'-D', "phase=$opts{phase}",
@@ -511,7 +520,8 @@ sub add_totals
 # the tenant.
 #
 my $phase = 0;
-foreach my $mode ('extended', 'simple')
+my $prepared = pgbouncer_prepared($pgbouncer_bin);
+foreach my $mode ('extended', 'simple', $prepared ? ('prepared') : ())
 {
 	$phase++;
 	my $t0 = time;

@@ -61,7 +61,7 @@ my $bouncer = start_pgbouncer(
 	pools => [ postgres => 1 ],
 	default_pool_size => 1,
 	max_client_conn => 10,
-	settings => ['max_prepared_statements = 100']);
+	max_prepared_statements => 100);
 
 my $dsn = 'host=127.0.0.1 port=' . $bouncer->port . ' dbname=postgres user=regress_app';
 my $got = run_psycopg_hijack($python, $dsn, $dsn);

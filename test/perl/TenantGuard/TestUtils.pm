@@ -29,7 +29,7 @@ our @EXPORT = qw(
   psql_session sql_errors run_sql ok_sql refused
   pgbouncer_binary start_pgbouncer stop_pgbouncer
   pgbouncer_version require_pgbouncer_prepared_statements
-  python_with_psycopg run_psycopg_hijack);
+  python_with_psycopg run_psycopg_hijack pgbouncer_prepared);
 
 #
 # psql sessions.
@@ -127,6 +127,33 @@ sub pgbouncer_binary
 	return $bin;
 }
 
+# PgBouncer's version, as a list of numbers (1, 24, 1).
+sub pgbouncer_version
+{
+	my ($bin) = @_;
+	my $out = `"$bin" --version 2>&1`;
+	my @version = $out =~ /PgBouncer (\d+)\.(\d+)(?:\.(\d+))?/
+	  or die "cannot tell the version of $bin from: $out";
+	return map { $_ // 0 } @version;
+}
+
+# Do the pooled tests run with PgBouncer's prepared statement support
+# (max_prepared_statements, PgBouncer 1.21 and later), and pgbench in
+# prepared mode through it?  Asked for with TG_PGBOUNCER_PREPARED=1 (as
+# test/matrix.sh does where PgBouncer supports it); then a PgBouncer too
+# old for it is a failure, not a reason to run without.
+sub pgbouncer_prepared
+{
+	my ($bin) = @_;
+	return 0 unless $ENV{TG_PGBOUNCER_PREPARED};
+	my @version = pgbouncer_version($bin);
+	BAIL_OUT("TG_PGBOUNCER_PREPARED is set, but PgBouncer "
+		  . join('.', @version)
+		  . ' has no max_prepared_statements (1.21 and later)')
+	  if $version[0] == 1 && $version[1] < 21;
+	return 1;
+}
+
 # The running PgBouncer, which stop_pgbouncer() stops.
 my $pgbouncer;
 
@@ -139,6 +166,9 @@ my $pgbouncer;
 #   default_pool_size  as in pgbouncer.ini
 #   max_client_conn    as in pgbouncer.ini
 #   settings           [ 'name = value', ... ]: more lines for [pgbouncer]
+#   max_prepared_statements
+#                      as in pgbouncer.ini (PgBouncer 1.21 and later); by
+#                      default 200 if pgbouncer_prepared(), else unset
 # Returns a PostgreSQL::Test::Cluster handle that is not a server: its host
 # and port are PgBouncer's, so that the framework's psql commands connect
 # through it, and its basedir holds pgbouncer.ini.  PgBouncer listens on
@@ -152,6 +182,12 @@ sub start_pgbouncer
 	my $server =
 	  'host=' . $node->host . ' port=' . $node->port . ' dbname=postgres';
 	my @pools = @{ $opts{pools} };
+	$opts{max_prepared_statements} //=
+	  pgbouncer_prepared($opts{binary}) ? 200 : undef;
+	my $prepared =
+	  defined $opts{max_prepared_statements}
+	  ? "max_prepared_statements = $opts{max_prepared_statements}"
+	  : '';
 	my $databases = '';
 	for (my $i = 0; $i < @pools; $i += 2)
 	{
@@ -179,7 +215,10 @@ server_reset_query_always = 0
 ignore_startup_parameters = extra_float_digits
 max_client_conn = $opts{max_client_conn}
 @{[ join("\n", @{ $opts{settings} // [] }) ]}
+$prepared
 EOF
+	note 'PgBouncer ' . join('.', pgbouncer_version($opts{binary}))
+	  . ($prepared ? ", $prepared" : ', without max_prepared_statements');
 
 	$pgbouncer = IPC::Run::start(
 		[ $opts{binary}, "$bouncer_dir/pgbouncer.ini" ],
@@ -217,14 +256,6 @@ sub stop_pgbouncer
 	return !$h->kill_kill(grace => 5);
 }
 
-# PgBouncer's version, as "1.21.0".
-sub pgbouncer_version
-{
-	my ($bin) = @_;
-	my $out = `"$bin" --version 2>&1`;
-	return $out =~ /PgBouncer (\d+\.\d+(?:\.\d+)?)/ ? $1 : '0';
-}
-
 # PgBouncer keeps protocol-level prepared statements on its server
 # connections (max_prepared_statements) from 1.21 on.  With an older one
 # the test is skipped, saying so; but where the version matrix sets
@@ -232,9 +263,8 @@ sub pgbouncer_version
 sub require_pgbouncer_prepared_statements
 {
 	my ($bin) = @_;
-	my $version = pgbouncer_version($bin);
-	my ($major, $minor) = split /\./, $version;
-	$minor //= 0;
+	my ($major, $minor, $patch) = pgbouncer_version($bin);
+	my $version = "$major.$minor.$patch";
 	return $version if $major > 1 || ($major == 1 && $minor >= 21);
 	BAIL_OUT("PgBouncer $version cannot keep prepared statements (1.21 or later "
 		  . "needed), and TG_REQUIRE_PGBOUNCER_PREPARED is set")
