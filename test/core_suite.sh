@@ -17,7 +17,8 @@
 #
 #   test/core_suite.sh            run and compare (exit 0, 1, or 77 when the
 #                                 source of the installed major cannot be
-#                                 had, so the suite cannot run)
+#                                 had, or no reviewed difference exists for
+#                                 it yet, so there is nothing to compare)
 #   test/core_suite.sh --update   run and write the difference to
 #                                 test/core_suite/expected-MAJOR.diff,
 #                                 keeping its review header: review every
@@ -264,6 +265,15 @@ cleanup() {
 		rm -rf "$TG_WORKDIR"
 	fi
 }
+
+# A major without a reviewed difference has nothing to compare with: say
+# so and skip (77) before fetching and building anything, rather than spend
+# the run producing a difference nobody reviewed.  --update makes one.
+if [ "$update" = 0 ] && [ ! -f "$CS_PATCH" ]; then
+	echo "core suite: no reviewed difference for PostgreSQL $CS_MAJOR" \
+		"($CS_PATCH); run $0 --update and review it" >&2
+	exit 77
+fi
 
 if [ -n "$compare" ]; then
 	CS_TREE=$(cs_cached_tree) ||
