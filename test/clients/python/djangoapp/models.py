@@ -1,0 +1,24 @@
+"""The models of the client-library test (test/clients/run.sh)."""
+
+from django.db import models
+
+from .middleware import current_tenant_id
+
+
+# README: django-models
+class Order(models.Model):
+    tenant_id = models.BigIntegerField(default=current_tenant_id, editable=False)
+    item = models.TextField()
+
+    class Meta:
+        db_table = "orders"
+
+
+class Payment(models.Model):
+    tenant_id = models.BigIntegerField(default=current_tenant_id, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT)
+    amount = models.IntegerField()
+
+    class Meta:
+        db_table = "payments"
+# END README
