@@ -2,3 +2,42 @@
 
 -- complain if script is sourced in psql, rather than via ALTER EXTENSION
 \echo Use "ALTER EXTENSION tenant_guard UPDATE TO '1.2'" to load this file. \quit
+
+--
+-- set_tenant(): SET LOCAL of the tenant setting, callable with a bind
+-- parameter of whatever type the driver sends.  SECURITY INVOKER, and
+-- EXECUTE for PUBLIC on purpose: it can do nothing SET LOCAL cannot.
+--
+CREATE FUNCTION @extschema@.set_tenant(tenant text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'tenant_guard_set_tenant'
+LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY INVOKER;
+
+CREATE FUNCTION @extschema@.set_tenant(tenant bigint)
+RETURNS text
+AS 'MODULE_PATHNAME', 'tenant_guard_set_tenant'
+LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY INVOKER;
+
+CREATE FUNCTION @extschema@.set_tenant(tenant integer)
+RETURNS text
+AS 'MODULE_PATHNAME', 'tenant_guard_set_tenant'
+LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY INVOKER;
+
+CREATE FUNCTION @extschema@.set_tenant(tenant uuid)
+RETURNS text
+AS 'MODULE_PATHNAME', 'tenant_guard_set_tenant'
+LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY INVOKER;
+
+COMMENT ON FUNCTION @extschema@.set_tenant(text) IS
+'set the tenant for the current transaction only (SET LOCAL); refused outside a transaction block, for NULL and for empty values';
+COMMENT ON FUNCTION @extschema@.set_tenant(bigint) IS
+'set the tenant for the current transaction only (SET LOCAL); refused outside a transaction block and for NULL';
+COMMENT ON FUNCTION @extschema@.set_tenant(integer) IS
+'set the tenant for the current transaction only (SET LOCAL); refused outside a transaction block and for NULL';
+COMMENT ON FUNCTION @extschema@.set_tenant(uuid) IS
+'set the tenant for the current transaction only (SET LOCAL); refused outside a transaction block and for NULL';
+
+GRANT EXECUTE ON FUNCTION @extschema@.set_tenant(text) TO PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.set_tenant(bigint) TO PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.set_tenant(integer) TO PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.set_tenant(uuid) TO PUBLIC;

@@ -155,4 +155,5 @@ _PG_init(void)
 	tg_utility_guard_init();
 	tg_object_guard_init();
 	tg_xact_guard_init();
+	tg_fk_validation_init();
 }

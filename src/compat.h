@@ -7,9 +7,11 @@
  * tenant_guard targets PostgreSQL 15 and compiles against 14 to 18.  The
  * rest of the code calls the tg_* wrappers below and never tests
  * PG_VERSION_NUM itself.  Hook signatures that differ between versions are
- * not used: ExecutorStart and ExecutorEnd (void in every supported
- * release), ProcessUtility (stable since 14 added readOnlyTree) and the
- * object access and fmgr hooks are the same in 14 to 18.
+ * not used, but for ExecutorRun and ExecutorCheckPerms (see
+ * TG_EXECUTOR_RUN_PARAMS and TG_CHECK_PERMS_PARAMS):
+ * ExecutorStart and ExecutorEnd (void in every supported release),
+ * ProcessUtility (stable since 14 added readOnlyTree) and the object access
+ * and fmgr hooks are the same in 14 to 18.
  *
  * src/compat.h
  *
@@ -132,6 +134,52 @@ tg_relation_ownercheck(Oid relid, Oid roleid)
 	return pg_class_ownercheck(relid, roleid);
 #endif
 }
+
+/*
+ * ExecutorRun_hook's parameters: PostgreSQL 18 dropped execute_once.
+ */
+#if PG_VERSION_NUM >= 180000
+#define TG_EXECUTOR_RUN_PARAMS \
+	QueryDesc *queryDesc, ScanDirection direction, uint64 count
+#define TG_EXECUTOR_RUN_ARGS queryDesc, direction, count
+#else
+#define TG_EXECUTOR_RUN_PARAMS \
+	QueryDesc *queryDesc, ScanDirection direction, uint64 count, \
+	bool execute_once
+#define TG_EXECUTOR_RUN_ARGS queryDesc, direction, count, execute_once
+#endif
+
+/*
+ * ExecutorCheckPerms_hook's parameters: PostgreSQL 16 added the list of
+ * RTEPermissionInfo that took over requiredPerms from the range table
+ * entries.  TG_CHECK_PERMS_PARAMS declares them, TG_CHECK_PERMS_ARGS passes
+ * them on, and tg_rte_required_perms() reads an entry's required
+ * permissions from them.
+ */
+#if PG_VERSION_NUM >= 160000
+#define TG_CHECK_PERMS_PARAMS \
+	List *rangeTable, List *rtePermInfos, bool ereport_on_violation
+#define TG_CHECK_PERMS_ARGS rangeTable, rtePermInfos, ereport_on_violation
+
+static inline AclMode
+tg_rte_required_perms(List *rangeTable, List *rtePermInfos,
+					  bool ereport_on_violation, RangeTblEntry *rte)
+{
+	if (rte->perminfoindex == 0)
+		return 0;
+	return getRTEPermissionInfo(rtePermInfos, rte)->requiredPerms;
+}
+#else
+#define TG_CHECK_PERMS_PARAMS List *rangeTable, bool ereport_on_violation
+#define TG_CHECK_PERMS_ARGS rangeTable, ereport_on_violation
+
+static inline AclMode
+tg_rte_required_perms(List *rangeTable, bool ereport_on_violation,
+					  RangeTblEntry *rte)
+{
+	return rte->requiredPerms;
+}
+#endif
 
 /*
  * The library is built with hidden visibility (see the Makefile), so every

@@ -29,9 +29,15 @@
  * design, and only test or apply key matches).
  *
  * At ExecutorEnd, a statement whose rows a cursor keeps past COMMIT (WITH
- * HOLD, or a loop of a procedure that commits) is refused, and so is a
- * session-level tenant assigned during the statement (set_config(...,
- * false)), so that it cannot reach the next statement.
+ * HOLD, or a loop of a procedure that commits) is refused.  A session-level
+ * tenant assigned during the statement (set_config(..., false)) is refused
+ * at the end of ExecutorRun, so that the statement that assigned it fails:
+ * a plain SELECT of the extended protocol is ended only when its portal is
+ * dropped, which may be when the client sends COMMIT, and an error there,
+ * before COMMIT runs, would leave the client in an aborted transaction
+ * block.  For the same reason, ExecutorEnd run by a portal drop outside any
+ * statement leaves what it would refuse to the commit, where an error ends
+ * the transaction.
  *
  * The planner gets a first look at the tenant context of queries to which
  * row-level security applies: planning evaluates stable expressions such as
@@ -65,6 +71,7 @@ static planner_hook_type prev_planner = NULL;
 /* Has this parallel worker started the plan its leader sent it? */
 static bool worker_plan_started = false;
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
+static ExecutorRun_hook_type prev_ExecutorRun = NULL;
 static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
 
 /*
@@ -249,7 +256,9 @@ find_rls_relation(Node *node, Oid *relid)
  * transaction has no valid tenant context.  Only in enforce mode, since in
  * warn mode the executor reports it, and not for EXPLAIN without ANALYZE,
  * which reads no rows.  The executor repeats the check for every execution
- * of the plan.
+ * of the plan.  Nor for a query planned inside a foreign key's check or
+ * action (InNoForceRLSOperation()): the executor tells PostgreSQL's own
+ * queries, which need no tenant, from the statements of triggers they fire.
  */
 static PlannedStmt *
 tg_planner(Query *parse, const char *query_string, int cursorOptions,
@@ -257,7 +266,7 @@ tg_planner(Query *parse, const char *query_string, int cursorOptions,
 {
 	if (parse->hasRowSecurity && tg_mode == TG_MODE_ENFORCE &&
 		!tg_planning_plain_explain() && !IsParallelWorker() &&
-		tg_guard_applies())
+		!InNoForceRLSOperation() && tg_guard_applies())
 	{
 		TgTenantState state;
 
@@ -491,9 +500,30 @@ check_held_cursor(QueryDesc *queryDesc, Portal portal)
 }
 
 /*
+ * ExecutorRun hook: refuse a session-level tenant the statement assigned,
+ * as soon as the run that assigned it is over.  The error fails the
+ * statement and the transaction, which undoes the assignment.
+ */
+static void
+tg_ExecutorRun(TG_EXECUTOR_RUN_PARAMS)
+{
+	if (prev_ExecutorRun)
+		prev_ExecutorRun(TG_EXECUTOR_RUN_ARGS);
+	else
+		standard_ExecutorRun(TG_EXECUTOR_RUN_ARGS);
+
+	if (unlikely(tg_tenant_touched))
+		tg_check_session_tenant();
+}
+
+/*
  * ExecutorEnd hook: refuse a cursor kept past COMMIT over row-level
  * security tables, and a session-level tenant the statement assigned.  The
- * error fails the transaction, which undoes both.
+ * error fails the transaction, which undoes both.  Without an active
+ * portal, the executor is ended by a portal drop between statements (the
+ * client's next Bind or query, COMMIT's included); a session-level tenant
+ * is then left to the next statement's end or to the commit, where an
+ * error ends the transaction instead of leaving it aborted.
  */
 static void
 tg_ExecutorEnd(QueryDesc *queryDesc)
@@ -509,7 +539,7 @@ tg_ExecutorEnd(QueryDesc *queryDesc)
 	else
 		standard_ExecutorEnd(queryDesc);
 
-	if (unlikely(tg_tenant_touched))
+	if (unlikely(tg_tenant_touched) && ActivePortal != NULL)
 		tg_check_session_tenant();
 }
 
@@ -520,6 +550,8 @@ tg_executor_guard_init(void)
 	planner_hook = tg_planner;
 	prev_ExecutorStart = ExecutorStart_hook;
 	ExecutorStart_hook = tg_ExecutorStart;
+	prev_ExecutorRun = ExecutorRun_hook;
+	ExecutorRun_hook = tg_ExecutorRun;
 	prev_ExecutorEnd = ExecutorEnd_hook;
 	ExecutorEnd_hook = tg_ExecutorEnd;
 }

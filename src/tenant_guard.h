@@ -17,7 +17,10 @@
  *	utility_guard.c		rules 1, 2 and 4 for utility statements
  *	object_guard.c		rule 5 for TRUNCATE
  *	xact_guard.c		what must hold when a statement or transaction ends
+ *	fk_validation.c		foreign keys between tables with row-level security
+ *						validated row by row
  *	status.c			the SQL-callable status() and tenant()
+ *	set_tenant.c		the SQL-callable set_tenant()
  *
  * src/tenant_guard.h
  *
@@ -214,6 +217,9 @@ typedef struct TgStatementCheck
 extern void tg_executor_guard_init(void);
 extern void tg_check_relation(TgStatementCheck *check, Oid relid,
 							  bool named_by_query, Oid check_as_user);
+
+/* fk_validation.c */
+extern void tg_fk_validation_init(void);
 
 /* utility_guard.c */
 extern void tg_utility_guard_init(void);

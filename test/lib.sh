@@ -14,7 +14,7 @@ TG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TG_PACKAGES=(make gcc
 	"postgresql-$TG_PG_MAJOR" "postgresql-server-dev-$TG_PG_MAJOR"
 	"postgresql-$TG_PG_MAJOR-pgtap" libtap-parser-sourcehandler-pgtap-perl
-	pgbouncer libipc-run-perl)
+	pgbouncer libipc-run-perl libdbd-pg-perl)
 
 tg_log() { printf '== %s\n' "$*" >&2; }
 

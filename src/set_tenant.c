@@ -1,0 +1,84 @@
+/*-------------------------------------------------------------------------
+ *
+ * set_tenant.c
+ *	  tenant_guard.set_tenant(): set the tenant for the current transaction.
+ *
+ * Applications set the tenant per transaction with SET LOCAL or
+ * set_config(name, value, true).  Both are easy to get subtly wrong from a
+ * driver: SET LOCAL takes no bind parameter, set_config() takes text only,
+ * so an integer or uuid parameter fails to resolve ("function
+ * set_config(unknown, integer, boolean) does not exist"), and outside a
+ * transaction block both succeed and do nothing useful (SET LOCAL with a
+ * warning the driver hides), which leaves autocommit users with a refusal
+ * at their next statement that does not say why.
+ *
+ * set_tenant() is overloaded for text, bigint, integer and uuid, all bound
+ * to the one C function below, which converts its argument with the type's
+ * output function.  An unknown-typed literal or parameter resolves to the
+ * text variant (text is the preferred type of the string category).  It
+ * refuses NULL and empty values, and refuses to run outside a transaction
+ * block.  The assignment is exactly what SET LOCAL does: it goes through
+ * the tenant setting's check hook, so pinning, the temporary-object rule
+ * and everything else that applies to SET LOCAL applies to it.
+ *
+ * src/set_tenant.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+
+#include "compat.h"
+#include "tenant_guard.h"
+
+TG_FUNCTION_INFO_V1(tenant_guard_set_tenant);
+
+/*
+ * tenant_guard.set_tenant(value): SET LOCAL of the tenant setting to the
+ * value, which is returned as text.
+ */
+Datum
+tenant_guard_set_tenant(PG_FUNCTION_ARGS)
+{
+	Oid			argtype = get_fn_expr_argtype(fcinfo->flinfo, 0);
+	Oid			outfunc;
+	bool		isvarlena;
+	char	   *value;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("tenant must not be null"),
+				 errhint("Pass the tenant of the request to tenant_guard.set_tenant().")));
+
+	if (!IsTransactionBlock())
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_ACTIVE_SQL_TRANSACTION),
+				 errmsg("tenant_guard.set_tenant() can only be used in transaction blocks"),
+				 errdetail("The tenant lasts until the end of the transaction, and this statement is a transaction of its own."),
+				 errhint("Start the request with BEGIN, set the tenant, and end it with COMMIT.")));
+
+	if (!OidIsValid(argtype))
+		elog(ERROR, "could not determine the argument type of set_tenant()");
+	getTypeOutputInfo(argtype, &outfunc, &isvarlena);
+	value = OidOutputFunctionCall(outfunc, PG_GETARG_DATUM(0));
+
+	if (value[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("tenant must not be empty"),
+				 errdetail("An empty \"%s\" means that no tenant is set.",
+						   tg_tenant_setting),
+				 errhint("Pass the tenant of the request; to act for no tenant, end the transaction.")));
+
+	tg_tenant_setting_sync();
+	(void) set_config_option(tg_tenant_setting, value, PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+
+	PG_RETURN_TEXT_P(cstring_to_text(value));
+}
