@@ -49,7 +49,7 @@ endif
 
 # Tests run on a throwaway server that preloads the library (make
 # installcheck starts it; "make check" is not supported under PGXS).
-REGRESS = loading no_tenant transaction_scope one_tenant force_rls back_doors modes protect protect_partitions protect_index drift audit upgrade fk_validation set_tenant
+REGRESS = loading no_tenant transaction_scope one_tenant force_rls back_doors modes protect protect_partitions protect_index drift audit upgrade fk_validation set_tenant autocommit
 REGRESS_OPTS = --temp-instance=tmp_check --temp-config=$(srcdir)/test/tenant_guard.conf
 
 ISOLATION =

@@ -3,7 +3,9 @@
 -- rules: PostgreSQL validates them row by row with the foreign key's own
 -- checks, which see every tenant's rows, with or without a tenant.
 --
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS tenant_guard;
+RESET client_min_messages;
 CREATE ROLE regress_tg_owner;
 CREATE ROLE regress_tg_app;
 GRANT CREATE ON SCHEMA public TO regress_tg_owner;

@@ -2,7 +2,9 @@
 -- tenant_guard.set_tenant(): the tenant for the current transaction only,
 -- from a bind parameter of any of the usual key types.
 --
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS tenant_guard;
+RESET client_min_messages;
 CREATE ROLE regress_tg_app;
 CREATE TABLE accounts (id int, tenant_id text NOT NULL);
 SET client_min_messages = warning;

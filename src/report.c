@@ -23,6 +23,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_class.h"
 #include "commands/dbcommands.h"
 #include "miscadmin.h"
@@ -165,6 +166,47 @@ tg_tenant_origin_description(const TgTenantState *state)
 }
 
 /*
+ * No tenant is set.  Say so, and say why when the cause is a common one: the
+ * statement runs in a transaction of its own (autocommit: node-postgres and
+ * psycopg by default, Django without ATOMIC_REQUESTS), or a tenant was set
+ * in an earlier transaction, which took it along when it ended.  Never the
+ * earlier tenant's value: on a pooled connection it may be another
+ * client's.
+ */
+static void
+report_no_tenant(const char *rel)
+{
+	const char *setting = tg_tenant_setting;
+
+	if (!IsTransactionBlock())
+		ereport(tg_violation_level(),
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("tenant context required for table \"%s\"", rel),
+				 tg_tenant_ended_with_xact ?
+				 errdetail("Table \"%s\" has row-level security, and \"%s\" is not set in this transaction.  The statement runs outside a transaction block, in a transaction of its own; the tenant set by an earlier statement ended with that statement's transaction.",
+						   rel, setting) :
+				 errdetail("Table \"%s\" has row-level security, and \"%s\" is not set in this transaction.  The statement runs outside a transaction block, in a transaction of its own (autocommit).",
+						   rel, setting),
+				 errhint("Use BEGIN ... COMMIT around the request, and set the tenant first inside it: BEGIN; SET LOCAL %s = '...'; ... COMMIT;",
+						 setting)));
+	else if (tg_tenant_ended_with_xact)
+		ereport(tg_violation_level(),
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("tenant context required for table \"%s\"", rel),
+				 errdetail("Table \"%s\" has row-level security, and \"%s\" is not set in this transaction.  A tenant was set in an earlier transaction on this connection, and it ended with that transaction.",
+						   rel, setting),
+				 errhint("Set the tenant in the same transaction as the statements that need it, with SET LOCAL %s = '...' or SELECT set_config('%s', '...', true).",
+						 setting, setting)));
+	else
+		ereport(tg_violation_level(),
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("tenant context required for table \"%s\"", rel),
+				 errdetail("Table \"%s\" has row-level security, and \"%s\" is not set in this transaction.",
+						   rel, setting),
+				 errhint(SET_TENANT_HINT, setting, setting)));
+}
+
+/*
  * A statement reached a row-level security table without a valid tenant
  * context; say what is wrong with the tenant setting as it stands.
  */
@@ -177,12 +219,7 @@ tg_report_tenant_context(Oid relid, const TgTenantState *state)
 	switch (state->origin)
 	{
 		case TG_TENANT_NONE:
-			ereport(tg_violation_level(),
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("tenant context required for table \"%s\"", rel),
-					 errdetail("Table \"%s\" has row-level security, and \"%s\" is not set in this transaction.",
-							   rel, setting),
-					 errhint(SET_TENANT_HINT, setting, setting)));
+			report_no_tenant(rel);
 			break;
 		case TG_TENANT_SESSION:
 			ereport(tg_violation_level(),

@@ -65,6 +65,13 @@ static char pinned_buffer[64];
 bool		tg_tenant_touched = false;
 
 /*
+ * Did the last transaction that left state behind have a tenant?  Only for
+ * messages: a statement refused for want of a tenant may be one of an
+ * autocommit session whose tenant ended with an earlier statement.
+ */
+bool		tg_tenant_ended_with_xact = false;
+
+/*
  * Where the last non-empty tenant offered by configuration came from
  * (PGC_S_DEFAULT if none).  Such a value is kept out of the variable, see
  * below; this remembers it for error messages.
@@ -457,6 +464,7 @@ tg_tenant_forget_touch(void)
 void
 tg_tenant_xact_end(void)
 {
+	tg_tenant_ended_with_xact = (pinned_tenant != NULL);
 	pinned_tenant = NULL;
 	tg_tenant_touched = false;
 }

@@ -174,6 +174,8 @@ extern void tg_tenant_state(TgTenantState *state);
 extern bool tg_tenant_is_valid(const TgTenantState *state);
 extern bool tg_session_tenant_pending(void);
 extern PGDLLIMPORT bool tg_tenant_touched;	/* assigned since last checked */
+/* did the last transaction that left state behind have a tenant? */
+extern PGDLLIMPORT bool tg_tenant_ended_with_xact;
 extern void tg_tenant_forget_touch(void);
 extern void tg_tenant_xact_end(void);
 
