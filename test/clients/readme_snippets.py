@@ -3,7 +3,8 @@
 Usage: readme_snippets.py README.md FILE...
 
 Every block in a FILE between a line "# README: name" (or "// README:
-name") and a line "# END README" (or "// END README") must appear in
+name", "-- README: name") and a line "# END README" (or "// END README",
+"-- END README") must appear in
 README.md word for word, as consecutive lines (the README may indent them
 no differently).  Exits non-zero, naming the block, if one does not.
 """
@@ -11,8 +12,8 @@ no differently).  Exits non-zero, naming the block, if one does not.
 import re
 import sys
 
-START = re.compile(r"^\s*(#|//) README: (\S+)\s*$")
-END = re.compile(r"^\s*(#|//) END README\s*$")
+START = re.compile(r"^\s*(#|//|--) README: (\S+)\s*$")
+END = re.compile(r"^\s*(#|//|--) END README\s*$")
 
 
 def blocks(path):

@@ -26,14 +26,14 @@
 # word for word.
 #
 # Prints one line per check and a summary per framework; exits non-zero if
-# any check fails.  TG_CLIENTS_PER_WORKER (default 40) sets the requests per
+# any check fails.  TG_CLIENTS_PER_WORKER (default 30) sets the requests per
 # worker and load; TG_CLIENTS_ONLY="psycopg knex" runs only those
 # frameworks (while working on one).
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
 CLIENTS_DIR=$TG_ROOT/test/clients
-PER_WORKER=${TG_CLIENTS_PER_WORKER:-40}
+PER_WORKER=${TG_CLIENTS_PER_WORKER:-30}
 PYTHON=/usr/bin/python3		# Debian's, which the python3-* packages serve
 CLIENT_PACKAGES=(python3-psycopg python3-psycopg-pool python3-psycopg2
 	python3-sqlalchemy python3-alembic python3-django pgbouncer)
@@ -61,7 +61,7 @@ declare -A results
 # The README's snippets are the tests' code.
 tg_log "clients: README snippets against the tests"
 if ! (cd "$CLIENTS_DIR" && "$PYTHON" readme_snippets.py "$TG_ROOT/README.md" \
-		$(find python node -name '*.py' -o -name '*.js' | sort)); then
+		$(find python node -name '*.py' -o -name '*.js' | sort) setup.sql setup_database.sql); then
 	failed+=("README snippets")
 fi
 
@@ -108,6 +108,7 @@ server_reset_query =
 server_reset_query_always = 0
 ignore_startup_parameters = extra_float_digits
 max_client_conn = 200
+query_wait_timeout = 20
 EOF
 } | tg_as_cluster_user tee "$BOUNCER_DIR/pgbouncer.ini" >/dev/null
 echo '"tg_app" ""' | tg_as_cluster_user tee "$BOUNCER_DIR/userlist.txt" >/dev/null

@@ -42,6 +42,13 @@ function firstLine(err) {
   return String(err && err.message).split('\n')[0];
 }
 
+// What a request that should have failed returned, in short.
+function describe(rows) {
+  if (Array.isArray(rows)) return `${rows.length} rows`;
+  const text = JSON.stringify(rows);
+  return text.length <= 60 ? text : `${text.slice(0, 57)}...`;
+}
+
 function check(name, cond, what) {
   console.log(`${cond ? 'ok' : 'FAILED'}: ${name}: ${what}`);
   return Boolean(cond);
@@ -55,7 +62,7 @@ async function expectRefused(name, fn, what) {
     return check(name, err.code === '42501',
       `${what}: refused with ${err.code} (${firstLine(err)})`);
   }
-  return check(name, false, `${what}: served ${JSON.stringify(rows)} instead of an error`);
+  return check(name, false, `${what}: served ${describe(rows)} instead of an error`);
 }
 
 async function stuckSessions(monitorDsn, dbname) {
@@ -88,7 +95,7 @@ async function oneRequest(i, random, fns, c) {
     try {
       const rows = await fns.forgetful();
       c.forgetfulServed += 1;
-      c.unexpected.push(`forgetful request served ${JSON.stringify(rows)}`);
+      c.unexpected.push(`forgetful request served ${describe(rows)}`);
     } catch (err) {
       if (err.code !== '42501') c.unexpected.push(`forgetful: ${err.code} ${firstLine(err)}`);
     }

@@ -38,6 +38,14 @@ WORKERS = 16
 TENANTS = 8
 
 
+def describe(rows):
+    """What a request that should have failed returned, in short."""
+    if isinstance(rows, list):
+        return "%d rows" % len(rows)
+    text = repr(rows)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def sqlstate(exc):
     """The SQLSTATE of a database error, however a framework wrapped it."""
     seen = set()
@@ -89,7 +97,8 @@ def one_request(i, rng, fns, counts):
         else:
             with counts.lock:
                 counts.forgetful_served += 1
-                counts.unexpected.append("forgetful request served %r" % (rows,))
+                counts.unexpected.append("forgetful request served %s"
+                                     % describe(rows))
         with counts.lock:
             counts.forgetful += 1
     elif i % 10 == 7:
@@ -171,4 +180,5 @@ def expect_refused(name, fn, what):
         return check(name, code == "42501",
                      "%s: refused with %s (%s)"
                      % (what, code, str(exc).splitlines()[0]))
-    return check(name, False, "%s: served %r instead of an error" % (what, rows))
+    return check(name, False, "%s: served %s instead of an error"
+                 % (what, describe(rows)))
