@@ -20,7 +20,9 @@
 #     session-level set_config() with a bind parameter, then COMMIT), which
 #     counts cross-tenant rows, requests not refused, unexpected errors
 #     (25P02 from a connection a pool got back aborted) and sessions left
-#     inside a transaction: all must be zero.
+#     inside a transaction: all must be zero;
+#   - then, on node-postgres's database, the two data migrations across
+#     tenants that the README shows (backfill.sql).
 # The README's snippets must be the ones the tests run: every block between
 # "README: name" and "END README" in the tests must appear in README.md
 # word for word.
@@ -61,7 +63,7 @@ declare -A results
 # The README's snippets are the tests' code.
 tg_log "clients: README snippets against the tests"
 if ! (cd "$CLIENTS_DIR" && "$PYTHON" readme_snippets.py "$TG_ROOT/README.md" \
-		$(find python node -name '*.py' -o -name '*.js' | sort) setup.sql setup_database.sql); then
+		$(find python node -name '*.py' -o -name '*.js' | sort) setup.sql setup_database.sql backfill.sql); then
 	failed+=("README snippets")
 fi
 
@@ -138,6 +140,26 @@ migration_ok() {
 	return 1
 }
 
+# backfill_ok DB: the data migrations of backfill.sql, across tenants,
+# changed every row of orders (the load left rows of tenants 1 to 8).
+backfill_ok() {
+	local out
+	if ! out=$(tg_as_cluster_user "$TG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 \
+			"$(dsn direct "$1" tg_migrator) options='-c role=tg_owner'" \
+			-f "$CLIENTS_DIR/backfill.sql" 2>&1); then
+		echo "FAILED: $1: backfill.sql: $out"
+		return 1
+	fi
+	out=$(tg_psql -d "$1" -tA -c "SELECT count(DISTINCT tenant_id) || ' tenants, '
+		|| count(*) FILTER (WHERE item !~ '^[A-Z]+\.\$') || ' rows unchanged' FROM orders")
+	if [ "$out" = "8 tenants, 0 rows unchanged" ]; then
+		echo "ok: $1: data migrations across tenants, one transaction per tenant and as tg_backfill: $out"
+		return 0
+	fi
+	echo "FAILED: $1: data migrations across tenants: $out"
+	return 1
+}
+
 # run_framework NAME DB COMMAND...: the command is run twice, directly with
 # the migration and through PgBouncer, with the DSNs as arguments.
 run_framework() {
@@ -169,6 +191,9 @@ run_framework sqlalchemy sqlalchemy_app "$PYTHON" "$CLIENTS_DIR/python/sqlalchem
 run_framework django django_app "$PYTHON" "$CLIENTS_DIR/python/django_app.py"
 run_framework node-postgres pg_app node "$CLIENTS_DIR/node/pg_app.js"
 run_framework knex knex_app node "$CLIENTS_DIR/node/knex_app.js"
+if [ "${results[node-postgres]:-}" != "" ] && ! backfill_ok pg_app; then
+	failed+=("backfill")
+fi
 
 tg_log "clients: results"
 for name in psycopg sqlalchemy django node-postgres knex; do

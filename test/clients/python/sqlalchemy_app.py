@@ -73,7 +73,7 @@ def place_order(tenant_id, item, amount):
     with Session(info={"tenant_id": tenant_id}) as session, session.begin():
         order = Order(item=item)
         session.add(order)
-        session.flush()  # INSERT ... RETURNING id, tenant_id
+        session.flush()  # INSERT ... RETURNING id; tenant_id is read when used
         session.add(Payment(order_id=order.id, amount=amount))
         seen = (session.scalars(select(Order.tenant_id)).all()
                 + session.scalars(select(Payment.tenant_id)).all())
