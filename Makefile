@@ -14,6 +14,7 @@ OBJS = \
 	src/definer.o \
 	src/drift_guard.o \
 	src/executor_guard.o \
+	src/fill_tenant.o \
 	src/fk_validation.o \
 	src/object_guard.o \
 	src/policy_analysis.o \
@@ -49,7 +50,7 @@ endif
 
 # Tests run on a throwaway server that preloads the library (make
 # installcheck starts it; "make check" is not supported under PGXS).
-REGRESS = loading no_tenant transaction_scope one_tenant force_rls back_doors modes protect protect_partitions protect_index drift audit upgrade fk_validation set_tenant autocommit
+REGRESS = loading no_tenant transaction_scope one_tenant force_rls back_doors modes protect protect_partitions protect_index drift audit upgrade fk_validation set_tenant autocommit fill_tenant
 REGRESS_OPTS = --temp-instance=tmp_check --temp-config=$(srcdir)/test/tenant_guard.conf
 
 ISOLATION =

@@ -54,10 +54,12 @@
 #include "catalog/pg_policy.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
 #include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/array.h"
@@ -520,6 +522,38 @@ ensure_index(Target *t)
 	return 1;
 }
 
+/* Does this database's tenant_guard have fill_tenant() (1.2 and later)? */
+static bool
+fill_function_exists(void)
+{
+	return OidIsValid(LookupFuncName(list_make2(makeString("tenant_guard"),
+												makeString("fill_tenant")),
+									 0, NULL, true));
+}
+
+/*
+ * The trigger that gives a row inserted with a NULL tenant column the
+ * transaction's tenant (see fill_tenant.c), on each table that holds rows:
+ * a partitioned table has none, and its partitions get their own trigger
+ * when protect() reaches them, so that a partition attached or detached
+ * keeps its trigger.  Left out in a database whose extension predates
+ * fill_tenant(); protect() called again after the update adds it.
+ */
+static int
+ensure_fill_trigger(Target *t)
+{
+	if (t->relkind == RELKIND_PARTITIONED_TABLE ||
+		OidIsValid(get_trigger_oid(t->relid, TG_FILL_TRIGGER, true)) ||
+		!fill_function_exists())
+		return 0;
+	run_ddl(psprintf("CREATE TRIGGER %s BEFORE INSERT ON %s FOR EACH ROW"
+					 " WHEN (NEW.%s IS NULL) EXECUTE FUNCTION %s.fill_tenant()",
+					 quote_identifier(TG_FILL_TRIGGER), t->name, t->qcolumn,
+					 quote_identifier("tenant_guard")));
+	note_repair(t, "the trigger that fills a NULL tenant column");
+	return 1;
+}
+
 /*
  * A foreign table cannot have row-level security.  As a partition it is
  * reached safely through its parent, whose policies apply, and naming it
@@ -557,6 +591,7 @@ protect_relation(Oid relid, const char *column, Oid parent)
 	changes += ensure_policy(&t, TG_BASELINE_POLICY);
 	changes += ensure_default(&t);
 	changes += ensure_index(&t);
+	changes += ensure_fill_trigger(&t);
 
 	if (!t.registered)
 	{
@@ -723,6 +758,9 @@ unprotect_relation(Oid relid, const char *unused, Oid unused_parent)
 					 quote_identifier(TG_ISOLATION_POLICY), name));
 	run_ddl(psprintf("DROP POLICY IF EXISTS %s ON %s",
 					 quote_identifier(TG_BASELINE_POLICY), name));
+	if (OidIsValid(get_trigger_oid(relid, TG_FILL_TRIGGER, true)))
+		run_ddl(psprintf("DROP TRIGGER %s ON %s",
+						 quote_identifier(TG_FILL_TRIGGER), name));
 
 	if (attnum != InvalidAttrNumber)
 	{

@@ -25,6 +25,8 @@
 /* Names of the policies protect() installs. */
 #define TG_ISOLATION_POLICY "tenant_guard_isolation"
 #define TG_BASELINE_POLICY	"tenant_guard_baseline"
+/* Name of the trigger that fills a NULL tenant column (fill_tenant.c). */
+#define TG_FILL_TRIGGER		"tenant_guard_fill_tenant"
 
 /* One row of tenant_guard.registry. */
 typedef struct TgProtection

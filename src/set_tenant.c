@@ -29,6 +29,7 @@
 
 #include "access/xact.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -76,8 +77,10 @@ tenant_guard_set_tenant(PG_FUNCTION_ARGS)
 						   tg_tenant_setting),
 				 errhint("Pass the tenant of the request; to act for no tenant, end the transaction.")));
 
+	/* exactly what SET LOCAL does (ExecSetVariableStmt) */
 	tg_tenant_setting_sync();
-	(void) set_config_option(tg_tenant_setting, value, PGC_USERSET,
+	(void) set_config_option(tg_tenant_setting, value,
+							 superuser() ? PGC_SUSET : PGC_USERSET,
 							 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
 
 	PG_RETURN_TEXT_P(cstring_to_text(value));

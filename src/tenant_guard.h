@@ -21,6 +21,7 @@
  *						validated row by row
  *	status.c			the SQL-callable status() and tenant()
  *	set_tenant.c		the SQL-callable set_tenant()
+ *	fill_tenant.c		the trigger that fills a NULL tenant column
  *
  * src/tenant_guard.h
  *
