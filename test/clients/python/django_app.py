@@ -116,6 +116,14 @@ def main():
                                 % (tenant, harness.sqlstate(exc),
                                    str(exc).splitlines()[0]))
     ok &= harness.expect_refused(name, forgetful, "forgetful request")
+    try:
+        got = request("/bare", 6)["tenant_id"]
+        ok &= harness.check(name, got == 6, "a model field without a default "
+                            "inserts NULL: the row gets tenant_id %s of 6" % got)
+    except Exception as exc:  # noqa: BLE001
+        ok &= harness.check(name, False, "a model field without a default: "
+                            "%s %s" % (harness.sqlstate(exc),
+                                       str(exc).splitlines()[0]))
     ok &= harness.run_load(name, (place_order, forgetful, polluting),
                            args.per_worker, 16, args.monitor_dsn, args.dbname)
     return 0 if ok else 1

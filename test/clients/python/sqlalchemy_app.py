@@ -84,6 +84,27 @@ def place_order(tenant_id, item, amount):
 PlainSession = sessionmaker(engine)
 
 
+# A model that does not tell SQLAlchemy where tenant_id comes from: its
+# INSERT sends an explicit NULL, which protect()'s trigger fills in.
+BareBase = declarative_base()
+
+
+class BareOrder(BareBase):
+    __tablename__ = "orders"
+    id = Column(BigInteger, Identity(), primary_key=True)
+    tenant_id = Column(BigInteger, nullable=False)
+    item = Column(Text, nullable=False)
+
+
+def bare_order(tenant_id):
+    with Session(info={"tenant_id": tenant_id}) as session, session.begin():
+        order = BareOrder(item="fig")
+        session.add(order)
+        session.flush()
+        session.refresh(order)
+        return order.tenant_id
+
+
 def forgetful():
     with PlainSession() as session, session.begin():
         return session.scalars(select(Order.tenant_id)).all()
@@ -134,6 +155,16 @@ def main():
                                     % (tenant, harness.sqlstate(exc),
                                        str(exc).splitlines()[0]))
         ok &= harness.expect_refused(name, forgetful, "forgetful request")
+        try:
+            got = bare_order(5)
+            ok &= harness.check(name, got == 5, "a model without "
+                                "server_default=FetchedValue() inserts NULL: "
+                                "the row gets tenant_id %s of 5" % got)
+        except Exception as exc:  # noqa: BLE001
+            ok &= harness.check(name, False, "a model without "
+                                "server_default=FetchedValue(): %s %s" % (
+                                    harness.sqlstate(exc),
+                                    str(exc).splitlines()[0]))
         ok &= harness.run_load(
             name, (lambda t: place_order(t, "pear", 7), forgetful, polluting),
             args.per_worker, 16, args.monitor_dsn, args.dbname)

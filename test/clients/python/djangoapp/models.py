@@ -22,3 +22,14 @@ class Payment(models.Model):
     class Meta:
         db_table = "payments"
 # END README
+
+
+class BareOrder(models.Model):
+    """orders, with a tenant column the model gives no default: Django
+    inserts an explicit NULL, which protect()'s trigger fills in."""
+    tenant_id = models.BigIntegerField()
+    item = models.TextField()
+
+    class Meta:
+        db_table = "orders"
+        managed = False

@@ -6,4 +6,5 @@ urlpatterns = [
     path("orders", views.place_order),
     path("list", views.list_orders),
     path("pollute", views.pollute),
+    path("bare", views.bare_order),
 ]

@@ -3,7 +3,7 @@
 from django.db import connection
 from django.http import JsonResponse
 
-from .models import Order, Payment
+from .models import BareOrder, Order, Payment
 
 
 def place_order(request):
@@ -26,3 +26,8 @@ def pollute(request):
         cursor.execute("SELECT set_config('app.current_tenant', %s, false)",
                        [request.headers["X-Tenant-Id"]])
     return JsonResponse({})
+
+
+def bare_order(request):
+    order = BareOrder.objects.create(item="fig")
+    return JsonResponse({"tenant_id": BareOrder.objects.get(pk=order.pk).tenant_id})
