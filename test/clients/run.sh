@@ -115,10 +115,14 @@ EOF
 } | tg_as_cluster_user tee "$BOUNCER_DIR/pgbouncer.ini" >/dev/null
 echo '"tg_app" ""' | tg_as_cluster_user tee "$BOUNCER_DIR/userlist.txt" >/dev/null
 tg_as_cluster_user /usr/sbin/pgbouncer -q -d "$BOUNCER_DIR/pgbouncer.ini"
-for _ in $(seq 50); do
+for _ in $(seq 100); do
 	[ -S "$BOUNCER_DIR/.s.PGSQL.$BOUNCER_PORT" ] && break
 	sleep 0.1
 done
+if [ ! -S "$BOUNCER_DIR/.s.PGSQL.$BOUNCER_PORT" ]; then
+	cat "$BOUNCER_DIR/pgbouncer.log" >&2 || true
+	tg_die "PgBouncer did not start"
+fi
 
 dsn() {	# dsn ENDPOINT DB USER
 	local host=$PGDIR port=$PGPORT_
