@@ -1169,8 +1169,32 @@ attack(
 my ($functions) = run_sql($admin,
 	q{SELECT string_agg(p.proname, ',' ORDER BY p.proname) FROM pg_proc p
 	  WHERE p.pronamespace = 'tenant_guard'::regnamespace});
-is($functions, 'audit,policy_enforces_tenant,protect,status,tenant,unprotect',
+is($functions,
+	'audit,fill_tenant,policy_enforces_tenant,protect,set_tenant,set_tenant,set_tenant,set_tenant,status,tenant,unprotect',
 	'injection: the functions the extension exposes');
+attack(
+	'injection: set_tenant() with SQL in the value sets that string, nothing else',
+	q{BEGIN;
+	  SELECT tenant_guard.set_tenant(E'2\'; DROP TABLE customers; --');
+	  SELECT id, item FROM orders ORDER BY id;
+	  ROLLBACK;},
+	output => "2'; DROP TABLE customers; --",
+	errors => [q{22P02: invalid input syntax for type integer: "2'; DROP TABLE customers; --"}]);
+attack('set_tenant(): switching to tenant 2 (integer)',
+	pinned('SELECT tenant_guard.set_tenant(2);'), errors => [$switch]);
+attack('set_tenant(): switching to tenant 2 (bigint)',
+	pinned('SELECT tenant_guard.set_tenant(2::bigint);'), errors => [$switch]);
+attack('set_tenant(): switching to tenant 2 (text)',
+	pinned(q{SELECT tenant_guard.set_tenant('2'::text);}), errors => [$switch]);
+attack('set_tenant(): outside a transaction block',
+	q{SELECT tenant_guard.set_tenant(2);},
+	errors => ['25P01: tenant_guard.set_tenant() can only be used in transaction blocks']);
+attack('fill_tenant(): a NULL tenant column gets the request\'s own tenant',
+	pinned(q{INSERT INTO orders VALUES (41, NULL, 'filled') RETURNING id, tenant_id;}),
+	output => '41|1');
+attack('fill_tenant(): not callable as a function',
+	q{SELECT tenant_guard.fill_tenant();},
+	errors => ['39P01: tenant_guard.fill_tenant() must be fired BEFORE INSERT FOR EACH ROW']);
 attack(
 	'injection: protect() with SQL in the table name',
 	q{SELECT tenant_guard.protect('orders; DROP TABLE customers');
