@@ -10,6 +10,8 @@
 #               load, the suite on an updated extension, bad configuration
 #               (each test starts its own servers)
 #   pgTAP       test/pgtap/*.sql: the rules from an application role's view
+#   clients     test/clients/run.sh: psycopg, SQLAlchemy and Alembic, Django,
+#               node-postgres and knex, directly and through PgBouncer
 #   sanitizers  test/sanitize.sh: pg_regress and pgTAP again, the server
 #               under valgrind's memcheck, the library under UBSan
 #
@@ -87,6 +89,11 @@ status=0
 grep -E -H "$TG_CRASH_PATTERN" "${logs[@]}" || status=$?
 if [ "$status" -ne 1 ]; then
 	failed+=("server logs")
+fi
+
+tg_log "client libraries (test/clients/run.sh)"
+if ! bash "$TG_ROOT/test/clients/run.sh"; then
+	failed+=("clients")
 fi
 
 tg_log "pg_regress and pgTAP under memcheck and UBSan (test/sanitize.sh)"
