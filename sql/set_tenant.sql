@@ -26,6 +26,7 @@ COMMIT;
 BEGIN;
 SELECT tenant_guard.set_tenant(8);
 SELECT tenant_guard.set_tenant(8::bigint);
+SELECT tenant_guard.set_tenant(8::smallint);
 SELECT id FROM accounts;
 COMMIT;
 BEGIN;
@@ -43,6 +44,7 @@ SELECT p.oid::regprocedure
 -- SQL PREPARE do not outlive their transaction (rule 2), and a driver's
 -- protocol-level statements are not SQL PREPARE's.
 RESET ROLE;
+PREPARE by_int2(int2) AS SELECT tenant_guard.set_tenant($1);
 PREPARE by_int4(int4) AS SELECT tenant_guard.set_tenant($1);
 PREPARE by_int8(int8) AS SELECT tenant_guard.set_tenant($1);
 PREPARE by_text(text) AS SELECT tenant_guard.set_tenant($1);
@@ -53,6 +55,9 @@ SELECT name, parameter_types FROM pg_prepared_statements ORDER BY name;
 BEGIN;
 EXECUTE by_int4(7);
 SELECT id FROM accounts;
+COMMIT;
+BEGIN;
+EXECUTE by_int2(7);
 COMMIT;
 BEGIN;
 EXECUTE by_int8(8);

@@ -12,9 +12,10 @@
  * warning the driver hides), which leaves autocommit users with a refusal
  * at their next statement that does not say why.
  *
- * set_tenant() is overloaded for text, bigint, integer and uuid, all bound
- * to the one C function below, which converts its argument with the type's
- * output function.  An unknown-typed literal or parameter resolves to the
+ * set_tenant() is overloaded for text, smallint, integer, bigint and uuid,
+ * all bound to the one C function below, which converts its argument with
+ * the type's output function (smallint too: psycopg binds small Python ints
+ * so, and integer and bigint would both take it).  An unknown-typed literal or parameter resolves to the
  * text variant (text is the preferred type of the string category).  It
  * refuses NULL and empty values, and refuses to run outside a transaction
  * block.  The assignment is exactly what SET LOCAL does: it goes through
