@@ -95,7 +95,7 @@ forget_xact_rls_read(void *arg)
 	xact_rls_read = InvalidOid;
 }
 
-static MemoryContextCallback xact_rls_read_reset = {forget_xact_rls_read, NULL};
+static MemoryContextCallback xact_rls_read_reset = {.func = forget_xact_rls_read};
 
 /* Note the transaction's first read of a table with row-level security. */
 static pg_noinline void

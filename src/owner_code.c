@@ -212,7 +212,7 @@ report_owner_code(Oid relid, const char *what, Oid funcid)
 		ereport(tg_violation_level(),
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("%s on table \"%s\" would run function %s over every tenant's rows",
-						what, rel, format_procedure(funcid)),
+						what, rel, format_procedure_qualified(funcid)),
 				 errdetail("Table \"%s\" has row-level security, which PostgreSQL does not apply to the rows DDL reads; roles inside tenant_guard's rules may run only built-in functions that are not volatile there.",
 						   rel),
 				 errhint("Run such migrations as a role outside the rules (a superuser or a role with BYPASSRLS), or call only built-in functions that are not volatile.")));
@@ -323,7 +323,7 @@ check_constraint(Oid conid)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("check constraint \"%s\" on domain %s would run function %s over every tenant's rows",
 						NameStr(con->conname), format_type_be(con->contypid),
-						format_procedure(funcid)),
+						format_procedure_qualified(funcid)),
 				 errdetail("A table with row-level security has a column of this domain, and PostgreSQL applies no row-level security to the rows DDL reads."),
 				 errhint("Run such migrations as a role outside the rules (a superuser or a role with BYPASSRLS), or call only built-in functions that are not volatile.")));
 }
@@ -611,7 +611,7 @@ check_function_replacement(Oid funcid)
 			ereport(tg_violation_level(),
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("cannot replace function %s, which %s on table \"%s\" runs over every tenant's rows",
-							format_procedure(funcid), what,
+							format_procedure_qualified(funcid), what,
 							tg_relation_name(relid)),
 					 errdetail("Roles inside tenant_guard's rules may not change code that runs over the rows of a table with row-level security."),
 					 errhint("Run such migrations as a role outside the rules (a superuser or a role with BYPASSRLS).")));

@@ -494,8 +494,14 @@ tg_report_hold_cursor(Oid relid, const char *portalname)
 void
 tg_report_hold_after_read(Oid relid, const char *portalname)
 {
+	/* a procedure's FOR loop runs in an unnamed portal, "<unnamed portal N>" */
+	bool		unnamed = portalname[0] == '\0' || portalname[0] == '<';
+
 	ereport(tg_violation_level(),
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 unnamed ?
+			 errmsg("the cursor of a loop cannot outlive a transaction that read table \"%s\", which has row-level security",
+					tg_relation_name(relid)) :
 			 errmsg("cursor \"%s\" cannot outlive a transaction that read table \"%s\", which has row-level security",
 					portalname, tg_relation_name(relid)),
 			 errdetail("A cursor kept after COMMIT (WITH HOLD, or the loop of a procedure that commits) keeps rows computed in the transaction, which may carry what it read, outside any tenant context."),
