@@ -369,6 +369,10 @@ static PlannedStmt *
 tg_planner(Query *parse, const char *query_string, int cursorOptions,
 		   ParamListInfo boundParams)
 {
+	/* a custom plan is made with the parameters' values: before planning */
+	if (unlikely(tg_sql_prepared != NIL))
+		tg_check_prepared_statement(NULL, query_string);
+
 	if (parse->hasRowSecurity && tg_mode == TG_MODE_ENFORCE &&
 		!tg_planning_plain_explain() && !IsParallelWorker() &&
 		tg_guard_applies())
@@ -558,6 +562,11 @@ tg_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
 	/* a renamed tenant setting gets its check hook before anything runs */
 	tg_tenant_setting_sync();
+
+	/* a portal of a statement SQL PREPARE made (a protocol-level Bind) */
+	if (unlikely(tg_sql_prepared != NIL) && ActivePortal != NULL &&
+		ActivePortal->prepStmtName != NULL)
+		tg_check_prepared_statement(ActivePortal->prepStmtName, NULL);
 
 	if (tg_mode != TG_MODE_OFF && (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 &&
 		(queryDesc->plannedstmt->rtable != NIL || IsParallelWorker()))
