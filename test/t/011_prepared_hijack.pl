@@ -195,8 +195,9 @@ rows_unchanged('psycopg');
 # victim's rows into a session setting; (b) it captures the victim's bind
 # parameter, an API key, into session advisory locks that survive the
 # abort, in a request that never sets a tenant; (c) an immutable function
-# captures it while a custom plan is made at Bind; (d) a domain's CHECK
-# captures it when Bind converts it, before the statement is planned.
+# captures it so while a custom plan is made at Bind; (d) a domain's CHECK
+# captures it so when Bind converts it, before the statement is planned.
+# The victim commits what it can.
 #
 my $hijack_script = <<'PYTHON';
 import sys
@@ -226,13 +227,13 @@ ATTACKS = {
                 FROM generate_series(1, length($1)) i)""",
     'immutable': r"""BEGIN;
       CREATE FUNCTION pg_temp.cap(t text) RETURNS text IMMUTABLE LANGUAGE plpgsql
-        AS $f$BEGIN PERFORM set_config('x.loot', t, false); RETURN t; END$f$;
+        AS $f$BEGIN PERFORM pg_advisory_lock(hashtext(t)); RETURN t; END$f$;
       DEALLOCATE "PGBOUNCER_1";
       PREPARE "PGBOUNCER_1"(text) AS
         SELECT set_config('app.current_tenant', pg_temp.cap($1), true); COMMIT""",
     'domain': r"""BEGIN;
       CREATE DOMAIN pg_temp.cap AS text
-        CHECK (set_config('x.loot', VALUE, false) IS NOT NULL);
+        CHECK (pg_try_advisory_lock(hashtext(VALUE)));
       DEALLOCATE "PGBOUNCER_1";
       PREPARE "PGBOUNCER_1"(pg_temp.cap) AS
         SELECT set_config('app.current_tenant', $1, true); COMMIT""",
@@ -265,7 +266,7 @@ for name, attack in ATTACKS.items():
     pg.exec_(b'BEGIN')
     print('%s-victim: %s' % (name, result(pg.exec_prepared(
         b'PGBOUNCER_1', [b'key-2' if name == 'advisory-locks' else b'2']))))
-    pg.exec_(b'ROLLBACK')
+    pg.exec_(b'COMMIT')
     print('%s-loot: %s' % (name, value(
         "SELECT coalesce(current_setting('x.loot', true), '')")))
     print('%s-locks: %s' % (name, value(
@@ -304,7 +305,7 @@ SKIP:
 		'domain: a parameter whose conversion runs the attacker\'s CHECK is refused at PREPARE');
 	like($got{'domain-victim'}, qr/^26000: /,
 		'domain: the victim finds no statement PGBOUNCER_1');
-	is($got{'domain-loot'}, '', 'domain: the attacker\'s loot is empty');
+	is($got{'domain-locks'}, '0', 'domain: no advisory lock holds the victim\'s tenant');
 	is($got{'domain-parse'}, 'ok', 'the pool\'s statement is prepared at the protocol level');
 }
 rows_unchanged('PGBOUNCER_1');
