@@ -20,6 +20,7 @@
 
 #include "catalog/pg_class.h"
 #include "executor/executor.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "nodes/plannodes.h"
 #include "utils/acl.h"
@@ -201,5 +202,20 @@ tg_check_query_permissions(Query *query)
 #define TG_FUNCTION_INFO_V1(funcname) \
 extern PGDLLEXPORT Datum funcname(PG_FUNCTION_ARGS); \
 PG_FUNCTION_INFO_V1(funcname)
+
+/*
+ * May the current user run ALTER SYSTEM on this setting?  PostgreSQL 15
+ * made it a privilege that can be granted; before, superusers alone could.
+ */
+static inline bool
+tg_may_alter_system(const char *name)
+{
+#if PG_VERSION_NUM >= 150000
+	return pg_parameter_aclcheck(name, GetUserId(),
+								 ACL_ALTER_SYSTEM) == ACLCHECK_OK;
+#else
+	return superuser();
+#endif
+}
 
 #endif							/* TENANT_GUARD_COMPAT_H */

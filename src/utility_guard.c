@@ -44,14 +44,15 @@
 #include "catalog/namespace.h"
 #include "commands/defrem.h"
 #include "nodes/parsenodes.h"
+#include "tcop/pquery.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
-#include "tcop/pquery.h"
 #include "utils/portal.h"
 
+#include "compat.h"
 #include "protect.h"
 #include "tenant_guard.h"
 
@@ -214,8 +215,7 @@ check_lasting_setting(Node *parsetree)
 				VariableSetStmt *setstmt = ((AlterSystemStmt *) parsetree)->setstmt;
 
 				if (setstmt->name != NULL &&
-					pg_parameter_aclcheck(setstmt->name, GetUserId(),
-										  ACL_ALTER_SYSTEM) == ACLCHECK_OK)
+					tg_may_alter_system(setstmt->name))
 					tg_report_lasting_setting("ALTER SYSTEM", "the server");
 				break;
 			}
