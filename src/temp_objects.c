@@ -361,7 +361,10 @@ tg_check_prepared_statement(const char *name, const char *query_string)
 /*
  * Transaction end (commit or abort: prepared statements are not
  * transactional, and survive a rollback): statements made so far were made
- * in an earlier transaction from now on.
+ * in an earlier transaction from now on.  Names whose statement is gone
+ * (DEALLOCATE, DISCARD ALL) or was made again at the protocol level are
+ * forgotten, so that a session that holds none again costs the hooks
+ * nothing.
  */
 void
 tg_session_state_xact_end(void)
@@ -369,7 +372,18 @@ tg_session_state_xact_end(void)
 	ListCell   *lc;
 
 	foreach(lc, sql_prepared)
-		((SqlPrepared *) lfirst(lc))->made_this_xact = false;
+	{
+		SqlPrepared *entry = (SqlPrepared *) lfirst(lc);
+		PreparedStatement *stmt = FetchPreparedStatement(entry->name, false);
+
+		entry->made_this_xact = false;
+		if (stmt != NULL && stmt->from_sql &&
+			stmt->plansource->query_string == entry->query_string)
+			continue;
+		pfree(entry->name);
+		pfree(entry);
+		sql_prepared = foreach_delete_current(sql_prepared, lc);
+	}
 }
 
 /*

@@ -493,12 +493,17 @@ executed_statement(Node *node)
  * this utility statement about to run one of an earlier transaction,
  * named by the statement, or is it itself part of one that a protocol-level
  * Bind made a portal of (a rule can make a DML statement a NOTIFY)?
+ * DEALLOCATE and DISCARD may leave names to forget at the end of the
+ * transaction.
  */
 static pg_noinline void
 check_prepared_use(Node *parsetree)
 {
 	const char *name = executed_statement(parsetree);
 
+	/* the end of the transaction forgets the statements they drop */
+	if (IsA(parsetree, DeallocateStmt) || IsA(parsetree, DiscardStmt))
+		tg_xact_dirty = true;
 	if (name != NULL)
 		tg_check_prepared_statement(name, NULL);
 	if (ActivePortal != NULL && ActivePortal->prepStmtName != NULL)
