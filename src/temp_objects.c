@@ -29,7 +29,11 @@
  *	the next client's transaction, with that client's tenant.  An injected
  *	request can only make statements with SQL PREPARE, never at the
  *	protocol level, so the ProcessUtility hook notes the names PREPARE
- *	makes (utility_guard.c), and only those count.
+ *	makes (utility_guard.c), and only those count.  Such a statement does
+ *	not run at all in a later transaction (tg_check_prepared_statement,
+ *	called by the utility, planner and executor hooks before any of it
+ *	runs): a check when the tenant is set would come after a hijacked
+ *	statement had run, erased its traces or captured its parameters.
  *
  *	A session-level search_path that an earlier transaction set, naming a
  *	schema the session's role can create objects in: a view or function
@@ -62,14 +66,14 @@
 #include "commands/prepare.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
-#include "utils/lsyscache.h"
-#include "utils/typcache.h"
 #include "utils/fmgroids.h"
 #include "utils/guc_tables.h"
-#include "utils/memutils.h"
 #include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
 #include "utils/varlena.h"
 
 #include "compat.h"
@@ -90,7 +94,6 @@ typedef struct SqlPrepared
 
 /* Not static: the hooks test it for NIL before calling in here. */
 List	   *tg_sql_prepared = NIL;
-#define sql_prepared tg_sql_prepared
 
 /* The variable behind search_path, looked up once. */
 static struct config_string *search_path_conf = NULL;
@@ -236,8 +239,8 @@ type_input_runs_role_code(Oid typid)
 /*
  * A statement SQL PREPARE just made may not have a parameter whose
  * conversion runs code of a role inside the rules (see above): drop it and
- * refuse (in warn mode, say so and keep it).  Prepared statements are not transactional, so the error alone
- * would leave it behind.
+ * refuse (in warn mode, say so and keep it).  Prepared statements are not
+ * transactional, so the error alone would leave it behind.
  */
 static void
 check_parameter_types(PreparedStatement *stmt)
@@ -276,7 +279,7 @@ tg_note_sql_prepare(const char *name)
 	PreparedStatement *stmt = FetchPreparedStatement(name, false);
 	bool		exempt = tg_role_is_exempt(GetOuterUserId());
 
-	foreach(lc, sql_prepared)
+	foreach(lc, tg_sql_prepared)
 	{
 		if (strcmp(((SqlPrepared *) lfirst(lc))->name, name) == 0)
 		{
@@ -285,7 +288,7 @@ tg_note_sql_prepare(const char *name)
 			{
 				pfree(entry->name);
 				pfree(entry);
-				sql_prepared = foreach_delete_current(sql_prepared, lc);
+				tg_sql_prepared = foreach_delete_current(tg_sql_prepared, lc);
 			}
 			break;
 		}
@@ -300,7 +303,7 @@ tg_note_sql_prepare(const char *name)
 		oldcxt = MemoryContextSwitchTo(TopMemoryContext);
 		entry = palloc(sizeof(SqlPrepared));
 		entry->name = pstrdup(name);
-		sql_prepared = lappend(sql_prepared, entry);
+		tg_sql_prepared = lappend(tg_sql_prepared, entry);
 		MemoryContextSwitchTo(oldcxt);
 	}
 	entry->query_string = stmt->plansource->query_string;
@@ -317,7 +320,7 @@ earlier_sql_prepared(const char *name, const char *query_string)
 {
 	ListCell   *lc;
 
-	foreach(lc, sql_prepared)
+	foreach(lc, tg_sql_prepared)
 	{
 		SqlPrepared *entry = (SqlPrepared *) lfirst(lc);
 		PreparedStatement *stmt;
@@ -371,7 +374,7 @@ tg_session_state_xact_end(void)
 {
 	ListCell   *lc;
 
-	foreach(lc, sql_prepared)
+	foreach(lc, tg_sql_prepared)
 	{
 		SqlPrepared *entry = (SqlPrepared *) lfirst(lc);
 		PreparedStatement *stmt = FetchPreparedStatement(entry->name, false);
@@ -382,7 +385,7 @@ tg_session_state_xact_end(void)
 			continue;
 		pfree(entry->name);
 		pfree(entry);
-		sql_prepared = foreach_delete_current(sql_prepared, lc);
+		tg_sql_prepared = foreach_delete_current(tg_sql_prepared, lc);
 	}
 }
 
@@ -396,7 +399,7 @@ find_sql_prepared(char **name)
 {
 	ListCell   *lc;
 
-	foreach(lc, sql_prepared)
+	foreach(lc, tg_sql_prepared)
 	{
 		SqlPrepared *entry = (SqlPrepared *) lfirst(lc);
 		PreparedStatement *stmt;
@@ -411,7 +414,7 @@ find_sql_prepared(char **name)
 		}
 		pfree(entry->name);
 		pfree(entry);
-		sql_prepared = foreach_delete_current(sql_prepared, lc);
+		tg_sql_prepared = foreach_delete_current(tg_sql_prepared, lc);
 	}
 	return false;
 }
@@ -606,7 +609,7 @@ tg_session_leftover(TgLeftover *leftover)
 	ObjectAddress object;
 
 	memset(leftover, 0, sizeof(TgLeftover));
-	if (sql_prepared != NIL && find_sql_prepared(&leftover->name))
+	if (tg_sql_prepared != NIL && find_sql_prepared(&leftover->name))
 	{
 		leftover->kind = TG_LEFTOVER_PREPARED;
 		return true;
