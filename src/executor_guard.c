@@ -552,6 +552,20 @@ guard_plan(QueryDesc *queryDesc, int eflags)
 }
 
 /*
+ * The session holds statements SQL PREPARE made: is the portal being run
+ * one that a protocol-level Bind made of such a statement
+ * (exec_bind_message names the portal's statement; SQL EXECUTE and cursors
+ * do not)?  Its custom plan was checked before planning (tg_planner), a
+ * cached plan is checked here, before the executor starts.
+ */
+static pg_noinline void
+check_prepared_portal(void)
+{
+	if (ActivePortal != NULL && ActivePortal->prepStmtName != NULL)
+		tg_check_prepared_statement(ActivePortal->prepStmtName, NULL);
+}
+
+/*
  * ExecutorStart hook: check the plan before execution starts.  EXPLAIN
  * without ANALYZE reads no rows and is let through, and so is a plan that
  * reads no table at all, outside parallel workers (where the first plan
@@ -563,10 +577,8 @@ tg_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	/* a renamed tenant setting gets its check hook before anything runs */
 	tg_tenant_setting_sync();
 
-	/* a portal of a statement SQL PREPARE made (a protocol-level Bind) */
-	if (unlikely(tg_sql_prepared != NIL) && ActivePortal != NULL &&
-		ActivePortal->prepStmtName != NULL)
-		tg_check_prepared_statement(ActivePortal->prepStmtName, NULL);
+	if (unlikely(tg_sql_prepared != NIL))
+		check_prepared_portal();
 
 	if (tg_mode != TG_MODE_OFF && (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 &&
 		(queryDesc->plannedstmt->rtable != NIL || IsParallelWorker()))

@@ -511,20 +511,18 @@ check_prepared_use(Node *parsetree)
 }
 
 /*
- * ProcessUtility hook.  Kept small, for the statements that run most often
- * go through with a jump: transaction control, where the commit is checked
+ * Send the statement on its way: the statements that run most often go
+ * through with a jump: transaction control, where the commit is checked
  * (xact_guard.c), and EXECUTE, whose query the executor hooks check.
  */
-static void
-tg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
-				  bool readOnlyTree, ProcessUtilityContext context,
-				  ParamListInfo params, QueryEnvironment *queryEnv,
-				  DestReceiver *dest, QueryCompletion *qc)
+static inline void
+dispatch_utility(PlannedStmt *pstmt, const char *queryString,
+				 bool readOnlyTree, ProcessUtilityContext context,
+				 ParamListInfo params, QueryEnvironment *queryEnv,
+				 DestReceiver *dest, QueryCompletion *qc)
 {
 	Node	   *parsetree = pstmt->utilityStmt;
 
-	if (unlikely(tg_sql_prepared != NIL))
-		check_prepared_use(parsetree);
 	if (IsA(parsetree, TransactionStmt) || IsA(parsetree, ExecuteStmt))
 		run_utility(pstmt, queryString, readOnlyTree, context, params,
 					queryEnv, dest, qc);
@@ -534,6 +532,36 @@ tg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	else
 		run_and_check_utility(pstmt, queryString, readOnlyTree, context,
 							  params, queryEnv, dest, qc);
+}
+
+/* The session holds statements SQL PREPARE made: check, then dispatch. */
+static pg_noinline void
+check_prepared_and_dispatch(PlannedStmt *pstmt, const char *queryString,
+							bool readOnlyTree, ProcessUtilityContext context,
+							ParamListInfo params, QueryEnvironment *queryEnv,
+							DestReceiver *dest, QueryCompletion *qc)
+{
+	check_prepared_use(pstmt->utilityStmt);
+	dispatch_utility(pstmt, queryString, readOnlyTree, context, params,
+					 queryEnv, dest, qc);
+}
+
+/*
+ * ProcessUtility hook.  Kept small, so that every way out is a jump: a
+ * session without statements made by SQL PREPARE pays one pointer test.
+ */
+static void
+tg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+				  bool readOnlyTree, ProcessUtilityContext context,
+				  ParamListInfo params, QueryEnvironment *queryEnv,
+				  DestReceiver *dest, QueryCompletion *qc)
+{
+	if (unlikely(tg_sql_prepared != NIL))
+		check_prepared_and_dispatch(pstmt, queryString, readOnlyTree, context,
+									params, queryEnv, dest, qc);
+	else
+		dispatch_utility(pstmt, queryString, readOnlyTree, context, params,
+						 queryEnv, dest, qc);
 }
 
 void
