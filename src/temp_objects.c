@@ -311,27 +311,37 @@ tg_note_sql_prepare(const char *name)
 }
 
 /*
- * The remembered statement of an earlier transaction, by name or by its
- * plan source's query string, that still is the one the session holds
- * under its name; NULL if none.
+ * The remembered statement of an earlier transaction that the session holds
+ * under this name, or whose plan source has this query string; NULL if
+ * none.  A statement is known by its query string, not by its name: the
+ * name a protocol-level Bind gives may be longer than the identifier SQL
+ * PREPARE made, and still find the same statement (the hash of prepared
+ * statements compares NAMEDATALEN - 1 bytes).
  */
 static SqlPrepared *
 earlier_sql_prepared(const char *name, const char *query_string)
 {
 	ListCell   *lc;
 
+	if (name != NULL)
+	{
+		PreparedStatement *stmt = FetchPreparedStatement(name, false);
+
+		if (stmt == NULL || !stmt->from_sql)
+			return NULL;
+		query_string = stmt->plansource->query_string;
+	}
 	foreach(lc, tg_sql_prepared)
 	{
 		SqlPrepared *entry = (SqlPrepared *) lfirst(lc);
 		PreparedStatement *stmt;
 
-		if (entry->made_this_xact ||
-			(name != NULL ? strcmp(entry->name, name) != 0 :
-			 entry->query_string != query_string))
+		if (entry->made_this_xact || entry->query_string != query_string)
 			continue;
+		/* the remembered pointer may be stale: is it still that statement? */
 		stmt = FetchPreparedStatement(entry->name, false);
 		if (stmt != NULL && stmt->from_sql &&
-			stmt->plansource->query_string == entry->query_string)
+			stmt->plansource->query_string == query_string)
 			return entry;
 	}
 	return NULL;

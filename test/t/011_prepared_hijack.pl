@@ -273,12 +273,34 @@ for name, attack in ATTACKS.items():
         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
         " AND pid = pg_backend_pid()")))
 conn.execute('DISCARD ALL')
+
+# A protocol-level name longer than an identifier: SQL truncates it to 63
+# bytes, and Bind finds the statement by those bytes all the same.  The
+# attacker's own transaction runs it once with a generic plan, so that the
+# victim's Bind plans nothing and the executor is the first to see it.
+LONG = 'driver_statement_' + 'x' * 60
+print('long-name-parse: %s' % result(pg.prepare(
+    LONG.encode(), b"SELECT set_config('app.current_tenant', $1, true)")))
+conn.execute('SET plan_cache_mode = force_generic_plan')
+conn.execute('BEGIN')
+conn.execute('DEALLOCATE "%s"' % LONG)
+conn.execute('PREPARE "%s"(text) AS SELECT pg_advisory_lock(length($1))' % LONG)
+conn.execute('EXECUTE "%s"(\'x\')' % LONG)
+conn.execute('SELECT pg_advisory_unlock_all()')
+conn.execute('COMMIT')
+pg.exec_(b'BEGIN')
+print('long-name-victim: %s' % result(pg.exec_prepared(LONG.encode(), [b'2'])))
+pg.exec_(b'COMMIT')
+print('long-name-locks: %s' % value(
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+    " AND pid = pg_backend_pid()"))
+conn.execute('DISCARD ALL')
 PYTHON
 
 SKIP:
 {
 	my $python = python_with_psycopg();
-	skip 'psycopg 3 not found: install python3-psycopg', 20 unless defined $python;
+	skip 'psycopg 3 not found: install python3-psycopg', 18 unless defined $python;
 
 	my ($stdout, $stderr) = ('', '');
 	IPC::Run::run(
@@ -307,6 +329,11 @@ SKIP:
 		'domain: the victim finds no statement PGBOUNCER_1');
 	is($got{'domain-locks'}, '0', 'domain: no advisory lock holds the victim\'s tenant');
 	is($got{'domain-parse'}, 'ok', 'the pool\'s statement is prepared at the protocol level');
+	like(
+		$got{'long-name-victim'},
+		qr/^42501: cannot execute prepared statement "driver_statement_x+" made with PREPARE in an earlier transaction$/,
+		'long name: Bind by a name longer than the identifier PREPARE made is refused');
+	is($got{'long-name-locks'}, '0', 'long name: no advisory lock holds the victim\'s tenant');
 }
 rows_unchanged('PGBOUNCER_1');
 
