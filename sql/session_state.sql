@@ -45,8 +45,8 @@ PREPARE hijacked AS UPDATE orders SET item = 'stolen';
 BEGIN;
 SET LOCAL app.current_tenant = '2';
 ROLLBACK;
--- set_config() too, and from inside the statement itself: the check runs
--- inside the hijacked statement, before it reads a row
+-- A statement made with SQL PREPARE in an earlier transaction that would
+-- set the tenant itself does not even run (see below).
 PREPARE setter(text) AS SELECT set_config('app.current_tenant', $1, true);
 EXECUTE setter('2');
 DEALLOCATE hijacked;
@@ -200,6 +200,124 @@ COMMIT;
 RESET ROLE;
 
 --
+-- A statement that SQL PREPARE made in an earlier transaction, while a role
+-- inside the rules was the session's role, does not run at all: refused
+-- before any of it runs, whether it sets a tenant or not.  Otherwise the
+-- hijacked statement runs before the check at tenant assignment, and can
+-- erase its traces (DEALLOCATE itself, drop its function) and then set the
+-- victim's tenant; or capture the victim's parameters (an API key) into
+-- session state that survives the abort, such as advisory locks.
+--
+SET ROLE regress_ss_app;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+CREATE FUNCTION pg_temp.evil(t text) RETURNS text LANGUAGE plpgsql AS $f$
+DECLARE
+  r text;
+BEGIN
+  EXECUTE 'DEALLOCATE "PGBOUNCER_1"';
+  EXECUTE 'DROP FUNCTION pg_temp.evil(text)';
+  PERFORM set_config('app.current_tenant', t, true);
+  SELECT string_agg(item, ',') INTO r FROM public.orders;
+  PERFORM set_config('x.leak', r, false);
+  RETURN t;
+END $f$;
+PREPARE "PGBOUNCER_1"(text) AS SELECT pg_temp.evil($1);
+COMMIT;
+BEGIN;
+EXECUTE "PGBOUNCER_1"('2');
+ROLLBACK;
+SELECT coalesce(current_setting('x.leak', true), '') AS leak,
+  (SELECT count(*) FROM pg_prepared_statements WHERE name = 'PGBOUNCER_1') AS still_there;
+-- one that never sets a tenant: EXECUTE, EXPLAIN EXECUTE (planning a
+-- custom plan evaluates immutable functions with the parameters), CREATE
+-- TABLE AS EXECUTE, and EXECUTE as dynamic SQL
+PREPARE capture(text) AS SELECT count(pg_advisory_lock(i, ascii(substr($1, i, 1))))
+  FROM generate_series(1, length($1)) i;
+EXECUTE capture('key-2');
+EXPLAIN (COSTS OFF) EXECUTE capture('key-2');
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE capture('key-2');
+CREATE TEMP TABLE captured AS EXECUTE capture('key-2');
+DO $$BEGIN EXECUTE 'EXECUTE capture(''key-2'')'; END$$;
+SELECT count(*) AS advisory_locks FROM pg_locks
+  WHERE locktype = 'advisory' AND pid = pg_backend_pid();
+-- nor for a role outside the rules, which would run it with more rights
+RESET ROLE;
+EXECUTE capture('key-2');
+-- The transaction that prepared a statement may run it (pgTAP's tests
+-- PREPARE and EXECUTE in one transaction).
+SET ROLE regress_ss_app;
+BEGIN;
+PREPARE own(int) AS SELECT $1 AS own;
+EXECUTE own(1);
+EXPLAIN (COSTS OFF) EXECUTE own(1);
+CREATE TEMP TABLE owned AS EXECUTE own(2);
+COMMIT;
+EXECUTE own(3);
+-- A parameter whose conversion runs code the role can write or change (a
+-- domain's CHECK, a composite type's attributes) would run at Bind, before
+-- any check of the statement: refused when the statement is made.
+CREATE DOMAIN pg_temp.key_capture AS text
+  CHECK (set_config('x.leak', VALUE, false) IS NOT NULL);
+PREPARE by_domain(pg_temp.key_capture) AS SELECT $1;
+PREPARE by_array(pg_temp.key_capture[]) AS SELECT $1;
+CREATE TABLE ss_writable.keyrow (k text);
+PREPARE by_row(ss_writable.keyrow) AS SELECT $1;
+SELECT name FROM pg_prepared_statements ORDER BY name;
+DROP TABLE ss_writable.keyrow;
+-- built-in types and a superuser's domain are fine
+RESET ROLE;
+CREATE DOMAIN ss_readonly.positive AS int CHECK (VALUE > 0);
+GRANT USAGE ON TYPE ss_readonly.positive TO regress_ss_app;
+SET ROLE regress_ss_app;
+BEGIN;
+PREPARE by_su_domain(ss_readonly.positive, int[], text) AS SELECT $1 + $2[1];
+EXECUTE by_su_domain(1, '{2}', 'x');
+COMMIT;
+-- a statement of a role outside the rules runs in later transactions
+RESET ROLE;
+PREPARE superuser_statement AS SELECT 'superuser' AS prepared_by;
+SET ROLE regress_ss_app;
+EXECUTE superuser_statement;
+DISCARD ALL;
+SET ROLE regress_ss_app;
+
+--
+-- ALTER ROLE/DATABASE ... SET or RESET make the settings of later
+-- sessions, which serve other tenants' requests: an earlier request would
+-- choose the search_path (a view ss_writable.orders) of the next.  Refused
+-- to roles inside the rules, whatever the setting.
+--
+ALTER ROLE regress_ss_app SET search_path = ss_writable, public;
+ALTER ROLE CURRENT_USER SET work_mem = '64MB';
+ALTER ROLE regress_ss_app IN DATABASE :"DBNAME" SET search_path = ss_writable;
+ALTER ROLE regress_ss_app RESET ALL;
+DO $$BEGIN
+  ALTER ROLE regress_ss_app SET search_path = ss_writable;
+EXCEPTION WHEN insufficient_privilege THEN
+  RAISE NOTICE 'refused';
+END$$;
+RESET ROLE;
+ALTER DATABASE :"DBNAME" OWNER TO regress_ss_app;
+SET ROLE regress_ss_app;
+ALTER DATABASE :"DBNAME" SET search_path = ss_writable, public;
+RESET ROLE;
+ALTER DATABASE :"DBNAME" OWNER TO :"superuser";
+SELECT count(*) AS role_settings FROM pg_db_role_setting s
+  JOIN pg_roles r ON r.oid = s.setrole WHERE r.rolname = 'regress_ss_app';
+SELECT count(*) AS database_search_path FROM pg_db_role_setting s
+  JOIN pg_database d ON d.oid = s.setdatabase, unnest(s.setconfig) c
+  WHERE d.datname = current_database() AND c LIKE 'search_path=%';
+-- a role outside the rules may (a tenant there still gets the warning)
+ALTER ROLE regress_ss_app SET work_mem = '64MB';
+ALTER ROLE regress_ss_app RESET work_mem;
+-- PostgreSQL's own refusal comes first
+SET ROLE regress_ss_app;
+ALTER ROLE :"superuser" SET work_mem = '64MB';
+ALTER SYSTEM SET work_mem = '64MB';
+RESET ROLE;
+
+--
 -- Only a guard that is really off for the session skips the check: a
 -- superuser who turned it off, or warn mode, which reports it.
 --
@@ -219,6 +337,7 @@ RESET tenant_guard.mode;
 DEALLOCATE ALL;
 
 DROP TABLE orders;
+DROP DOMAIN ss_readonly.positive;
 DROP SCHEMA auth CASCADE;
 DROP SCHEMA ss_writable, ss_readonly;
 DROP ROLE regress_ss_app;

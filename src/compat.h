@@ -356,4 +356,19 @@ tg_loading_at_session_start(void)
 extern PGDLLEXPORT Datum funcname(PG_FUNCTION_ARGS); \
 PG_FUNCTION_INFO_V1(funcname)
 
+/*
+ * May the current user run ALTER SYSTEM on this setting?  PostgreSQL 15
+ * made it a privilege that can be granted; before, superusers alone could.
+ */
+static inline bool
+tg_may_alter_system(const char *name)
+{
+#if PG_VERSION_NUM >= 150000
+	return pg_parameter_aclcheck(name, GetUserId(),
+								 ACL_ALTER_SYSTEM) == ACLCHECK_OK;
+#else
+	return superuser();
+#endif
+}
+
 #endif							/* TENANT_GUARD_COMPAT_H */

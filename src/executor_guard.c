@@ -378,6 +378,10 @@ static PlannedStmt *
 tg_planner(Query *parse, const char *query_string, int cursorOptions,
 		   ParamListInfo boundParams)
 {
+	/* a custom plan is made with the parameters' values: before planning */
+	if (unlikely(tg_sql_prepared != NIL))
+		tg_check_prepared_statement(NULL, query_string);
+
 	if (parse->hasRowSecurity && tg_mode == TG_MODE_ENFORCE &&
 		!tg_planning_plain_explain() && !IsParallelWorker() &&
 		!InNoForceRLSOperation() && tg_guard_applies())
@@ -557,6 +561,20 @@ guard_plan(QueryDesc *queryDesc, int eflags)
 }
 
 /*
+ * The session holds statements SQL PREPARE made: is the portal being run
+ * one that a protocol-level Bind made of such a statement
+ * (exec_bind_message names the portal's statement; SQL EXECUTE and cursors
+ * do not)?  Its custom plan was checked before planning (tg_planner), a
+ * cached plan is checked here, before the executor starts.
+ */
+static pg_noinline void
+check_prepared_portal(void)
+{
+	if (ActivePortal != NULL && ActivePortal->prepStmtName != NULL)
+		tg_check_prepared_statement(ActivePortal->prepStmtName, NULL);
+}
+
+/*
  * ExecutorStart hook: check the plan before execution starts.  EXPLAIN
  * without ANALYZE reads no rows and is let through, and so is a plan that
  * reads no table at all, outside parallel workers (where the first plan
@@ -567,6 +585,9 @@ tg_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
 	/* a renamed tenant setting gets its check hook before anything runs */
 	tg_tenant_setting_sync();
+
+	if (unlikely(tg_sql_prepared != NIL))
+		check_prepared_portal();
 
 	if (tg_mode != TG_MODE_OFF && (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 &&
 		(queryDesc->plannedstmt->rtable != NIL || IsParallelWorker()))

@@ -609,3 +609,53 @@ tg_report_leftover(const char *tenant, const TgLeftover *leftover,
 	GUC_check_errdetail("%s", detail);
 	GUC_check_errhint("%s", hint);
 }
+
+/*
+ * A prepared statement that SQL PREPARE made in an earlier transaction,
+ * while a role inside the rules was the session's role, is about to run
+ * (temp_objects.c).
+ */
+void
+tg_report_prepared_execution(const char *name, bool as_warning)
+{
+	ereport(as_warning ? WARNING : ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("cannot execute prepared statement \"%s\" made with PREPARE in an earlier transaction",
+					name),
+			 errdetail("On a pooled connection the name may be one the pool or the driver prepared, and the request that executes it would run SQL an earlier request chose, with its own tenant and parameters."),
+			 errhint("Run DEALLOCATE %s (or DISCARD ALL) first.  Prepare statements through the driver (protocol-level), or PREPARE and EXECUTE them in one transaction.",
+					 quote_identifier(name))));
+}
+
+/*
+ * SQL PREPARE made a statement whose parameter's conversion runs code a
+ * role inside the rules can write or change (temp_objects.c).
+ */
+void
+tg_report_prepared_parameter(const char *name, int param, Oid typid,
+							 bool as_warning)
+{
+	ereport(as_warning ? WARNING : ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("cannot prepare statement \"%s\" with parameter $%d of type %s",
+					name, param, format_type_be(typid)),
+			 errdetail("Converting a value to this type runs code that role \"%s\" can write or change (a domain's constraints, a composite type's attributes), before any check of the statement that receives it.",
+					   role_name(GetOuterUserId())),
+			 errhint("Give the parameter a type owned by a role outside tenant_guard's rules, such as the domain's base type.")));
+}
+
+/*
+ * A role inside the rules runs ALTER ROLE/DATABASE ... SET or RESET, or
+ * ALTER SYSTEM (utility_guard.c): settings that later sessions start with.
+ */
+void
+tg_report_lasting_setting(const char *where, const char *target)
+{
+	ereport(tg_violation_level(),
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("role \"%s\" cannot change the settings of %s",
+					role_name(GetOuterUserId()), target),
+			 errdetail("Settings stored with %s apply to later sessions; on pooled connections they serve other tenants' requests, which would run with a search_path or other settings an earlier request chose.",
+					   where),
+			 errhint("Run it as a role outside tenant_guard's rules (a superuser or a role with BYPASSRLS).")));
+}

@@ -29,7 +29,11 @@
  *	the next client's transaction, with that client's tenant.  An injected
  *	request can only make statements with SQL PREPARE, never at the
  *	protocol level, so the ProcessUtility hook notes the names PREPARE
- *	makes (utility_guard.c), and only those count.
+ *	makes (utility_guard.c), and only those count.  Such a statement does
+ *	not run at all in a later transaction (tg_check_prepared_statement,
+ *	called by the utility, planner and executor hooks before any of it
+ *	runs): a check when the tenant is set would come after a hijacked
+ *	statement had run, erased its traces or captured its parameters.
  *
  *	A session-level search_path that an earlier transaction set, naming a
  *	schema the session's role can create objects in: a view or function
@@ -58,14 +62,18 @@
 #include "catalog/objectaddress.h"
 #include "catalog/pg_depend.h"
 #include "catalog/pg_namespace.h"
+#include "catalog/pg_type.h"
 #include "commands/prepare.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc_tables.h"
-#include "utils/memutils.h"
 #include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
 #include "utils/varlena.h"
 
 #include "compat.h"
@@ -79,10 +87,13 @@
 typedef struct SqlPrepared
 {
 	char	   *name;
+	const char *query_string;	/* its plan source's, to know it by (never
+								 * followed: the statement may be gone) */
 	bool		made_this_xact;
 } SqlPrepared;
 
-static List *sql_prepared = NIL;
+/* Not static: the hooks test it for NIL before calling in here. */
+List	   *tg_sql_prepared = NIL;
 
 /* The variable behind search_path, looked up once. */
 static struct config_string *search_path_conf = NULL;
@@ -177,49 +188,215 @@ tg_session_has_temp_objects(void)
 }
 
 /*
+ * Could the input function of a parameter of this type run code that a role
+ * inside the rules wrote or can change?  Bind (and EXECUTE) convert the
+ * next request's parameters before any statement of it runs, so the check
+ * of a statement's execution would come too late: the CHECK constraints of
+ * a domain, and the attributes of a composite type (which its owner can
+ * change later), are judged when the statement is made.  Base types are a
+ * superuser's; enums run no code; arrays and ranges convert their elements.
+ */
+static bool
+type_input_runs_role_code(Oid typid)
+{
+	HeapTuple	tuple;
+	Form_pg_type typ;
+	bool		result = false;
+
+	check_stack_depth();
+	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	typ = (Form_pg_type) GETSTRUCT(tuple);
+	if ((typ->typtype == TYPTYPE_DOMAIN || typ->typtype == TYPTYPE_COMPOSITE) &&
+		!tg_role_is_exempt(typ->typowner))
+		result = true;
+	else if (typ->typtype == TYPTYPE_DOMAIN)
+		result = type_input_runs_role_code(typ->typbasetype);
+	else if (typ->typtype == TYPTYPE_COMPOSITE)
+	{
+		TupleDesc	tupdesc = lookup_rowtype_tupdesc(typid, -1);
+
+		for (int i = 0; i < tupdesc->natts && !result; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+
+			if (!att->attisdropped)
+				result = type_input_runs_role_code(att->atttypid);
+		}
+		ReleaseTupleDesc(tupdesc);
+	}
+	else if (typ->typtype == TYPTYPE_RANGE)
+		result = type_input_runs_role_code(get_range_subtype(typid));
+	else if (typ->typtype == TYPTYPE_MULTIRANGE)
+		result = type_input_runs_role_code(get_multirange_range(typid));
+	else if (OidIsValid(typ->typelem) && typ->typlen == -1)
+		result = type_input_runs_role_code(typ->typelem);
+	ReleaseSysCache(tuple);
+	return result;
+}
+
+/*
+ * A statement SQL PREPARE just made may not have a parameter whose
+ * conversion runs code of a role inside the rules (see above): drop it and
+ * refuse (in warn mode, say so and keep it).  Prepared statements are not
+ * transactional, so the error alone would leave it behind.
+ */
+static void
+check_parameter_types(PreparedStatement *stmt)
+{
+	CachedPlanSource *plansource = stmt->plansource;
+	bool		as_warning = tg_session_mode() == TG_MODE_WARN;
+
+	for (int i = 0; i < plansource->num_params; i++)
+	{
+		Oid			typid = plansource->param_types[i];
+		char	   *name;
+
+		if (!type_input_runs_role_code(typid))
+			continue;
+		name = pstrdup(stmt->stmt_name);
+		if (!as_warning)
+			DropPreparedStatement(name, false);
+		tg_report_prepared_parameter(name, i + 1, typid, as_warning);
+		return;
+	}
+}
+
+/*
  * SQL PREPARE made a statement (called after it succeeded).  Remember its
  * name if the session's role is inside the rules; the end of the
- * transaction makes it a statement of an earlier transaction.
+ * transaction makes it a statement of an earlier transaction.  A role
+ * outside the rules that makes a statement of a remembered name makes it
+ * its own.
  */
 void
 tg_note_sql_prepare(const char *name)
 {
 	ListCell   *lc;
-	SqlPrepared *entry;
+	SqlPrepared *entry = NULL;
 	MemoryContext oldcxt;
+	PreparedStatement *stmt = FetchPreparedStatement(name, false);
+	bool		exempt = tg_role_is_exempt(GetOuterUserId());
 
-	if (tg_role_is_exempt(GetOuterUserId()))
-		return;
-	tg_xact_dirty = true;
-	foreach(lc, sql_prepared)
+	foreach(lc, tg_sql_prepared)
 	{
-		entry = (SqlPrepared *) lfirst(lc);
-		if (strcmp(entry->name, name) == 0)
+		if (strcmp(((SqlPrepared *) lfirst(lc))->name, name) == 0)
 		{
-			entry->made_this_xact = true;
-			return;
+			entry = (SqlPrepared *) lfirst(lc);
+			if (exempt)
+			{
+				pfree(entry->name);
+				pfree(entry);
+				tg_sql_prepared = foreach_delete_current(tg_sql_prepared, lc);
+			}
+			break;
 		}
 	}
-	oldcxt = MemoryContextSwitchTo(TopMemoryContext);
-	entry = palloc(sizeof(SqlPrepared));
-	entry->name = pstrdup(name);
+	if (exempt || stmt == NULL)
+		return;
+	if (tg_session_guard_applies())
+		check_parameter_types(stmt);
+	tg_xact_dirty = true;
+	if (entry == NULL)
+	{
+		oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+		entry = palloc(sizeof(SqlPrepared));
+		entry->name = pstrdup(name);
+		tg_sql_prepared = lappend(tg_sql_prepared, entry);
+		MemoryContextSwitchTo(oldcxt);
+	}
+	entry->query_string = stmt->plansource->query_string;
 	entry->made_this_xact = true;
-	sql_prepared = lappend(sql_prepared, entry);
-	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * The remembered statement of an earlier transaction that the session holds
+ * under this name, or whose plan source has this query string; NULL if
+ * none.  A statement is known by its query string, not by its name: the
+ * name a protocol-level Bind gives may be longer than the identifier SQL
+ * PREPARE made, and still find the same statement (the hash of prepared
+ * statements compares NAMEDATALEN - 1 bytes).
+ */
+static SqlPrepared *
+earlier_sql_prepared(const char *name, const char *query_string)
+{
+	ListCell   *lc;
+
+	if (name != NULL)
+	{
+		PreparedStatement *stmt = FetchPreparedStatement(name, false);
+
+		if (stmt == NULL || !stmt->from_sql)
+			return NULL;
+		query_string = stmt->plansource->query_string;
+	}
+	foreach(lc, tg_sql_prepared)
+	{
+		SqlPrepared *entry = (SqlPrepared *) lfirst(lc);
+		PreparedStatement *stmt;
+
+		if (entry->made_this_xact || entry->query_string != query_string)
+			continue;
+		/* the remembered pointer may be stale: is it still that statement? */
+		stmt = FetchPreparedStatement(entry->name, false);
+		if (stmt != NULL && stmt->from_sql &&
+			stmt->plansource->query_string == query_string)
+			return entry;
+	}
+	return NULL;
+}
+
+/*
+ * The session is about to run a prepared statement (EXECUTE, EXPLAIN
+ * EXECUTE, CREATE TABLE AS EXECUTE, a protocol-level Bind or Execute), known
+ * by its name, or plan one, known by its query string.  Refuse it, before
+ * anything of it runs, if SQL PREPARE made it in an earlier transaction
+ * while a role inside the rules was the session's role: on a pooled
+ * connection it may stand under the name of a statement the pool or the
+ * driver prepared, and run SQL an earlier request chose.  Whoever runs it:
+ * a role outside the rules would run it with more privileges still.
+ */
+void
+tg_check_prepared_statement(const char *name, const char *query_string)
+{
+	SqlPrepared *entry = earlier_sql_prepared(name, query_string);
+	int			mode;
+
+	if (entry == NULL)
+		return;
+	mode = tg_session_mode();
+	if (mode == TG_MODE_OFF)
+		return;
+	tg_report_prepared_execution(entry->name, mode == TG_MODE_WARN);
 }
 
 /*
  * Transaction end (commit or abort: prepared statements are not
  * transactional, and survive a rollback): statements made so far were made
- * in an earlier transaction from now on.
+ * in an earlier transaction from now on.  Names whose statement is gone
+ * (DEALLOCATE, DISCARD ALL) or was made again at the protocol level are
+ * forgotten, so that a session that holds none again costs the hooks
+ * nothing.
  */
 void
 tg_session_state_xact_end(void)
 {
 	ListCell   *lc;
 
-	foreach(lc, sql_prepared)
-		((SqlPrepared *) lfirst(lc))->made_this_xact = false;
+	foreach(lc, tg_sql_prepared)
+	{
+		SqlPrepared *entry = (SqlPrepared *) lfirst(lc);
+		PreparedStatement *stmt = FetchPreparedStatement(entry->name, false);
+
+		entry->made_this_xact = false;
+		if (stmt != NULL && stmt->from_sql &&
+			stmt->plansource->query_string == entry->query_string)
+			continue;
+		pfree(entry->name);
+		pfree(entry);
+		tg_sql_prepared = foreach_delete_current(tg_sql_prepared, lc);
+	}
 }
 
 /*
@@ -232,7 +409,7 @@ find_sql_prepared(char **name)
 {
 	ListCell   *lc;
 
-	foreach(lc, sql_prepared)
+	foreach(lc, tg_sql_prepared)
 	{
 		SqlPrepared *entry = (SqlPrepared *) lfirst(lc);
 		PreparedStatement *stmt;
@@ -247,7 +424,7 @@ find_sql_prepared(char **name)
 		}
 		pfree(entry->name);
 		pfree(entry);
-		sql_prepared = foreach_delete_current(sql_prepared, lc);
+		tg_sql_prepared = foreach_delete_current(tg_sql_prepared, lc);
 	}
 	return false;
 }
@@ -442,7 +619,7 @@ tg_session_leftover(TgLeftover *leftover)
 	ObjectAddress object;
 
 	memset(leftover, 0, sizeof(TgLeftover));
-	if (sql_prepared != NIL && find_sql_prepared(&leftover->name))
+	if (tg_sql_prepared != NIL && find_sql_prepared(&leftover->name))
 	{
 		leftover->kind = TG_LEFTOVER_PREPARED;
 		return true;

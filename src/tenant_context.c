@@ -125,6 +125,13 @@ session_mode(void)
 	return mode;
 }
 
+/* The mode outside the SET clauses of the functions running. */
+int
+tg_session_mode(void)
+{
+	return session_mode();
+}
+
 /* Do the rules apply to the session (see above)? */
 bool
 tg_session_guard_applies(void)

@@ -180,6 +180,7 @@ extern PGDLLIMPORT bool tg_tenant_ended_with_xact;
 extern void tg_tenant_forget_touch(void);
 extern void tg_tenant_xact_end(void);
 extern bool tg_session_guard_applies(void);
+extern int	tg_session_mode(void);
 
 /* temp_objects.c */
 typedef enum TgLeftoverKind
@@ -204,6 +205,9 @@ extern bool tg_session_has_temp_objects(void);
 extern bool tg_session_leftover(TgLeftover *leftover);
 extern void tg_note_sql_prepare(const char *name);
 extern void tg_session_state_xact_end(void);
+extern PGDLLIMPORT List *tg_sql_prepared;	/* statements SQL PREPARE made */
+extern void tg_check_prepared_statement(const char *name,
+										const char *query_string);
 
 /* definer.c */
 extern void tg_definer_init(void);
@@ -232,6 +236,10 @@ extern void tg_report_parallel_worker(Oid relid);
 extern void tg_report_referential_action(Oid relid);
 extern void tg_report_leftover(const char *tenant, const TgLeftover *leftover,
 							   bool as_warning);
+extern void tg_report_prepared_execution(const char *name, bool as_warning);
+extern void tg_report_prepared_parameter(const char *name, int param,
+										 Oid typid, bool as_warning);
+extern void tg_report_lasting_setting(const char *where, const char *target);
 
 /* executor_guard.c */
 typedef struct TgStatementCheck

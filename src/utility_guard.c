@@ -18,9 +18,15 @@
  *	ALTER TABLE ... ROW LEVEL SECURITY: the table is remembered, and at
  *		commit it must not be left enabled but not forced (rule 4,
  *		xact_guard.c).
- *	PREPARE: the statement's name is remembered, for a statement made with
+ *	PREPARE: the statement's name is remembered: a statement made with
  *		SQL in an earlier transaction must not be in the session when a
- *		transaction gets its tenant (rule 2, temp_objects.c).
+ *		transaction gets its tenant, and may not run (rule 2,
+ *		temp_objects.c).  EXECUTE, EXPLAIN EXECUTE and CREATE TABLE AS
+ *		EXECUTE of such a statement are refused before they convert a
+ *		parameter, and cost a pointer test when the session has none.
+ *	ALTER ROLE/DATABASE ... SET or RESET, ALTER SYSTEM: refused to roles
+ *		inside the rules, since later sessions start with those settings
+ *		(rule 2).
  *
  * After any utility statement, a session-level tenant it assigned (say, by
  * set_config(..., false) in a DO block) is refused.
@@ -38,12 +44,15 @@
 #include "catalog/namespace.h"
 #include "commands/defrem.h"
 #include "nodes/parsenodes.h"
+#include "tcop/pquery.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/portal.h"
 
+#include "compat.h"
 #include "protect.h"
 #include "tenant_guard.h"
 
@@ -172,6 +181,50 @@ check_copy(CopyStmt *stmt)
 }
 
 /*
+ * ALTER ROLE/DATABASE ... SET or RESET and ALTER SYSTEM store settings that
+ * later sessions start with, and on pooled connections those serve other
+ * tenants' requests: a role inside the rules may not make them (PostgreSQL
+ * lets a role change its own defaults), whatever the setting.  ALTER ROLE
+ * and ALTER DATABASE are refused after they ran, so that PostgreSQL's own
+ * refusal comes first; the error undoes them.  ALTER SYSTEM writes a file
+ * that no rollback undoes: it is refused before, where the role holds the
+ * privilege to run it at all.
+ */
+static void
+check_lasting_setting(Node *parsetree)
+{
+	switch (nodeTag(parsetree))
+	{
+		case T_AlterRoleSetStmt:
+			{
+				AlterRoleSetStmt *stmt = (AlterRoleSetStmt *) parsetree;
+
+				tg_report_lasting_setting("ALTER ROLE ... SET",
+										  stmt->role == NULL ? "all roles" :
+										  psprintf("role \"%s\"",
+												   get_rolespec_name(stmt->role)));
+				break;
+			}
+		case T_AlterDatabaseSetStmt:
+			tg_report_lasting_setting("ALTER DATABASE ... SET",
+									  psprintf("database \"%s\"",
+											   ((AlterDatabaseSetStmt *) parsetree)->dbname));
+			break;
+		case T_AlterSystemStmt:
+			{
+				VariableSetStmt *setstmt = ((AlterSystemStmt *) parsetree)->setstmt;
+
+				if (setstmt->name != NULL &&
+					tg_may_alter_system(setstmt->name))
+					tg_report_lasting_setting("ALTER SYSTEM", "the server");
+				break;
+			}
+		default:
+			break;
+	}
+}
+
+/*
  * Checks that must pass before the statement runs.  Returns true if a
  * session-level SET of the tenant was reported (as a warning, or the
  * statement would not go on), so that it is not reported twice.
@@ -190,6 +243,9 @@ check_before(Node *parsetree)
 			break;
 		case T_CopyStmt:
 			check_copy((CopyStmt *) parsetree);
+			break;
+		case T_AlterSystemStmt:
+			check_lasting_setting(parsetree);
 			break;
 		default:
 			break;
@@ -372,7 +428,12 @@ guard_utility(PlannedStmt *pstmt, const char *queryString,
 		if (IsA(parsetree, PrepareStmt))
 			tg_note_sql_prepare(((PrepareStmt *) parsetree)->name);
 		if (tg_guard_applies())
+		{
 			note_after(parsetree);
+			if (IsA(parsetree, AlterRoleSetStmt) ||
+				IsA(parsetree, AlterDatabaseSetStmt))
+				check_lasting_setting(parsetree);
+		}
 	}
 	if (unlikely(tg_tenant_touched))
 	{
@@ -403,15 +464,67 @@ run_and_check_utility(PlannedStmt *pstmt, const char *queryString,
 }
 
 /*
- * ProcessUtility hook.  Kept small, for the statements that run most often
- * go through with a jump: transaction control, where the commit is checked
+ * The name of the prepared statement that EXECUTE, EXPLAIN EXECUTE or
+ * CREATE TABLE AS EXECUTE (after parse analysis, their query is a Query
+ * around the ExecuteStmt) runs, or NULL.
+ */
+static const char *
+executed_statement(Node *node)
+{
+	while (node != NULL)
+	{
+		switch (nodeTag(node))
+		{
+			case T_ExecuteStmt:
+				return ((ExecuteStmt *) node)->name;
+			case T_ExplainStmt:
+				node = ((ExplainStmt *) node)->query;
+				break;
+			case T_CreateTableAsStmt:
+				node = ((CreateTableAsStmt *) node)->query;
+				break;
+			case T_Query:
+				node = ((Query *) node)->utilityStmt;
+				break;
+			default:
+				return NULL;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The session holds statements that SQL PREPARE made (temp_objects.c): is
+ * this utility statement about to run one of an earlier transaction,
+ * named by the statement, or is it itself part of one that a protocol-level
+ * Bind made a portal of (a rule can make a DML statement a NOTIFY)?
+ * DEALLOCATE and DISCARD may leave names to forget at the end of the
+ * transaction.
+ */
+static pg_noinline void
+check_prepared_use(Node *parsetree)
+{
+	const char *name = executed_statement(parsetree);
+
+	/* the end of the transaction forgets the statements they drop */
+	if (IsA(parsetree, DeallocateStmt) || IsA(parsetree, DiscardStmt))
+		tg_xact_dirty = true;
+	if (name != NULL)
+		tg_check_prepared_statement(name, NULL);
+	if (ActivePortal != NULL && ActivePortal->prepStmtName != NULL)
+		tg_check_prepared_statement(ActivePortal->prepStmtName, NULL);
+}
+
+/*
+ * Send the statement on its way: the statements that run most often go
+ * through with a jump: transaction control, where the commit is checked
  * (xact_guard.c), and EXECUTE, whose query the executor hooks check.
  */
-static void
-tg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
-				  bool readOnlyTree, ProcessUtilityContext context,
-				  ParamListInfo params, QueryEnvironment *queryEnv,
-				  DestReceiver *dest, QueryCompletion *qc)
+static inline void
+dispatch_utility(PlannedStmt *pstmt, const char *queryString,
+				 bool readOnlyTree, ProcessUtilityContext context,
+				 ParamListInfo params, QueryEnvironment *queryEnv,
+				 DestReceiver *dest, QueryCompletion *qc)
 {
 	Node	   *parsetree = pstmt->utilityStmt;
 
@@ -424,6 +537,36 @@ tg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	else
 		run_and_check_utility(pstmt, queryString, readOnlyTree, context,
 							  params, queryEnv, dest, qc);
+}
+
+/* The session holds statements SQL PREPARE made: check, then dispatch. */
+static pg_noinline void
+check_prepared_and_dispatch(PlannedStmt *pstmt, const char *queryString,
+							bool readOnlyTree, ProcessUtilityContext context,
+							ParamListInfo params, QueryEnvironment *queryEnv,
+							DestReceiver *dest, QueryCompletion *qc)
+{
+	check_prepared_use(pstmt->utilityStmt);
+	dispatch_utility(pstmt, queryString, readOnlyTree, context, params,
+					 queryEnv, dest, qc);
+}
+
+/*
+ * ProcessUtility hook.  Kept small, so that every way out is a jump: a
+ * session without statements made by SQL PREPARE pays one pointer test.
+ */
+static void
+tg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+				  bool readOnlyTree, ProcessUtilityContext context,
+				  ParamListInfo params, QueryEnvironment *queryEnv,
+				  DestReceiver *dest, QueryCompletion *qc)
+{
+	if (unlikely(tg_sql_prepared != NIL))
+		check_prepared_and_dispatch(pstmt, queryString, readOnlyTree, context,
+									params, queryEnv, dest, qc);
+	else
+		dispatch_utility(pstmt, queryString, readOnlyTree, context, params,
+						 queryEnv, dest, qc);
 }
 
 void

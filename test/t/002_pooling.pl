@@ -317,7 +317,7 @@ refused($pool, "SELECT 1 \\; $select", $no_tenant,
 # A statement prepared with SQL outlives its request, and its name may be
 # one a pool or driver uses for its protocol-level statements: no request
 # sets its tenant while the session holds one an earlier request prepared
-# (rule 2), and without a tenant it is refused like any statement.
+# (rule 2), and it does not run at all, with a tenant or without one.
 # Prepared and deallocated within the request, it serves the request's
 # tenant.  (Protocol-level statements and their cached plans, shared by
 # the requests of every tenant: 011_prepared_hijack.pl.)
@@ -328,7 +328,8 @@ refused($pool,
 	'42501: cannot set tenant "1" while the session holds prepared statement "tenant_orders"',
 	'prepared statement of an earlier request: the next cannot set its tenant');
 ok_sql($pool, 'ROLLBACK', '', 'ROLLBACK');
-refused($pool, 'EXECUTE tenant_orders', $no_tenant,
+refused($pool, 'EXECUTE tenant_orders',
+	'42501: cannot execute prepared statement "tenant_orders" made with PREPARE in an earlier transaction',
 	'prepared statement without a tenant is refused');
 ok_sql($pool, 'DEALLOCATE tenant_orders', '', 'DEALLOCATE');
 foreach my $tenant (1, 2, 3, 1, 2, 3, 2)

@@ -9,8 +9,10 @@
 # SQL under the same name; the next request that executes the statement by
 # that name would run the attacker's SQL in its own transaction, with its
 # own tenant.  Injected SQL can only make statements with SQL PREPARE, so a
-# transaction cannot set its tenant while the session holds a statement
-# made that way in an earlier transaction.  Here a real driver keeps real
+# statement made that way in an earlier transaction does not run at all,
+# before any of it runs: a hijacked statement could otherwise erase its
+# traces before the tenant is set, or capture the parameters of a request
+# that never sets one.  Here a real driver keeps real
 # protocol-level statements on one connection, the attacker's request
 # replaces them, and the victim's next request must be refused before any
 # row of its tenant is read or written: its rows stay as they were, and
@@ -52,10 +54,10 @@ sub rows_unchanged
 		"$name: every tenant's rows are as they were");
 }
 
-# (the hijacked statement that sets the tenant sets the attacker's: the
-# check runs inside it, whichever tenant it sets)
+# (the first statement the victim runs is the hijacked one that sets the
+# tenant: it does not run at all)
 my $refusal =
-  qr/^42501: cannot set tenant "[12]" while the session holds prepared statement "[^"]+"$/;
+  qr/^42501: cannot execute prepared statement "[^"]+" made with PREPARE in an earlier transaction$/;
 
 #
 # DBD::Pg: statements with placeholders are prepared on the server, as
@@ -148,7 +150,7 @@ SKIP:
 	is($request->('1', $inject), 'ok', 'DBD::Pg: the attacker replaces the statements by SQL');
 
 	like($request->('2', $victim_work), $refusal,
-		'DBD::Pg: the victim\'s next request is refused when it sets its tenant');
+		'DBD::Pg: the victim\'s next request is refused when it runs the hijacked statement');
 	my ($loot) = $dbh->selectrow_array(
 		q{SELECT coalesce(current_setting('x.loot', true), '')});
 	is($loot, '', 'DBD::Pg: the attacker\'s loot is empty');
@@ -180,10 +182,160 @@ SKIP:
 	is($got->{attacker}, 'ok', 'psycopg: the attacker replaces the statements by SQL');
 	is($got->{replaced}, '3', 'psycopg: ... all three of them');
 	like($got->{victim}, $refusal,
-		'psycopg: the victim\'s next request is refused when it sets its tenant');
+		'psycopg: the victim\'s next request is refused when it runs the hijacked statement');
 	is($got->{loot}, '', 'psycopg: the attacker\'s loot is empty');
 }
 rows_unchanged('psycopg');
+
+#
+# The pool's own statement (PGBOUNCER_1, made by a protocol-level Parse on
+# the shared connection) hijacked so that it does its work before any
+# check at tenant assignment could see it: (a) it DEALLOCATEs itself and
+# drops its function, then sets the victim's tenant and copies the
+# victim's rows into a session setting; (b) it captures the victim's bind
+# parameter, an API key, into session advisory locks that survive the
+# abort, in a request that never sets a tenant; (c) an immutable function
+# captures it so while a custom plan is made at Bind; (d) a domain's CHECK
+# captures it so when Bind converts it, before the statement is planned.
+# The victim commits what it can.
+#
+my $hijack_script = <<'PYTHON';
+import sys
+import psycopg
+from psycopg.pq import ExecStatus
+
+conn = psycopg.connect(sys.argv[1], autocommit=True)
+pg = conn.pgconn
+
+ATTACKS = {
+    'self-erasing': r"""BEGIN; SET LOCAL app.current_tenant = '1';
+      CREATE FUNCTION pg_temp.evil(t text) RETURNS text LANGUAGE plpgsql AS $f$
+      DECLARE r text;
+      BEGIN
+        EXECUTE 'DEALLOCATE "PGBOUNCER_1"';
+        EXECUTE 'DROP FUNCTION pg_temp.evil(text)';
+        PERFORM set_config('app.current_tenant', t, true);
+        SELECT string_agg(item, ',') INTO r FROM public.orders;
+        PERFORM set_config('x.loot', r, false);
+        RETURN t;
+      END $f$;
+      DEALLOCATE "PGBOUNCER_1";
+      PREPARE "PGBOUNCER_1"(text) AS SELECT pg_temp.evil($1); COMMIT""",
+    'advisory-locks': r"""DEALLOCATE "PGBOUNCER_1";
+      PREPARE "PGBOUNCER_1"(text) AS
+        SELECT (SELECT count(pg_advisory_lock(i, ascii(substr($1, i, 1))))
+                FROM generate_series(1, length($1)) i)""",
+    'immutable': r"""BEGIN;
+      CREATE FUNCTION pg_temp.cap(t text) RETURNS text IMMUTABLE LANGUAGE plpgsql
+        AS $f$BEGIN PERFORM pg_advisory_lock(hashtext(t)); RETURN t; END$f$;
+      DEALLOCATE "PGBOUNCER_1";
+      PREPARE "PGBOUNCER_1"(text) AS
+        SELECT set_config('app.current_tenant', pg_temp.cap($1), true); COMMIT""",
+    'domain': r"""BEGIN;
+      CREATE DOMAIN pg_temp.cap AS text
+        CHECK (pg_try_advisory_lock(hashtext(VALUE)));
+      DEALLOCATE "PGBOUNCER_1";
+      PREPARE "PGBOUNCER_1"(pg_temp.cap) AS
+        SELECT set_config('app.current_tenant', $1, true); COMMIT""",
+}
+
+
+def result(res):
+    if res.status in (ExecStatus.COMMAND_OK, ExecStatus.TUPLES_OK):
+        return 'ok'
+    return '%s: %s' % (res.error_field(ord('C')).decode(),
+                       res.error_field(ord('M')).decode())
+
+
+def value(sql):
+    return conn.execute(sql).fetchone()[0]
+
+
+for name, attack in ATTACKS.items():
+    conn.execute('DISCARD ALL')
+    # an earlier, legitimate request: the pool prepares its statement
+    print('%s-parse: %s' % (name, result(pg.prepare(
+        b'PGBOUNCER_1', b"SELECT set_config('app.current_tenant', $1, true)"))))
+    try:
+        conn.execute(attack)
+        print('%s-attacker: ok' % name)
+    except psycopg.Error as e:
+        print('%s-attacker: %s: %s' % (name, e.sqlstate, e.diag.message_primary))
+        conn.execute('ROLLBACK')
+    # the victim's request: tenant 2, by its API key for (b)
+    pg.exec_(b'BEGIN')
+    print('%s-victim: %s' % (name, result(pg.exec_prepared(
+        b'PGBOUNCER_1', [b'key-2' if name == 'advisory-locks' else b'2']))))
+    pg.exec_(b'COMMIT')
+    print('%s-loot: %s' % (name, value(
+        "SELECT coalesce(current_setting('x.loot', true), '')")))
+    print('%s-locks: %s' % (name, value(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+        " AND pid = pg_backend_pid()")))
+conn.execute('DISCARD ALL')
+
+# A protocol-level name longer than an identifier: SQL truncates it to 63
+# bytes, and Bind finds the statement by those bytes all the same.  The
+# attacker's own transaction runs it once with a generic plan, so that the
+# victim's Bind plans nothing and the executor is the first to see it.
+LONG = 'driver_statement_' + 'x' * 60
+print('long-name-parse: %s' % result(pg.prepare(
+    LONG.encode(), b"SELECT set_config('app.current_tenant', $1, true)")))
+conn.execute('SET plan_cache_mode = force_generic_plan')
+conn.execute('BEGIN')
+conn.execute('DEALLOCATE "%s"' % LONG)
+conn.execute('PREPARE "%s"(text) AS SELECT pg_advisory_lock(length($1))' % LONG)
+conn.execute('EXECUTE "%s"(\'x\')' % LONG)
+conn.execute('SELECT pg_advisory_unlock_all()')
+conn.execute('COMMIT')
+pg.exec_(b'BEGIN')
+print('long-name-victim: %s' % result(pg.exec_prepared(LONG.encode(), [b'2'])))
+pg.exec_(b'COMMIT')
+print('long-name-locks: %s' % value(
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+    " AND pid = pg_backend_pid()"))
+conn.execute('DISCARD ALL')
+PYTHON
+
+SKIP:
+{
+	my $python = python_with_psycopg();
+	skip 'psycopg 3 not found: install python3-psycopg', 18 unless defined $python;
+
+	my ($stdout, $stderr) = ('', '');
+	IPC::Run::run(
+		[
+			$python, '-c', $hijack_script,
+			'host=' . $node->host . ' port=' . $node->port
+			  . ' dbname=postgres user=regress_app'
+		],
+		'>', \$stdout, '2>', \$stderr);
+	diag($stderr) if $stderr ne '';
+	my %got = $stdout =~ /^(\S+): ?(.*)$/mg;
+	my $executed =
+	  '42501: cannot execute prepared statement "PGBOUNCER_1" made with PREPARE in an earlier transaction';
+	for my $name ('self-erasing', 'advisory-locks', 'immutable')
+	{
+		is($got{"$name-attacker"}, 'ok', "$name: the attacker replaces PGBOUNCER_1");
+		is($got{"$name-victim"}, $executed,
+			"$name: the victim's Bind and Execute of PGBOUNCER_1 is refused");
+		is($got{"$name-loot"}, '', "$name: the attacker's loot is empty");
+		is($got{"$name-locks"}, '0', "$name: no advisory lock holds the victim's key");
+	}
+	is( $got{'domain-attacker'},
+		'42501: cannot prepare statement "PGBOUNCER_1" with parameter $1 of type cap',
+		'domain: a parameter whose conversion runs the attacker\'s CHECK is refused at PREPARE');
+	like($got{'domain-victim'}, qr/^26000: /,
+		'domain: the victim finds no statement PGBOUNCER_1');
+	is($got{'domain-locks'}, '0', 'domain: no advisory lock holds the victim\'s tenant');
+	is($got{'domain-parse'}, 'ok', 'the pool\'s statement is prepared at the protocol level');
+	like(
+		$got{'long-name-victim'},
+		qr/^42501: cannot execute prepared statement "driver_statement_x+" made with PREPARE in an earlier transaction$/,
+		'long name: Bind by a name longer than the identifier PREPARE made is refused');
+	is($got{'long-name-locks'}, '0', 'long name: no advisory lock holds the victim\'s tenant');
+}
+rows_unchanged('PGBOUNCER_1');
 
 $node->stop;
 done_testing();
