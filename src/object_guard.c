@@ -48,25 +48,33 @@
 
 static object_access_hook_type prev_object_access_hook = NULL;
 
+/*
+ * TRUNCATE of a table with row-level security, or of a partition or child
+ * of one, is refused (rule 5).  Only on the way to that refusal does the
+ * role's own TRUNCATE privilege come first: PostgreSQL truncates the
+ * children of a named table without checking it on them, and a TRUNCATE
+ * the guard lets through must behave exactly as without it.
+ */
 static void
 check_truncate(Oid relid)
 {
 	TgRelInfo  *info;
-	Oid			ancestor;
+	bool		rls_enabled;
+	Oid			ancestor = InvalidOid;
 
 	if (!tg_guard_applies())
 		return;
 	info = tg_rel_info(relid);
-	if ((info->rls_enabled || tg_rel_has_parents(info)) &&
-		pg_class_aclcheck(relid, GetUserId(), ACL_TRUNCATE) != ACLCHECK_OK)
+	rls_enabled = info->rls_enabled;
+	if (!rls_enabled &&
+		!(tg_rel_has_parents(info) &&
+		  OidIsValid(ancestor = tg_rls_ancestor(relid))))
+		return;
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_TRUNCATE) != ACLCHECK_OK)
 		aclcheck_error(ACLCHECK_NO_PRIV,
 					   get_relkind_objtype(get_rel_relkind(relid)),
 					   get_rel_name(relid));
-	if (info->rls_enabled)
-		tg_report_truncate(relid, InvalidOid);
-	else if (tg_rel_has_parents(info) &&
-			 OidIsValid(ancestor = tg_rls_ancestor(relid)))
-		tg_report_truncate(relid, ancestor);
+	tg_report_truncate(relid, ancestor);
 }
 
 /* TRUNCATE, DROP and currtid2(): check or note the object, then chain. */

@@ -102,6 +102,11 @@ tg_log "dpkg-buildpackage for PostgreSQL $(echo $versions), with pg_buildext ins
 start=$SECONDS
 if ! (cd "$build" && dpkg-buildpackage -us -uc -b) >"$TG_WORKDIR/build.log" 2>&1; then
 	tail -n 80 "$TG_WORKDIR/build.log"
+	# the server log above hides which test failed and how
+	grep -E '^(not ok|test .* FAILED| [0-9]+ of [0-9]+ tests failed)' \
+		"$TG_WORKDIR/build.log" || true
+	find "$TG_WORKDIR/build" -name regression.diffs -exec head -n 120 {} + || true
+	grep -v -E '^[0-9]{4}-[0-9]{2}-[0-9]{2} ' "$TG_WORKDIR/build.log" | tail -n 40
 	tg_die "dpkg-buildpackage failed (debian/control out of date? run pg_buildext updatecontrol)"
 fi
 grep -E '^(### |test |ok |not ok | All [0-9]+ tests)' "$TG_WORKDIR/build.log" || true

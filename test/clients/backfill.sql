@@ -21,9 +21,11 @@ $$;
 -- README: backfill-per-tenant
 DO $$
 DECLARE
-    t bigint;
+    t bigint := 0;
 BEGIN
-    FOR t IN SELECT id FROM tenants ORDER BY id LOOP
+    LOOP
+        SELECT min(id) INTO t FROM tenants WHERE id > t;
+        EXIT WHEN t IS NULL;
         PERFORM set_config('app.current_tenant', t::text, true);
         UPDATE orders SET item = upper(item);
         COMMIT;
