@@ -71,7 +71,7 @@ SKIP:
 	my $dsn = 'dbi:Pg:dbname=postgres;host=' . $node->host . ';port=' . $node->port;
 	my $dbh = DBI->connect($dsn, 'regress_app', '',
 		{ AutoCommit => 1, RaiseError => 0, PrintError => 0, pg_server_prepare => 1 })
-	  or die $DBI::errstr;
+	  or die DBI->errstr;
 	my %sth = (
 		set => $dbh->prepare(
 			q{SELECT set_config('app.current_tenant', ?, true)},
