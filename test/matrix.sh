@@ -279,6 +279,11 @@ run_suite() {
 	log "$suite: $(head -n 1 "$root/.tenant_guard-stamp")"
 	copy_tree "$root/build/tenant_guard"
 	mount_chroot "$root"
+	# A run interrupted while apt was installing leaves dpkg half-done in
+	# the cached chroot, and every later install there fails: finish it.
+	chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		DEBIAN_FRONTEND=noninteractive dpkg --configure -a >/dev/null 2>&1 ||
+		log "$suite: dpkg --configure -a failed"
 	# shellcheck disable=SC2046
 	set +e
 	chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
