@@ -284,10 +284,13 @@ run_suite() {
 	chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 		DEBIAN_FRONTEND=noninteractive dpkg --configure -a >/dev/null 2>&1 ||
 		log "$suite: dpkg --configure -a failed"
+	trust_host_cas "$root"
 	# shellcheck disable=SC2046
 	set +e
 	chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-		HOME=/root LANG=C.UTF-8 TERM=dumb $(suite_env "$suite") \
+		HOME=/root LANG=C.UTF-8 TERM=dumb \
+		NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
+		$(suite_env "$suite") \
 		/bin/bash -c "$IN_CHROOT" \
 		</dev/null 2>&1 | tee "$CACHE/logs/$suite.log" | sed -u "s/^/[$suite] /"
 	status=${PIPESTATUS[0]}
@@ -296,6 +299,22 @@ run_suite() {
 	rm -rf "$root/build"
 	exec 9>&-
 	return "$status"
+}
+
+# The chroot trusts the certificate authorities the host added to its own
+# (/usr/local/share/ca-certificates: a network that reaches the npm
+# registry through a proxy of its own signs with such a CA), so that the
+# client suite's npm ci works there as on the host.  Node reads its extra
+# CAs from NODE_EXTRA_CA_CERTS (IN_CHROOT_ENV).
+trust_host_cas() {
+	local root=$1
+	[ -d /usr/local/share/ca-certificates ] || return 0
+	mkdir -p "$root/usr/local/share/ca-certificates"
+	cp -a /usr/local/share/ca-certificates/. \
+		"$root/usr/local/share/ca-certificates/" 2>/dev/null || true
+	chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		update-ca-certificates >/dev/null 2>&1 ||
+		log "update-ca-certificates failed in $root"
 }
 
 on_exit() {
