@@ -422,26 +422,6 @@ tg_drift_check(Node *parsetree)
 }
 
 /*
- * Does the policy apply to every command and every role (FOR ALL TO
- * PUBLIC)?
- */
-static bool
-policy_applies_to_all(HeapTuple tuple, TupleDesc desc)
-{
-	Form_pg_policy form = (Form_pg_policy) GETSTRUCT(tuple);
-	bool		isnull;
-	Datum		roles = heap_getattr(tuple, Anum_pg_policy_polroles, desc,
-									 &isnull);
-	ArrayType  *arr;
-
-	if (isnull || form->polcmd != '*')
-		return false;
-	arr = DatumGetArrayTypeP(roles);
-	return ARR_NDIM(arr) == 1 && ARR_DIMS(arr)[0] == 1 &&
-		((Oid *) ARR_DATA_PTR(arr))[0] == ACL_ID_PUBLIC;
-}
-
-/*
  * Does a query that names relid let a row through only if its column
  * colname matches the tenant?  It does if the table is protected on that
  * column, or if, with row-level security enabled and forced, a restrictive
@@ -500,7 +480,7 @@ table_isolates_tenants(Oid relid, const char *colname)
 
 		if (!((Form_pg_policy) GETSTRUCT(tuple))->polpermissive)
 			restrictive |= enforces &&
-				policy_applies_to_all(tuple, RelationGetDescr(rel));
+				tg_policy_applies_to_all(tuple, RelationGetDescr(rel));
 		else
 			weak |= !enforces;
 	}

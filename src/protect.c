@@ -334,10 +334,14 @@ is_constant_true(HeapTuple tuple, TupleDesc desc, int attno)
 		DatumGetBool(((Const *) node)->constvalue);
 }
 
-/* Does the policy apply to PUBLIC, for every command? */
-static bool
-applies_to_all(Form_pg_policy form, HeapTuple tuple, TupleDesc desc)
+/*
+ * Does the policy tuple (of pg_policy) apply to PUBLIC, for every command?
+ * protect()'s policies do; the drift guard asks it of a parent's policies.
+ */
+bool
+tg_policy_applies_to_all(HeapTuple tuple, TupleDesc desc)
 {
+	Form_pg_policy form = (Form_pg_policy) GETSTRUCT(tuple);
 	bool		isnull;
 	Datum		roles = heap_getattr(tuple, Anum_pg_policy_polroles, desc,
 									 &isnull);
@@ -380,11 +384,11 @@ policy_intact(Oid relid, const char *polname, AttrNumber attnum,
 
 		if (strcmp(polname, TG_ISOLATION_POLICY) == 0)
 			intact = !form->polpermissive &&
-				applies_to_all(form, tuple, desc) &&
+				tg_policy_applies_to_all(tuple, desc) &&
 				tg_policy_tuple_enforces(tuple, desc, attnum);
 		else
 			intact = form->polpermissive &&
-				applies_to_all(form, tuple, desc) &&
+				tg_policy_applies_to_all(tuple, desc) &&
 				is_constant_true(tuple, desc, Anum_pg_policy_polqual) &&
 				is_constant_true(tuple, desc, Anum_pg_policy_polwithcheck);
 	}

@@ -46,6 +46,7 @@ typedef struct TgProtection
 /* protect.c */
 extern bool tg_protection_change_in_progress(void);
 extern void tg_protect_partition(Oid relid, Oid parent);
+extern bool tg_policy_applies_to_all(HeapTuple tuple, TupleDesc desc);
 
 /* registry.c */
 extern Oid	tg_registry_relid(void);
