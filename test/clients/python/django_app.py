@@ -4,33 +4,19 @@ whole request path (django.test.Client: middleware, URL resolution, views,
 the ORM), one thread per worker with its own persistent connection.
 Django 3.2 (Debian 12) talks to PostgreSQL through psycopg2."""
 
-import argparse
 import os
-import shlex
 import sys
 
 import harness
 
-ap = argparse.ArgumentParser()
-ap.add_argument("--endpoint", required=True)
-ap.add_argument("--app-dsn", required=True)
-ap.add_argument("--migrate-dsn")
-ap.add_argument("--monitor-dsn", required=True)
-ap.add_argument("--dbname", required=True)
-ap.add_argument("--per-worker", type=int, default=40)
-args = ap.parse_args()
+args = harness.app_arguments()
 
-
-def kw(dsn):
-    return dict(item.split("=", 1) for item in shlex.split(dsn))
-
-
-app = kw(args.app_dsn)
+app = harness.dsn_keywords(args.app_dsn)
 os.environ.update(TG_DJANGO_HOST=app["host"], TG_DJANGO_PORT=app["port"],
                   TG_DJANGO_NAME=app["dbname"],
                   TG_DJANGO_ENDPOINT=args.endpoint)
 if args.migrate_dsn:
-    owner = kw(args.migrate_dsn)
+    owner = harness.dsn_keywords(args.migrate_dsn)
     os.environ.update(TG_DJANGO_OWNER_HOST=owner["host"],
                       TG_DJANGO_OWNER_PORT=owner["port"])
 os.environ["DJANGO_SETTINGS_MODULE"] = "djangoapp.settings"

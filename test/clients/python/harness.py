@@ -22,8 +22,10 @@ application role left inside a transaction.  It prints one line and returns
 whether everything held.
 """
 
+import argparse
 import logging
 import random
+import shlex
 import sys
 import threading
 import time
@@ -36,6 +38,23 @@ logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
 
 WORKERS = 16
 TENANTS = 8
+
+
+def app_arguments():
+    """The command line test/clients/run.sh gives every framework test."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--endpoint", required=True)
+    ap.add_argument("--app-dsn", required=True)
+    ap.add_argument("--migrate-dsn")
+    ap.add_argument("--monitor-dsn", required=True)
+    ap.add_argument("--dbname", required=True)
+    ap.add_argument("--per-worker", type=int, default=40)
+    return ap.parse_args()
+
+
+def dsn_keywords(dsn):
+    """A libpq keyword DSN ("host=... port=...") as a dict."""
+    return dict(item.split("=", 1) for item in shlex.split(dsn))
 
 
 def describe(rows):

@@ -4,7 +4,6 @@ The blocks between "README:" and "END README" are the README's snippets,
 word for word (run.sh checks).
 """
 
-import argparse
 import pathlib
 import sys
 
@@ -50,14 +49,7 @@ def migrate(dsn):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--endpoint", required=True)
-    ap.add_argument("--app-dsn", required=True)
-    ap.add_argument("--migrate-dsn")
-    ap.add_argument("--monitor-dsn", required=True)
-    ap.add_argument("--dbname", required=True)
-    ap.add_argument("--per-worker", type=int, default=40)
-    args = ap.parse_args()
+    args = harness.app_arguments()
     name = "psycopg %s" % args.endpoint
     ok = True
 

@@ -6,9 +6,7 @@ The blocks between "README:" and "END README" are the README's snippets,
 word for word (run.sh checks).
 """
 
-import argparse
 import pathlib
-import shlex
 import sys
 import urllib.parse
 
@@ -20,19 +18,12 @@ from sqlalchemy.orm import declarative_base, sessionmaker
 
 import harness
 
-ap = argparse.ArgumentParser()
-ap.add_argument("--endpoint", required=True)
-ap.add_argument("--app-dsn", required=True)
-ap.add_argument("--migrate-dsn")
-ap.add_argument("--monitor-dsn", required=True)
-ap.add_argument("--dbname", required=True)
-ap.add_argument("--per-worker", type=int, default=40)
-args = ap.parse_args()
+args = harness.app_arguments()
 
 
 def url(dsn):
     """A libpq keyword DSN as an SQLAlchemy URL (unix socket in host)."""
-    kw = dict(item.split("=", 1) for item in shlex.split(dsn))
+    kw = harness.dsn_keywords(dsn)
     query = {"host": kw["host"], "port": kw["port"]}
     if "options" in kw:
         query["options"] = kw["options"]
