@@ -190,6 +190,21 @@ def check(name, cond, what):
     return bool(cond)
 
 
+def expect_documented(name, fn, tenant):
+    """fn(tenant), a documented request, must get its new order tenant_id
+    tenant and see no other tenant's rows (tenant may be given as a
+    string)."""
+    try:
+        mine, seen = fn(tenant)
+    except Exception as exc:  # noqa: BLE001
+        return check(name, False, "documented request of tenant %r: %s %s"
+                     % (tenant, sqlstate(exc), str(exc).splitlines()[0]))
+    return check(name, int(mine) == int(tenant) and
+                 {int(t) for t in seen} == {int(tenant)},
+                 "documented request of tenant %r gets tenant_id %s and "
+                 "sees tenants %s" % (tenant, mine, sorted(set(seen))))
+
+
 def expect_refused(name, fn, what):
     """fn must fail with SQLSTATE 42501."""
     try:
