@@ -54,7 +54,7 @@ endif
 REGRESS = loading no_tenant transaction_scope session_state one_tenant force_rls back_doors modes protect protect_partitions protect_index drift audit policy_casts ddl_guard held_cursors permission_order tid_lookup upgrade fk_validation set_tenant autocommit fill_tenant
 REGRESS_OPTS = --temp-instance=tmp_check --temp-config=$(srcdir)/test/tenant_guard.conf
 
-ISOLATION = audit_lock
+ISOLATION = audit_lock interleaved_tenants
 ISOLATION_OPTS = --temp-instance=tmp_check_iso --temp-config=$(srcdir)/test/tenant_guard.conf
 
 TAP_TESTS = 1

@@ -193,21 +193,12 @@ cs_prepare_tree() {
 cs_run() {
 	local name=$1 preload=$2 dir=$TG_WORKDIR/$1 regress=$CS_TREE/src/src/test/regress
 	tg_as_cluster_user mkdir -p "$dir/out"
-	tg_as_cluster_user env LC_ALL=C "$TG_BINDIR/initdb" -D "$dir/data" \
-		-A trust -U postgres -E UTF8 --no-locale --no-sync >/dev/null
+	LC_ALL=C tg_initdb "$dir/data" -E UTF8 --no-locale >/dev/null
 	TG_PGPORT=$(( 20000 + RANDOM % 20000 ))
 	# As pg_regress's own temporary servers are configured.
-	{
-		echo "shared_preload_libraries = '$preload'"
-		echo "listen_addresses = ''"
-		echo "unix_socket_directories = '$dir'"
-		echo "port = $TG_PGPORT"
-		echo "fsync = off"
-		echo "max_prepared_transactions = 2"
-	} | tg_as_cluster_user tee -a "$dir/data/postgresql.conf" >/dev/null
-	tg_as_cluster_user "$TG_BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" \
-		-w start >/dev/null || { cat "$dir/server.log" >&2; return 1; }
-	TG_CLUSTERS+=("$dir")
+	tg_configure_server "$dir/data" "$dir" "$TG_PGPORT" \
+		"shared_preload_libraries = '$preload'" "max_prepared_transactions = 2"
+	tg_start_server "$dir/data" "$dir/server.log"
 	tg_log "core suite ${name} tenant_guard (port $TG_PGPORT)"
 	# pg_regress exits 1 when tests fail against PostgreSQL's expected
 	# output; the comparison between the two runs is what counts.

@@ -128,7 +128,62 @@ tg_make_workdir() {
 	fi
 }
 
+# The data directories of the servers started here (tg_start_server),
+# which tg_stop_clusters stops.
 TG_CLUSTERS=()
+
+# The one way the scripts here (demo.sh, test/*.sh, test/clients/run.sh,
+# bench/) make a throwaway cluster, in three steps each caller can put
+# together with its own settings:
+#
+#   tg_initdb DATA [initdb options...]
+#       initdb as the cluster user, trusting local connections, superuser
+#       "postgres", no fsync; the options are added (encoding, locale);
+#   tg_configure_server DATA SOCKDIR PORT [postgresql.conf lines...]
+#       no TCP listener, the socket in SOCKDIR named after PORT, fsync off,
+#       then the caller's lines (later lines win);
+#   tg_start_server DATA LOGFILE [pg_ctl options...]
+#       pg_ctl start, waiting; prints the log and fails if the server does
+#       not come up; tg_stop_server and tg_stop_clusters stop it.
+#
+# tg_start_cluster puts the three together for the common case.
+tg_initdb() {
+	local data=$1; shift
+	tg_as_cluster_user "$TG_BINDIR/initdb" -D "$data" -A trust -U postgres \
+		--no-sync "$@"
+}
+
+tg_configure_server() {
+	local data=$1 sockdir=$2 port=$3; shift 3
+	{
+		echo "listen_addresses = ''"
+		echo "unix_socket_directories = '$sockdir'"
+		echo "port = $port"
+		echo "fsync = off"
+		local line
+		for line in "$@"; do echo "$line"; done
+	} | tg_as_cluster_user tee -a "$data/postgresql.conf" >/dev/null
+}
+
+tg_start_server() {
+	local data=$1 log=$2; shift 2
+	tg_as_cluster_user "$TG_BINDIR/pg_ctl" -D "$data" -l "$log" -w "$@" \
+		start >/dev/null || { cat "$log" >&2; return 1; }
+	TG_CLUSTERS+=("$data")
+}
+
+# tg_stop_server DATA [MODE [pg_ctl options...]]: stop one server started
+# with tg_start_server (fast shutdown by default); fails if pg_ctl does.
+tg_stop_server() {
+	local data=$1 mode=${2:-fast} d kept=()
+	shift $(( $# < 2 ? $# : 2 ))
+	tg_as_cluster_user "$TG_BINDIR/pg_ctl" -D "$data" -m "$mode" -w "$@" \
+		stop >/dev/null
+	for d in "${TG_CLUSTERS[@]}"; do
+		[ "$d" = "$data" ] || kept+=("$d")
+	done
+	TG_CLUSTERS=("${kept[@]}")
+}
 
 # tg_start_cluster DIR [extra postgresql.conf lines...]: a throwaway cluster
 # in DIR/data, listening only on a unix socket in DIR, with tenant_guard
@@ -136,28 +191,20 @@ TG_CLUSTERS=()
 tg_start_cluster() {
 	local dir=$1; shift
 	tg_as_cluster_user mkdir -p "$dir"
-	tg_as_cluster_user "$TG_BINDIR/initdb" -D "$dir/data" -A trust -U postgres \
-		--no-sync >/dev/null
+	tg_initdb "$dir/data" >/dev/null
 	TG_PGHOST=$dir
 	TG_PGPORT=${TG_PGPORT:-$(( 20000 + RANDOM % 20000 ))}
-	{
-		echo "shared_preload_libraries = 'tenant_guard'"
-		echo "listen_addresses = ''"
-		echo "unix_socket_directories = '$dir'"
-		echo "port = $TG_PGPORT"
-		echo "fsync = off"
-		local line
-		for line in "$@"; do echo "$line"; done
-	} | tg_as_cluster_user tee -a "$dir/data/postgresql.conf" >/dev/null
-	tg_as_cluster_user "$TG_BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" \
-		-w start >/dev/null || { cat "$dir/server.log" >&2; return 1; }
-	TG_CLUSTERS+=("$dir")
+	tg_configure_server "$dir/data" "$dir" "$TG_PGPORT" \
+		"shared_preload_libraries = 'tenant_guard'" "$@"
+	tg_start_server "$dir/data" "$dir/server.log"
 }
 
+# tg_stop_clusters [MODE]: stop every server started here (fast shutdown by
+# default), ignoring failures.
 tg_stop_clusters() {
-	local dir
-	for dir in "${TG_CLUSTERS[@]}"; do
-		tg_as_cluster_user "$TG_BINDIR/pg_ctl" -D "$dir/data" -m fast -w stop \
+	local data
+	for data in "${TG_CLUSTERS[@]}"; do
+		tg_as_cluster_user "$TG_BINDIR/pg_ctl" -D "$data" -m "${1:-fast}" -w stop \
 			>/dev/null 2>&1 || true
 	done
 	TG_CLUSTERS=()
@@ -165,7 +212,7 @@ tg_stop_clusters() {
 
 # Stop every cluster started here and remove the work directory.
 tg_cleanup() {
-	tg_stop_clusters
+	tg_stop_clusters fast
 	if [ -n "${TG_WORKDIR:-}" ] && [ -d "$TG_WORKDIR" ]; then
 		rm -rf "$TG_WORKDIR"
 	fi

@@ -9,12 +9,13 @@
 #   - create, start, restart and stop throwaway clusters that live in a
 #     private temporary directory and listen only on a unix socket there
 #     (no TCP port, so they cannot collide with anybody else's server),
+#     with test/lib.sh's cluster functions, as the tests and demo.sh do,
 #   - install the standard tenant policy on a table,
 #   - run pgbench, alone or two side by side,
 #   - do the small bits of arithmetic the reports need (medians, ratios).
 #
-# Every cluster started through pg_start is stopped by the EXIT trap that
-# bench_init installs, also when a part fails half-way or is interrupted.
+# Every cluster started through pg_start (test/lib.sh's tg_start_server) is
+# stopped by the EXIT trap that bench_init installs, also when a part fails half-way or is interrupted.
 
 set -euo pipefail
 
@@ -22,6 +23,12 @@ BENCH_DIR=${BENCH_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 REPO_DIR=${REPO_DIR:-$(cd "$BENCH_DIR/.." && pwd)}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_CONFIG=${PG_CONFIG:-$PG_BIN/pg_config}
+# The clusters are test/lib.sh's (tg_initdb, tg_configure_server,
+# tg_start_server), run from PG_BIN.
+# shellcheck disable=SC2034  # read by test/lib.sh
+TG_BINDIR=$PG_BIN
+# shellcheck source=../../test/lib.sh
+source "$REPO_DIR/test/lib.sh"
 # Port number only names the socket file inside our private socket
 # directory; the servers never listen on TCP.
 BENCH_PORT=${BENCH_PORT:-55433}
@@ -50,7 +57,8 @@ record_target() {
 # ------------------------------------------------------ running as postgres
 
 # initdb and postgres refuse to run as root: run them as the postgres OS
-# user when we are root, and as ourselves otherwise.
+# user when we are root, and as ourselves otherwise (the clusters
+# themselves go through test/lib.sh's tg_as_cluster_user, the same rule).
 as_pg() {
 	if [[ $EUID -eq 0 ]]; then
 		runuser -u postgres -- "$@"
@@ -60,8 +68,6 @@ as_pg() {
 }
 
 # ------------------------------------------------- temp dir and cleanup
-
-STARTED_CLUSTERS=()
 
 # Create this part's private temporary directory and install the trap that
 # stops our clusters and removes it.  Sets BENCH_TMP and SOCK_DIR.
@@ -81,17 +87,14 @@ bench_init() {
 }
 
 bench_cleanup() {
-	local rc=$? d p
+	local rc=$? p
 	# Background jobs of ours still running (parallel callgrind runs,
 	# pgbench side by side): stop them, and their children, by pid.
 	for p in $(jobs -pr); do
 		pkill -TERM -P "$p" 2>/dev/null || true
 		kill -TERM "$p" 2>/dev/null || true
 	done
-	for d in "${STARTED_CLUSTERS[@]}"; do
-		[[ -n $d ]] || continue
-		as_pg "$PG_BIN/pg_ctl" -D "$d" -m immediate -w stop >/dev/null 2>&1 || true
-	done
+	tg_stop_clusters immediate
 	if [[ $KEEP_TMP == 1 || $rc -ne 0 ]]; then
 		log "kept $BENCH_TMP (logs, callgrind files)"
 	else
@@ -108,25 +111,19 @@ bench_cleanup() {
 # appended to postgresql.conf.
 pg_init() {
 	local data=$1; shift
-	as_pg "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 \
-		--locale=C --no-sync >"$BENCH_TMP/initdb.log" 2>&1 ||
+	tg_initdb "$data" -E UTF8 --locale=C >"$BENCH_TMP/initdb.log" 2>&1 ||
 		{ cat "$BENCH_TMP/initdb.log" >&2; die "initdb failed"; }
-	{
-		echo "# added by tenant_guard bench"
-		echo "listen_addresses = ''"
-		echo "unix_socket_directories = '$SOCK_DIR'"
-		echo "port = $BENCH_PORT"
-		echo "max_connections = 30"
-		echo "fsync = off"                  # throwaway data; keeps setup fast
-		echo "synchronous_commit = off"
-		echo "full_page_writes = off"
-		echo "autovacuum = off"             # no background work during runs
-		echo "max_wal_size = 8GB"
-		echo "checkpoint_timeout = 1h"
-		echo "log_min_messages = warning"
-		local line
-		for line in "$@"; do echo "$line"; done
-	} | as_pg tee -a "$data/postgresql.conf" >/dev/null
+	# (fsync = off comes from tg_configure_server: throwaway data, fast setup)
+	tg_configure_server "$data" "$SOCK_DIR" "$BENCH_PORT" \
+		"# added by tenant_guard bench" \
+		"max_connections = 30" \
+		"synchronous_commit = off" \
+		"full_page_writes = off" \
+		"autovacuum = off" \
+		"max_wal_size = 8GB" \
+		"checkpoint_timeout = 1h" \
+		"log_min_messages = warning" \
+		"$@"
 }
 
 # pg_start DATADIR PRELOAD [extra -c settings...]
@@ -135,19 +132,12 @@ pg_start() {
 	local data=$1 preload=$2; shift 2
 	local opts="-c shared_preload_libraries='$preload'" s
 	for s in "$@"; do opts+=" -c $s"; done
-	as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$data/server.log" -o "$opts" \
-		-w -t 120 start >/dev/null ||
-		{ tail -20 "$data/server.log" >&2; die "server did not start"; }
-	STARTED_CLUSTERS+=("$data")
+	tg_start_server "$data" "$data/server.log" -o "$opts" -t 120 ||
+		die "server did not start"
 }
 
 pg_stop() {
-	local data=$1 i
-	as_pg "$PG_BIN/pg_ctl" -D "$data" -m fast -w -t 120 stop >/dev/null
-	for i in "${!STARTED_CLUSTERS[@]}"; do
-		[[ ${STARTED_CLUSTERS[i]} == "$data" ]] && STARTED_CLUSTERS[i]=""
-	done
-	return 0
+	tg_stop_server "$1" fast -t 120
 }
 
 # psql as the superuser (or as another role: PGUSER=app psql_db ...).

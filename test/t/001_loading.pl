@@ -4,8 +4,11 @@
 use strict;
 use warnings FATAL => 'all';
 
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use TenantGuard::TestUtils;
 use Test::More;
 
 # A protected table and an application role, on any node.
@@ -94,10 +97,7 @@ $session->stop;
 # shared_preload_libraries, with a tenant in postgresql.conf and a reload
 # that renames the tenant setting.
 #
-my $node = PostgreSQL::Test::Cluster->new('preloaded');
-$node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'tenant_guard'");
-$node->start;
+my $node = preloaded_node('preloaded');
 $node->safe_psql('postgres', 'CREATE EXTENSION tenant_guard');
 setup_schema($node);
 

@@ -21,29 +21,19 @@ use PostgreSQL::Test::Utils;
 use TenantGuard::TestUtils;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('pooling');
-$node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'tenant_guard'");
-$node->start;
+my $node = preloaded_node('pooling');
 
-# Tenant t owns t rows.  The policy reads the setting itself, as hand-written
-# policies do: a tenant left behind by an earlier request would show its rows.
+# Tenant t owns t rows (create_orders()'s).  The policy reads the setting
+# itself, as hand-written policies do: a tenant left behind by an earlier
+# request would show its rows.
 my %rows = (
 	1 => '11|1',
 	2 => "21|2\n22|2",
 	3 => "31|3\n32|3\n33|3");
 my $all_rows = q{SELECT string_agg(id || ':' || tenant_id || ':' || item, ' ' ORDER BY id) FROM orders};
+create_orders($node);
 $node->safe_psql(
 	'postgres', q{
-	CREATE EXTENSION tenant_guard;
-	CREATE ROLE regress_app LOGIN;
-	CREATE TABLE orders (id int PRIMARY KEY, tenant_id int NOT NULL, item text NOT NULL);
-	INSERT INTO orders VALUES (11, 1, 'apple'), (21, 2, 'pear'), (22, 2, 'plum'),
-	  (31, 3, 'fig'), (32, 3, 'kiwi'), (33, 3, 'lime');
-	ALTER TABLE orders ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
-	CREATE POLICY orders_tenant ON orders
-	  USING (tenant_id = current_setting('app.current_tenant')::int);
-	GRANT SELECT, INSERT, UPDATE, DELETE ON orders TO regress_app;
 	-- sets the tenant at session level in a PL/pgSQL assignment, which runs
 	-- no executor, then commits
 	CREATE PROCEDURE set_session_tenant_and_commit(t text) LANGUAGE plpgsql AS $$
@@ -55,8 +45,8 @@ $node->safe_psql(
 });
 my $initial_rows = $node->safe_psql('postgres', $all_rows);
 
-my $select = 'SELECT id, tenant_id FROM orders ORDER BY id';
-my $no_tenant = '42501: tenant context required for table "public.orders"';
+my $select = $ORDERS_SELECT;
+my $no_tenant = $ORDERS_NO_TENANT;
 my $session_set = '42501: cannot set "app.current_tenant" at session level';
 my $session_value = '42501: "app.current_tenant" was set at session level';
 
@@ -68,43 +58,13 @@ sub app_session
 	return psql_session($node, user => $user // 'regress_app');
 }
 
-# What the next request finds on the connection: no tenant at all.
-sub no_tenant_left
-{
-	my ($session, $after) = @_;
-	local $Test::Builder::Level = $Test::Builder::Level + 1;
-	ok_sql($session, 'SHOW app.current_tenant', '',
-		"after $after: SHOW app.current_tenant is empty");
-	ok_sql(
-		$session,
-		'SELECT tenant IS NULL, tenant_origin FROM tenant_guard.status()',
-		't|not set', "after $after: status() shows no tenant");
-	ok_sql($session, 'BEGIN', '', "after $after: next request begins");
-	refused($session, $select, $no_tenant,
-		"after $after: next request without a tenant is refused, not served rows");
-	ok_sql($session, 'ROLLBACK', '', "after $after: and rolls back");
-}
-
-# A request of one tenant that must see exactly its rows.
+# A request of one tenant that must see exactly its rows, setting it with
+# set_config(..., true) or SET LOCAL ($how).
 sub tenant_request
 {
 	my ($session, $tenant, $how, $name) = @_;
 	local $Test::Builder::Level = $Test::Builder::Level + 1;
-	ok_sql($session, 'BEGIN', '', "$name: BEGIN");
-	if ($how eq 'set_config')
-	{
-		ok_sql($session,
-			"SELECT set_config('app.current_tenant', '$tenant', true)",
-			$tenant, "$name: set_config(..., true)");
-	}
-	else
-	{
-		ok_sql($session, "SET LOCAL app.current_tenant = '$tenant'",
-			'', "$name: SET LOCAL");
-	}
-	ok_sql($session, $select, $rows{$tenant},
-		"$name: sees exactly tenant $tenant\'s rows");
-	ok_sql($session, 'COMMIT', '', "$name: COMMIT");
+	orders_request($session, $tenant, $rows{$tenant}, $name, $how);
 }
 
 #

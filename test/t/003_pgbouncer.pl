@@ -25,28 +25,18 @@ use Test::More;
 
 my $pgbouncer_bin = pgbouncer_binary();
 
-my $node = PostgreSQL::Test::Cluster->new('server');
-$node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'tenant_guard'");
-$node->start;
+my $node = preloaded_node('server');
 
-# Tenant t owns t rows.  The policy reads the setting itself, so a tenant
-# left on a server connection would show its rows to the next client.
+# Tenant t owns t rows (create_orders()'s).  The policy reads the setting
+# itself, so a tenant left on a server connection would show its rows to
+# the next client.
 my %rows = (
 	1 => '11|1',
 	2 => "21|2\n22|2",
 	3 => "31|3\n32|3\n33|3");
+create_orders($node, grant => 'SELECT');
 $node->safe_psql(
 	'postgres', q{
-	CREATE EXTENSION tenant_guard;
-	CREATE ROLE regress_app LOGIN;
-	CREATE TABLE orders (id int PRIMARY KEY, tenant_id int NOT NULL, item text NOT NULL);
-	INSERT INTO orders VALUES (11, 1, 'apple'), (21, 2, 'pear'), (22, 2, 'plum'),
-	  (31, 3, 'fig'), (32, 3, 'kiwi'), (33, 3, 'lime');
-	ALTER TABLE orders ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
-	CREATE POLICY orders_tenant ON orders
-	  USING (tenant_id = current_setting('app.current_tenant')::int);
-	GRANT SELECT ON orders TO regress_app;
 	-- which server connection served which tenant (no row-level security)
 	CREATE TABLE request_log (pid int NOT NULL, tenant int NOT NULL);
 	GRANT INSERT ON request_log TO regress_app;
@@ -74,8 +64,8 @@ my $bouncer = start_pgbouncer(
 	max_client_conn => 50);
 my $bouncer_dir = $bouncer->basedir;
 
-my $select = 'SELECT id, tenant_id FROM orders ORDER BY id';
-my $no_tenant = '42501: tenant context required for table "public.orders"';
+my $select = $ORDERS_SELECT;
+my $no_tenant = $ORDERS_NO_TENANT;
 my $session_set = '42501: cannot set "app.current_tenant" at session level';
 my $session_value = '42501: "app.current_tenant" was set at session level';
 

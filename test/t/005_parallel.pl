@@ -5,19 +5,15 @@
 use strict;
 use warnings FATAL => 'all';
 
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use TenantGuard::TestUtils;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('parallel');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', q{
-shared_preload_libraries = 'tenant_guard'
-max_worker_processes = 8
-max_parallel_workers = 8
-});
-$node->start;
+my $node = preloaded_node('parallel', 'max_worker_processes = 8',
+	'max_parallel_workers = 8');
 
 # The setting that makes the planner put a Gather on top of every plan that
 # can run in a worker: force_parallel_mode, renamed debug_parallel_query in

@@ -147,10 +147,7 @@ use PostgreSQL::Test::Utils;
 use TenantGuard::TestUtils;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('adversarial');
-$node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'tenant_guard'");
-$node->start;
+my $node = preloaded_node('adversarial');
 
 my $superuser = $node->safe_psql('postgres', 'SELECT current_user');
 

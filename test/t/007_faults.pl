@@ -37,11 +37,7 @@ use TenantGuard::TestUtils;
 use Test::More;
 use Time::HiRes qw(usleep);
 
-my $node = PostgreSQL::Test::Cluster->new('faults');
-$node->init;
-$node->append_conf('postgresql.conf',
-	"shared_preload_libraries = 'tenant_guard'");
-$node->start;
+my $node = preloaded_node('faults');
 
 #
 # The server log.
@@ -211,16 +207,12 @@ sub session_ended
 #
 # Guarded transactions.
 #
+create_orders(
+	$node,
+	values => q{(11, 1, 'apple'), (21, 2, 'pear'), (22, 2, 'plum'), (31, 3, 'fig')},
+	protect => 1);
 $node->safe_psql(
 	'postgres', q{
-	CREATE EXTENSION tenant_guard;
-	CREATE ROLE regress_app LOGIN;
-	CREATE TABLE orders (id int PRIMARY KEY, tenant_id int NOT NULL, item text NOT NULL);
-	INSERT INTO orders VALUES (11, 1, 'apple'), (21, 2, 'pear'), (22, 2, 'plum'),
-	  (31, 3, 'fig');
-	SELECT tenant_guard.protect('orders');
-	GRANT SELECT, INSERT, UPDATE, DELETE ON orders TO regress_app;
-
 	-- sets the tenant, then sleeps: a cancel lands right after the
 	-- assignment, a PL/pgSQL expression that ends no statement
 	CREATE FUNCTION set_tenant_and_sleep(t text, is_local boolean)
@@ -260,9 +252,9 @@ $node->safe_psql(
 });
 
 my %rows = (1 => '11|1', 2 => "21|2\n22|2", 3 => '31|3');
-my $select = 'SELECT id, tenant_id FROM orders ORDER BY id';
+my $select = $ORDERS_SELECT;
 my $sleep_select = 'SELECT o.id, pg_sleep(60) FROM orders o';
-my $no_tenant = '42501: tenant context required for table "public.orders"';
+my $no_tenant = $ORDERS_NO_TENANT;
 my $session_value = '42501: "app.current_tenant" was set at session level';
 my $aborted =
   '25P02: current transaction is aborted, commands ignored until end of transaction block';
@@ -295,34 +287,12 @@ sub pinned_without_tenant
 		"$name: ROLLBACK TO SAVEPOINT");
 }
 
-# What the next request finds on the connection: no tenant at all.
-sub no_tenant_left
-{
-	my ($session, $after) = @_;
-	local $Test::Builder::Level = $Test::Builder::Level + 1;
-	ok_sql($session, 'SHOW app.current_tenant', '',
-		"after $after: SHOW app.current_tenant is empty");
-	ok_sql(
-		$session,
-		'SELECT tenant IS NULL, tenant_origin FROM tenant_guard.status()',
-		't|not set', "after $after: status() shows no tenant");
-	ok_sql($session, 'BEGIN', '', "after $after: next request begins");
-	refused($session, $select, $no_tenant,
-		"after $after: next request without a tenant is refused");
-	ok_sql($session, 'ROLLBACK', '', "after $after: and rolls back");
-}
-
 # A request of one tenant that must see exactly its rows.
 sub tenant_request
 {
 	my ($session, $tenant, $name) = @_;
 	local $Test::Builder::Level = $Test::Builder::Level + 1;
-	ok_sql($session, 'BEGIN', '', "$name: BEGIN");
-	ok_sql($session, "SELECT set_config('app.current_tenant', '$tenant', true)",
-		$tenant, "$name: set_config(..., true)");
-	ok_sql($session, $select, $rows{$tenant},
-		"$name: sees exactly tenant $tenant\'s rows");
-	ok_sql($session, 'COMMIT', '', "$name: COMMIT");
+	orders_request($session, $tenant, $rows{$tenant}, $name);
 }
 
 $admin = session();

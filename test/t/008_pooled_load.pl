@@ -52,10 +52,7 @@ my $offender_per_client = 75;
 my $rogues = 4;           # psql clients doing the same, uncaught
 my $rogue_rounds = 16;
 
-my $node = PostgreSQL::Test::Cluster->new('server');
-$node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'tenant_guard'");
-$node->start;
+my $node = preloaded_node('server');
 
 # Tenant t owns t orders, and each order one to three lines: every tenant
 # has a different number of rows, so rows of a wrong tenant show in the

@@ -12,8 +12,11 @@ use warnings FATAL => 'all';
 
 use File::Basename qw(dirname);
 use File::Spec;
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use TenantGuard::TestUtils;
 use Test::More;
 
 my $root = File::Spec->rel2abs(dirname(__FILE__) . '/../..');
@@ -28,10 +31,7 @@ my @tests = grep { $_ ne 'loading' && $_ ne 'upgrade' } split ' ', $regress;
 cmp_ok(scalar @tests, '>=', 10, 'the regression tests are found in the Makefile');
 isnt($current_version, $previous_version, "the current version is $current_version");
 
-my $node = PostgreSQL::Test::Cluster->new('upgraded');
-$node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'tenant_guard'");
-$node->start;
+my $node = preloaded_node('upgraded');
 
 $node->safe_psql('postgres', 'CREATE DATABASE contrib_regression');
 $node->safe_psql('contrib_regression',

@@ -38,21 +38,13 @@ if (!defined $python)
 	plan skip_all => 'psycopg 3 not found: install python3-psycopg';
 }
 
-my $node = PostgreSQL::Test::Cluster->new('server');
-$node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'tenant_guard'");
-$node->start;
+my $node = preloaded_node('server');
 
-$node->safe_psql(
-	'postgres', q{
-	CREATE EXTENSION tenant_guard;
-	CREATE ROLE regress_app LOGIN;
-	CREATE TABLE orders (id int PRIMARY KEY, tenant_id int NOT NULL, item text NOT NULL);
-	INSERT INTO orders VALUES (11, 1, 'apple'), (12, 1, 'fig'),
-	  (21, 2, 'pear'), (22, 2, 'plum');
-	SELECT tenant_guard.protect('orders');
-	GRANT SELECT, UPDATE ON orders TO regress_app;
-});
+create_orders(
+	$node,
+	values => q{(11, 1, 'apple'), (12, 1, 'fig'), (21, 2, 'pear'), (22, 2, 'plum')},
+	protect => 1,
+	grant => 'SELECT, UPDATE');
 my $all_rows = $node->safe_psql('postgres',
 	'SELECT id, tenant_id, item FROM orders ORDER BY id');
 

@@ -22,15 +22,13 @@ use FindBin;
 use lib "$FindBin::RealBin/../perl";
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use TenantGuard::TestUtils;
 use Test::More;
 
 eval { require DBI; require DBD::Pg; DBD::Pg->import(':pg_types'); 1 }
   or plan skip_all => 'DBD::Pg is not installed (Debian: libdbd-pg-perl)';
 
-my $node = PostgreSQL::Test::Cluster->new('driver_commit');
-$node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'tenant_guard'");
-$node->start;
+my $node = preloaded_node('driver_commit');
 
 $node->safe_psql(
 	'postgres', q{

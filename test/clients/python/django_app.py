@@ -4,33 +4,19 @@ whole request path (django.test.Client: middleware, URL resolution, views,
 the ORM), one thread per worker with its own persistent connection.
 Django 3.2 (Debian 12) talks to PostgreSQL through psycopg2."""
 
-import argparse
 import os
-import shlex
 import sys
 
 import harness
 
-ap = argparse.ArgumentParser()
-ap.add_argument("--endpoint", required=True)
-ap.add_argument("--app-dsn", required=True)
-ap.add_argument("--migrate-dsn")
-ap.add_argument("--monitor-dsn", required=True)
-ap.add_argument("--dbname", required=True)
-ap.add_argument("--per-worker", type=int, default=40)
-args = ap.parse_args()
+args = harness.app_arguments()
 
-
-def kw(dsn):
-    return dict(item.split("=", 1) for item in shlex.split(dsn))
-
-
-app = kw(args.app_dsn)
+app = harness.dsn_keywords(args.app_dsn)
 os.environ.update(TG_DJANGO_HOST=app["host"], TG_DJANGO_PORT=app["port"],
                   TG_DJANGO_NAME=app["dbname"],
                   TG_DJANGO_ENDPOINT=args.endpoint)
 if args.migrate_dsn:
-    owner = kw(args.migrate_dsn)
+    owner = harness.dsn_keywords(args.migrate_dsn)
     os.environ.update(TG_DJANGO_OWNER_HOST=owner["host"],
                       TG_DJANGO_OWNER_PORT=owner["port"])
 os.environ["DJANGO_SETTINGS_MODULE"] = "djangoapp.settings"
@@ -103,18 +89,7 @@ def main():
                 harness.sqlstate(exc), str(exc).splitlines()[0]))
             return 1
     for tenant in (5, 6):
-        try:
-            mine, seen = place_order(tenant)
-            ok &= harness.check(name, int(mine) == tenant and
-                                {int(t) for t in seen} == {tenant},
-                                "documented request of tenant %r gets "
-                                "tenant_id %s and sees tenants %s"
-                                % (tenant, mine, sorted(set(seen))))
-        except Exception as exc:  # noqa: BLE001
-            ok &= harness.check(name, False,
-                                "documented request of tenant %r: %s %s"
-                                % (tenant, harness.sqlstate(exc),
-                                   str(exc).splitlines()[0]))
+        ok &= harness.expect_documented(name, place_order, tenant)
     ok &= harness.expect_refused(name, forgetful, "forgetful request")
     try:
         got = request("/bare", 6)["tenant_id"]

@@ -22,8 +22,10 @@ application role left inside a transaction.  It prints one line and returns
 whether everything held.
 """
 
+import argparse
 import logging
 import random
+import shlex
 import sys
 import threading
 import time
@@ -36,6 +38,23 @@ logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
 
 WORKERS = 16
 TENANTS = 8
+
+
+def app_arguments():
+    """The command line test/clients/run.sh gives every framework test."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--endpoint", required=True)
+    ap.add_argument("--app-dsn", required=True)
+    ap.add_argument("--migrate-dsn")
+    ap.add_argument("--monitor-dsn", required=True)
+    ap.add_argument("--dbname", required=True)
+    ap.add_argument("--per-worker", type=int, default=40)
+    return ap.parse_args()
+
+
+def dsn_keywords(dsn):
+    """A libpq keyword DSN ("host=... port=...") as a dict."""
+    return dict(item.split("=", 1) for item in shlex.split(dsn))
 
 
 def describe(rows):
@@ -169,6 +188,21 @@ def check(name, cond, what):
     print("%s: %s: %s" % ("ok" if cond else "FAILED", name, what))
     sys.stdout.flush()
     return bool(cond)
+
+
+def expect_documented(name, fn, tenant):
+    """fn(tenant), a documented request, must get its new order tenant_id
+    tenant and see no other tenant's rows (tenant may be given as a
+    string)."""
+    try:
+        mine, seen = fn(tenant)
+    except Exception as exc:  # noqa: BLE001
+        return check(name, False, "documented request of tenant %r: %s %s"
+                     % (tenant, sqlstate(exc), str(exc).splitlines()[0]))
+    return check(name, int(mine) == int(tenant) and
+                 {int(t) for t in seen} == {int(tenant)},
+                 "documented request of tenant %r gets tenant_id %s and "
+                 "sees tenants %s" % (tenant, mine, sorted(set(seen))))
 
 
 def expect_refused(name, fn, what):

@@ -4,7 +4,6 @@ The blocks between "README:" and "END README" are the README's snippets,
 word for word (run.sh checks).
 """
 
-import argparse
 import pathlib
 import sys
 
@@ -50,14 +49,7 @@ def migrate(dsn):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--endpoint", required=True)
-    ap.add_argument("--app-dsn", required=True)
-    ap.add_argument("--migrate-dsn")
-    ap.add_argument("--monitor-dsn", required=True)
-    ap.add_argument("--dbname", required=True)
-    ap.add_argument("--per-worker", type=int, default=40)
-    args = ap.parse_args()
+    args = harness.app_arguments()
     name = "psycopg %s" % args.endpoint
     ok = True
 
@@ -75,18 +67,8 @@ def main():
     try:
         # The documented pattern, with an int: psycopg sends it typed.
         for tenant in (1, "2"):
-            try:
-                mine, seen = place_order(pool, tenant, "apple", 5)
-                ok &= harness.check(name, int(mine) == int(tenant) and
-                                    {int(t) for t in seen} == {int(tenant)},
-                                    "documented request of tenant %r gets "
-                                    "tenant_id %s and sees tenants %s"
-                                    % (tenant, mine, sorted(set(seen))))
-            except psycopg.Error as exc:
-                ok &= harness.check(name, False,
-                                    "documented request of tenant %r: %s %s"
-                                    % (tenant, exc.sqlstate,
-                                       str(exc).splitlines()[0]))
+            ok &= harness.expect_documented(
+                name, lambda t: place_order(pool, t, "apple", 5), tenant)
         ok &= harness.expect_refused(name, lambda: forgetful(pool),
                                      "forgetful request")
         ok &= harness.run_load(

@@ -6,9 +6,7 @@ The blocks between "README:" and "END README" are the README's snippets,
 word for word (run.sh checks).
 """
 
-import argparse
 import pathlib
-import shlex
 import sys
 import urllib.parse
 
@@ -20,19 +18,12 @@ from sqlalchemy.orm import declarative_base, sessionmaker
 
 import harness
 
-ap = argparse.ArgumentParser()
-ap.add_argument("--endpoint", required=True)
-ap.add_argument("--app-dsn", required=True)
-ap.add_argument("--migrate-dsn")
-ap.add_argument("--monitor-dsn", required=True)
-ap.add_argument("--dbname", required=True)
-ap.add_argument("--per-worker", type=int, default=40)
-args = ap.parse_args()
+args = harness.app_arguments()
 
 
 def url(dsn):
     """A libpq keyword DSN as an SQLAlchemy URL (unix socket in host)."""
-    kw = dict(item.split("=", 1) for item in shlex.split(dsn))
+    kw = harness.dsn_keywords(dsn)
     query = {"host": kw["host"], "port": kw["port"]}
     if "options" in kw:
         query["options"] = kw["options"]
@@ -142,18 +133,8 @@ def main():
             return 1
     try:
         for tenant in (3, "4"):
-            try:
-                mine, seen = place_order(tenant, "apple", 5)
-                ok &= harness.check(name, int(mine) == int(tenant) and
-                                    {int(t) for t in seen} == {int(tenant)},
-                                    "documented request of tenant %r gets "
-                                    "tenant_id %s and sees tenants %s"
-                                    % (tenant, mine, sorted(set(seen))))
-            except Exception as exc:  # noqa: BLE001
-                ok &= harness.check(name, False,
-                                    "documented request of tenant %r: %s %s"
-                                    % (tenant, harness.sqlstate(exc),
-                                       str(exc).splitlines()[0]))
+            ok &= harness.expect_documented(
+                name, lambda t: place_order(t, "apple", 5), tenant)
         ok &= harness.expect_refused(name, forgetful, "forgetful request")
         try:
             got = bare_order(5)

@@ -1,6 +1,8 @@
 # Helpers shared by tenant_guard's TAP tests (test/t/*.pl).
 #
-# Long-lived psql sessions that go on after errors and report them with
+# A throwaway server that preloads tenant_guard, the orders table most
+# tests start from and the checks of a pooled connection between requests,
+# long-lived psql sessions that go on after errors and report them with
 # their SQLSTATE, the checks that a statement succeeds with exactly some
 # output or is refused with exactly some error, and a PgBouncer in
 # transaction pooling mode in front of a test's server.  A test loads it
@@ -26,10 +28,115 @@ use Test::More;
 use Time::HiRes qw(usleep);
 
 our @EXPORT = qw(
+  preloaded_node create_orders $ORDERS_SELECT $ORDERS_NO_TENANT
+  no_tenant_left orders_request
   psql_session sql_errors run_sql ok_sql refused
   pgbouncer_binary start_pgbouncer stop_pgbouncer
   pgbouncer_version require_pgbouncer_prepared_statements
   python_with_psycopg run_psycopg_hijack pgbouncer_prepared);
+
+#
+# Servers.
+#
+
+# A new server (PostgreSQL::Test::Cluster) named $name that preloads
+# tenant_guard, with these more lines in postgresql.conf, started.
+sub preloaded_node
+{
+	my ($name, @conf) = @_;
+	my $node = PostgreSQL::Test::Cluster->new($name);
+	$node->init;
+	$node->append_conf('postgresql.conf',
+		join("\n", "shared_preload_libraries = 'tenant_guard'", @conf));
+	$node->start;
+	return $node;
+}
+
+#
+# The orders table.
+#
+
+# The statement the checks of a pooled connection run, and its refusal
+# without a tenant.
+our $ORDERS_SELECT = 'SELECT id, tenant_id FROM orders ORDER BY id';
+our $ORDERS_NO_TENANT =
+  '42501: tenant context required for table "public.orders"';
+
+# In database postgres of $node: the extension, the application role
+# regress_app, and orders (id, tenant_id, item) holding the rows of
+# values, SQL VALUES lists (by default tenant t owns t rows:
+# 11; 21, 22; 31, 32, 33), on which regress_app has the privileges of
+# grant (by default SELECT, INSERT, UPDATE, DELETE).  With protect => 1 the
+# table is put under tenant_guard.protect(); otherwise under a hand-written
+# policy that reads the setting itself, as such policies do: a tenant left
+# behind by an earlier request would show its rows.
+sub create_orders
+{
+	my ($node, %opts) = @_;
+	my $values = $opts{values}
+	  // q{(11, 1, 'apple'), (21, 2, 'pear'), (22, 2, 'plum'),
+	  (31, 3, 'fig'), (32, 3, 'kiwi'), (33, 3, 'lime')};
+	my $grant = $opts{grant} // 'SELECT, INSERT, UPDATE, DELETE';
+	my $policy =
+	  $opts{protect}
+	  ? q{SELECT tenant_guard.protect('orders');}
+	  : q{ALTER TABLE orders ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+	CREATE POLICY orders_tenant ON orders
+	  USING (tenant_id = current_setting('app.current_tenant')::int);};
+	$node->safe_psql(
+		'postgres', qq{
+	CREATE EXTENSION tenant_guard;
+	CREATE ROLE regress_app LOGIN;
+	CREATE TABLE orders (id int PRIMARY KEY, tenant_id int NOT NULL, item text NOT NULL);
+	INSERT INTO orders VALUES $values;
+	$policy
+	GRANT $grant ON orders TO regress_app;
+});
+	return;
+}
+
+# What the next request finds on a pooled connection after an earlier
+# one: no tenant at all, and a query of orders without one is refused.
+sub no_tenant_left
+{
+	my ($session, $after) = @_;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	ok_sql($session, 'SHOW app.current_tenant', '',
+		"after $after: SHOW app.current_tenant is empty");
+	ok_sql(
+		$session,
+		'SELECT tenant IS NULL, tenant_origin FROM tenant_guard.status()',
+		't|not set', "after $after: status() shows no tenant");
+	ok_sql($session, 'BEGIN', '', "after $after: next request begins");
+	refused($session, $ORDERS_SELECT, $ORDERS_NO_TENANT,
+		"after $after: next request without a tenant is refused, not served rows"
+	);
+	ok_sql($session, 'ROLLBACK', '', "after $after: and rolls back");
+}
+
+# A request of one tenant that must see exactly its rows of orders,
+# $expected; it sets the tenant with set_config(..., true), or with SET
+# LOCAL if $how is 'set_local'.
+sub orders_request
+{
+	my ($session, $tenant, $expected, $name, $how) = @_;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	ok_sql($session, 'BEGIN', '', "$name: BEGIN");
+	if (($how // 'set_config') eq 'set_config')
+	{
+		ok_sql($session,
+			"SELECT set_config('app.current_tenant', '$tenant', true)",
+			$tenant, "$name: set_config(..., true)");
+	}
+	else
+	{
+		ok_sql($session, "SET LOCAL app.current_tenant = '$tenant'",
+			'', "$name: SET LOCAL");
+	}
+	ok_sql($session, $ORDERS_SELECT, $expected,
+		"$name: sees exactly tenant $tenant\'s rows");
+	ok_sql($session, 'COMMIT', '', "$name: COMMIT");
+}
 
 #
 # psql sessions.
