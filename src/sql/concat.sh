@@ -9,8 +9,10 @@
 # Each object of the extension is written once, in its own file, in a form
 # that both creates it and replaces it (CREATE OR REPLACE, with its comment
 # and grants), so that the full script of a version and the update into it
-# are made of the same text.  The Makefile runs this; the scripts it writes
-# are build products.
+# are made of the same text.  A table cannot be replaced: a version that
+# changes the registry adds a file with the ALTER TABLE to the update, and
+# changes registry.sql for fresh installs.  The Makefile runs this; the
+# scripts it writes are build products.
 #
 # src/sql/concat.sh
 #

@@ -5,7 +5,7 @@
 -- default would give it.  (The update from 1.1 added it to the tables
 -- protected before; protect() called again adds it too.)
 --
-CREATE FUNCTION @extschema@.fill_tenant()
+CREATE OR REPLACE FUNCTION @extschema@.fill_tenant()
 RETURNS trigger
 AS 'MODULE_PATHNAME', 'tenant_guard_fill_tenant'
 LANGUAGE C VOLATILE SECURITY INVOKER;

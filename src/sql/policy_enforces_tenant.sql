@@ -2,7 +2,7 @@
 -- policy_enforces_tenant(): does a policy require the tenant column to
 -- match the tenant, whatever else it says?  (src/policy_analysis.c)
 --
-CREATE FUNCTION @extschema@.policy_enforces_tenant(policy oid, tenant_column name)
+CREATE OR REPLACE FUNCTION @extschema@.policy_enforces_tenant(policy oid, tenant_column name)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'tenant_guard_policy_enforces_tenant'
 LANGUAGE C STRICT STABLE PARALLEL SAFE;

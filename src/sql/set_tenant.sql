@@ -3,29 +3,29 @@
 -- parameter of whatever type the driver sends.  SECURITY INVOKER, and
 -- EXECUTE for PUBLIC on purpose: it can do nothing SET LOCAL cannot.
 --
-CREATE FUNCTION @extschema@.set_tenant(tenant text)
+CREATE OR REPLACE FUNCTION @extschema@.set_tenant(tenant text)
 RETURNS text
 AS 'MODULE_PATHNAME', 'tenant_guard_set_tenant'
 LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY INVOKER;
 
-CREATE FUNCTION @extschema@.set_tenant(tenant bigint)
+CREATE OR REPLACE FUNCTION @extschema@.set_tenant(tenant bigint)
 RETURNS text
 AS 'MODULE_PATHNAME', 'tenant_guard_set_tenant'
 LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY INVOKER;
 
-CREATE FUNCTION @extschema@.set_tenant(tenant integer)
+CREATE OR REPLACE FUNCTION @extschema@.set_tenant(tenant integer)
 RETURNS text
 AS 'MODULE_PATHNAME', 'tenant_guard_set_tenant'
 LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY INVOKER;
 
-CREATE FUNCTION @extschema@.set_tenant(tenant uuid)
+CREATE OR REPLACE FUNCTION @extschema@.set_tenant(tenant uuid)
 RETURNS text
 AS 'MODULE_PATHNAME', 'tenant_guard_set_tenant'
 LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY INVOKER;
 
 -- psycopg 3 binds a small Python int as smallint, which integer and bigint
 -- would both take: without this variant the call is ambiguous.
-CREATE FUNCTION @extschema@.set_tenant(tenant smallint)
+CREATE OR REPLACE FUNCTION @extschema@.set_tenant(tenant smallint)
 RETURNS text
 AS 'MODULE_PATHNAME', 'tenant_guard_set_tenant'
 LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY INVOKER;

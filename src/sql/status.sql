@@ -1,7 +1,7 @@
 --
 -- status(): the guard as this session sees it.
 --
-CREATE FUNCTION @extschema@.status(
+CREATE OR REPLACE FUNCTION @extschema@.status(
 	OUT version text,
 	OUT active boolean,
 	OUT preloaded boolean,
@@ -23,7 +23,7 @@ COMMENT ON FUNCTION @extschema@.status() IS
 -- tenant context.  Meant for row-level security policies.  PARALLEL
 -- RESTRICTED: a parallel worker cannot judge where the setting came from.
 --
-CREATE FUNCTION @extschema@.tenant()
+CREATE OR REPLACE FUNCTION @extschema@.tenant()
 RETURNS text
 AS 'MODULE_PATHNAME', 'tenant_guard_tenant'
 LANGUAGE C STABLE PARALLEL RESTRICTED;
