@@ -799,7 +799,7 @@ check_dropped_parts(void)
 		Oid			relid = lfirst_oid(lc);
 		bool		is_protected;
 
-		/* unless dropped altogether, or not protected */
+		/* a table dropped altogether, or not protected, keeps nothing */
 		if (!tg_protection_intact(relid, &is_protected) && is_protected)
 			report_drift(relid, DRIFT_CASCADE, NULL);
 	}
