@@ -31,7 +31,22 @@ OBJS = \
 	src/utility_guard.o \
 	src/xact_guard.o
 
-DATA = $(wildcard $(EXTENSION)--*.sql)
+# The SQL of the extension, one object (with its comment and grants) per
+# file in src/sql/, in the order a fresh install creates them.  make writes
+# the full script of the current version from all of them, and the update
+# from the previous version from those the update (re)creates: every
+# object's text exists once.  Scripts of released versions are committed
+# and never change, since installed databases update through them (README,
+# "Upgrading").
+SQL_OBJECTS = schema status registry protect policy_enforces_tenant \
+	isolation_intact protected_tables audit set_tenant fill_tenant \
+	preload_warning
+UPDATE_FROM = 1.2
+UPDATE_OBJECTS = isolation_intact protected_tables audit
+
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql \
+	$(EXTENSION)--$(UPDATE_FROM)--$(EXTVERSION).sql
+DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 PGFILEDESC = "tenant_guard - tenant isolation guard for row-level security"
 
 PG_CONFIG ?= pg_config
@@ -68,6 +83,17 @@ $(OBJS): $(wildcard $(srcdir)/src/*.h)
 
 # The version is compiled into status(); rebuild it when the version changes.
 src/status.o: $(EXTENSION).control
+
+SQL_CONCAT = $(srcdir)/src/sql/concat.sh
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_OBJECTS:%=$(srcdir)/src/sql/%.sql) \
+		$(SQL_CONCAT) $(EXTENSION).control
+	$(SHELL) $(SQL_CONCAT) $(EXTVERSION) '' $(SQL_OBJECTS:%=$(srcdir)/src/sql/%.sql) >$@.tmp
+	mv $@.tmp $@
+$(EXTENSION)--$(UPDATE_FROM)--$(EXTVERSION).sql: \
+		$(UPDATE_OBJECTS:%=$(srcdir)/src/sql/%.sql) $(SQL_CONCAT) \
+		$(EXTENSION).control
+	$(SHELL) $(SQL_CONCAT) $(EXTVERSION) $(UPDATE_FROM) $(UPDATE_OBJECTS:%=$(srcdir)/src/sql/%.sql) >$@.tmp
+	mv $@.tmp $@
 
 # make dist: the release files of the committed tree (HEAD), named after
 # the control file's version, for PGXN (the zip, with META.json) and for

@@ -83,6 +83,21 @@ DROP POLICY tenant_guard_baseline ON orders;
 SELECT count(*) FROM pg_policy WHERE polrelid = 'orders'::regclass;
 ROLLBACK;
 
+-- isolation_intact() answers with the drift guard's own judgement: true
+-- while the isolation policy is as protect() made it, false once it is not
+-- (as protected_tables and audit() then say), NULL for a table that is not
+-- protected.
+SELECT tenant_guard.isolation_intact('orders') AS intact,
+       tenant_guard.isolation_intact('pg_class') AS not_protected;
+BEGIN;
+SET LOCAL tenant_guard.mode = off;
+ALTER POLICY tenant_guard_isolation ON orders USING (true);
+SELECT tenant_guard.isolation_intact('orders') AS intact, isolation_intact AS in_view
+  FROM tenant_guard.protected_tables WHERE relation = 'orders'::regclass;
+SELECT finding FROM tenant_guard.audit() WHERE object_name = 'public.orders'
+   AND severity = 'critical';
+ROLLBACK;
+
 -- ... as does unprotect(), after which the table is an ordinary one.
 SET ROLE regress_tg_owner;
 SELECT tenant_guard.unprotect('orders');

@@ -225,15 +225,13 @@ report_drift(Oid relid, DriftChange change, const char *name)
 static bool
 protected_on_its_own(Oid relid)
 {
-	TgProtection prot;
+	bool		is_protected;
 	TgRelInfo  *info;
 
-	if (!tg_registry_lookup(relid, &prot))
+	if (!tg_protection_intact(relid, &is_protected))
 		return false;
 	info = tg_rel_info(relid);
-	return info->rls_enabled && info->rls_forced &&
-		tg_isolation_intact(relid,
-							get_attnum(relid, NameStr(prot.tenant_column)));
+	return info->rls_enabled && info->rls_forced;
 }
 
 static void
@@ -799,14 +797,10 @@ check_dropped_parts(void)
 	foreach(lc, tables)
 	{
 		Oid			relid = lfirst_oid(lc);
-		TgProtection prot;
-		AttrNumber	attnum;
+		bool		is_protected;
 
-		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)) ||
-			!tg_registry_lookup(relid, &prot))
-			continue;			/* dropped altogether, or not protected */
-		attnum = get_attnum(relid, NameStr(prot.tenant_column));
-		if (attnum == InvalidAttrNumber || !tg_isolation_intact(relid, attnum))
+		/* a table dropped altogether, or not protected, keeps nothing */
+		if (!tg_protection_intact(relid, &is_protected) && is_protected)
 			report_drift(relid, DRIFT_CASCADE, NULL);
 	}
 }

@@ -76,6 +76,7 @@
 
 TG_FUNCTION_INFO_V1(tenant_guard_protect);
 TG_FUNCTION_INFO_V1(tenant_guard_unprotect);
+TG_FUNCTION_INFO_V1(tenant_guard_isolation_intact);
 
 /* Depth of protect()/unprotect() calls in progress. */
 static int	protection_change_depth = 0;
@@ -397,13 +398,49 @@ policy_intact(Oid relid, const char *polname, AttrNumber attnum,
 	return intact;
 }
 
-/* Is the tenant isolation policy of relid as protect() made it? */
+/*
+ * Is the isolation of a protected table intact: does its tenant column
+ * still exist, and is its isolation policy as protect() made it, on that
+ * column?  *is_protected says whether relid is an existing protected table
+ * at all (the answer is false if not).
+ *
+ * The one definition of "intact": the drift guard asks it after DDL, and
+ * tenant_guard.isolation_intact() answers it for protected_tables and
+ * audit(), which used to spell it out in SQL.  Whether row-level security
+ * is enabled and forced is a question of its own (the drift guard, and
+ * the view's rls_enabled and rls_forced, ask it separately).  Reads only
+ * catalogs and the registry: no lock on the table, so audit() never waits
+ * behind a migration.
+ */
 bool
-tg_isolation_intact(Oid relid, AttrNumber attnum)
+tg_protection_intact(Oid relid, bool *is_protected)
 {
+	TgProtection prot;
+	AttrNumber	attnum;
 	bool		exists;
 
-	return policy_intact(relid, TG_ISOLATION_POLICY, attnum, &exists);
+	*is_protected = SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)) &&
+		tg_registry_lookup(relid, &prot);
+	if (!*is_protected)
+		return false;
+	attnum = get_attnum(relid, NameStr(prot.tenant_column));
+	return attnum != InvalidAttrNumber &&
+		policy_intact(relid, TG_ISOLATION_POLICY, attnum, &exists);
+}
+
+/*
+ * tenant_guard.isolation_intact(tbl regclass): tg_protection_intact() for
+ * SQL; NULL if tbl is not a protected table.
+ */
+Datum
+tenant_guard_isolation_intact(PG_FUNCTION_ARGS)
+{
+	bool		is_protected;
+	bool		intact = tg_protection_intact(PG_GETARG_OID(0), &is_protected);
+
+	if (!is_protected)
+		PG_RETURN_NULL();
+	PG_RETURN_BOOL(intact);
 }
 
 static int

@@ -47,6 +47,7 @@ typedef struct TgProtection
 extern bool tg_protection_change_in_progress(void);
 extern void tg_protect_partition(Oid relid, Oid parent);
 extern bool tg_policy_applies_to_all(HeapTuple tuple, TupleDesc desc);
+extern bool tg_protection_intact(Oid relid, bool *is_protected);
 
 /* registry.c */
 extern Oid	tg_registry_relid(void);
@@ -67,7 +68,6 @@ extern void tg_drift_check(Node *parsetree);
 extern void tg_drift_follow_up(Node *parsetree);
 extern void tg_drift_note_drop(Oid classId, Oid objectId, int subId);
 extern void tg_drift_xact_end(void);
-extern bool tg_isolation_intact(Oid relid, AttrNumber attnum);
 extern void tg_drift_note_hierarchy_change(Oid relid);
 extern Oid	tg_policy_table(Oid policyid);
 

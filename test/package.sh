@@ -4,7 +4,7 @@
 #
 # What:
 #   - the versions agree: tenant_guard.control's default_version, META.json
-#     (PGXN; the same version as SemVer, 1.2 -> 1.2.0), debian/changelog's
+#     (PGXN; the same version as SemVer, 1.3 -> 1.3.0), debian/changelog's
 #     upstream version, and the name of the tarball "make dist" writes;
 #   - dpkg-buildpackage -b builds postgresql-NN-tenant-guard for every
 #     major version pg_buildext supports here (debian/pgversions); the
@@ -49,6 +49,8 @@ fail() { printf 'package check failed: %s\n' "$*" >&2; failed+=("$1"); }
 version=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$TG_ROOT/tenant_guard.control")
 [ -n "$version" ] || tg_die "no default_version in tenant_guard.control"
 semver=$version
+update_from=$(sed -n 's/^UPDATE_FROM *= *//p' "$TG_ROOT/Makefile")
+[ -n "$update_from" ] || tg_die "no UPDATE_FROM in the Makefile"
 [[ $semver =~ ^[0-9]+\.[0-9]+$ ]] && semver=$semver.0
 tg_log "tenant_guard $version (PGXN $semver)"
 
@@ -119,9 +121,14 @@ for v in $versions; do
 	deb=$(ls "$TG_WORKDIR"/build/postgresql-"$v"-tenant-guard_"$debversion"_*.deb 2>/dev/null || true)
 	[ -f "$deb" ] || { fail "no postgresql-$v-tenant-guard .deb"; continue; }
 	contents=$(dpkg-deb -c "$deb" | awk '{ print $NF }' | sed 's|^\./|/|')
+	# the committed scripts of released versions, and the two that make
+	# writes from src/sql/ (the full script, the update into this version)
 	for f in "/usr/lib/postgresql/$v/lib/tenant_guard.so" \
 			"/usr/share/postgresql/$v/extension/tenant_guard.control" \
-			$(cd "$TG_ROOT" && printf "/usr/share/postgresql/$v/extension/%s\n" tenant_guard--*.sql); do
+			$( (cd "$TG_ROOT" && ls tenant_guard--*.sql
+				echo "tenant_guard--$version.sql"
+				echo "tenant_guard--$update_from--$version.sql") |
+				sort -u | sed "s|^|/usr/share/postgresql/$v/extension/|"); do
 		grep -qxF "$f" <<<"$contents" || fail "$(basename "$deb") lacks $f"
 	done
 	grep -q "postgresql-$v" <<<"$(dpkg-deb -f "$deb" Depends)" ||

@@ -64,8 +64,8 @@
 #    INHERITS, PARTITION OF, foreign keys to tenant tables, replacing or
 #    adding functions in schema tenant_guard, writing its registry;
 #  - SQL-injection-shaped arguments to every function the extension exposes
-#    (protect, unprotect, audit, policy_enforces_tenant, status, tenant, and
-#    the tenant value they echo), names with quotes, semicolons, spaces,
+#    (protect, unprotect, audit, policy_enforces_tenant, isolation_intact,
+#    status, tenant, and the tenant value they echo), names with quotes, semicolons, spaces,
 #    unicode, very long names, NULL; protect()/unprotect() of tables the
 #    attacker does not own; protect() of the attacker's own table with such
 #    names, and audit()'s fix for such a table run by a superuser;
@@ -1214,7 +1214,7 @@ my ($functions) = run_sql($admin,
 	q{SELECT string_agg(p.proname, ',' ORDER BY p.proname) FROM pg_proc p
 	  WHERE p.pronamespace = 'tenant_guard'::regnamespace});
 is($functions,
-	'audit,fill_tenant,policy_enforces_tenant,protect,set_tenant,set_tenant,set_tenant,set_tenant,set_tenant,status,tenant,unprotect',
+	'audit,fill_tenant,isolation_intact,policy_enforces_tenant,protect,set_tenant,set_tenant,set_tenant,set_tenant,set_tenant,status,tenant,unprotect',
 	'injection: the functions the extension exposes');
 attack(
 	'injection: set_tenant() with SQL in the value sets that string, nothing else',
@@ -1273,9 +1273,10 @@ attack(
 	'injection: NULL and very long names',
 	q{SELECT tenant_guard.protect(NULL) IS NULL, tenant_guard.unprotect(NULL) IS NULL,
 	    tenant_guard.protect('attacker.my_orders', NULL) IS NULL,
-	    tenant_guard.policy_enforces_tenant(NULL, NULL) IS NULL;
+	    tenant_guard.policy_enforces_tenant(NULL, NULL) IS NULL,
+	    tenant_guard.isolation_intact(NULL) IS NULL;
 	  SELECT tenant_guard.protect(repeat('x', 5000));},
-	output => 't|t|t|t',
+	output => 't|t|t|t|t',
 	errors => [ '42P01: relation "' . ('x' x 63) . '" does not exist' ]);
 attack(
 	'injection: audit() and policy_enforces_tenant()',
