@@ -205,6 +205,10 @@ extern bool tg_session_has_temp_objects(void);
 extern bool tg_session_leftover(TgLeftover *leftover);
 extern void tg_note_sql_prepare(const char *name);
 extern void tg_session_state_xact_end(void);
+extern void tg_session_state_note_object(void);
+extern Oid	tg_on_commit_drop_existing(Node *parsetree);
+extern void tg_note_on_commit_drop(Node *parsetree, Oid existing);
+extern void tg_session_state_check_at_commit(void);
 extern PGDLLIMPORT List *tg_sql_prepared;	/* statements SQL PREPARE made */
 extern void tg_check_prepared_statement(const char *name,
 										const char *query_string);
@@ -236,6 +240,8 @@ extern void tg_report_parallel_worker(Oid relid);
 extern void tg_report_referential_action(Oid relid);
 extern void tg_report_leftover(const char *tenant, const TgLeftover *leftover,
 							   bool as_warning);
+extern void tg_report_leftover_at_commit(const TgLeftover *leftover,
+										 bool as_warning);
 extern void tg_report_prepared_execution(const char *name, bool as_warning);
 extern void tg_report_prepared_parameter(const char *name, int param,
 										 Oid typid, bool as_warning);

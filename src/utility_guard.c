@@ -357,6 +357,7 @@ is_guarded_statement(Node *parsetree)
 		case T_ExplainStmt:
 		case T_AlterTableStmt:
 		case T_CreateStmt:
+		case T_CreateTableAsStmt:	/* ON COMMIT DROP, temp_objects.c */
 		case T_CreateForeignTableStmt:
 		case T_DropStmt:
 		case T_DropOwnedStmt:
@@ -389,6 +390,7 @@ guard_utility(PlannedStmt *pstmt, const char *queryString,
 
 	/* volatile: assigned before the PG_TRY() below and read after it */
 	volatile bool session_set_reported = false;
+	Oid			existing_table = InvalidOid;
 
 	/* a renamed tenant setting gets its check hook before anything runs */
 	tg_tenant_setting_sync();
@@ -401,6 +403,7 @@ guard_utility(PlannedStmt *pstmt, const char *queryString,
 			session_set_reported = check_before(parsetree);
 		if (tg_mode != TG_MODE_OFF)
 			advise_configured_tenant(parsetree);
+		existing_table = tg_on_commit_drop_existing(parsetree);
 	}
 
 	if (is_plain_explain(parsetree))
@@ -427,6 +430,7 @@ guard_utility(PlannedStmt *pstmt, const char *queryString,
 		note_inheritance(parsetree);
 		if (IsA(parsetree, PrepareStmt))
 			tg_note_sql_prepare(((PrepareStmt *) parsetree)->name);
+		tg_note_on_commit_drop(parsetree, existing_table);
 		if (tg_guard_applies())
 		{
 			note_after(parsetree);
