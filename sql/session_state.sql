@@ -207,7 +207,18 @@ SET search_path = public;
 SELECT set_config('app.current_tenant', '2', true);
 SET search_path = public, ss_readonly;
 SHOW search_path;
+-- nor one that leaves out a schema the configured one puts before it,
+-- whose tables and functions the writable schema would then take the place
+-- of (pg_catalog aside, which is searched first when not named)
 \c - :superuser
+ALTER ROLE regress_ss_app SET search_path = ss_readonly, pg_catalog, public;
+\c - regress_ss_app
+SET search_path = public;
+SET search_path = public, ss_readonly;
+SET search_path = ss_readonly, public;
+SHOW search_path;
+\c - :superuser
+ALTER ROLE regress_ss_app RESET search_path;
 REVOKE CREATE ON SCHEMA public FROM regress_ss_app;
 
 --

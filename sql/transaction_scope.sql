@@ -193,11 +193,16 @@ SELECT count(*) AS temporary_objects FROM pg_class
 -- is parsed and bound, before anything of it could set or check a tenant
 -- (a key handed to set_tenant($1::text) would be captured).  Its own
 -- transaction cannot commit, whether it has a tenant or not.
+-- Temporary types are refused when they are made: PL/pgSQL functions
+-- compiled while one exists would keep it after the abort.
 CREATE DOMAIN pg_temp.text AS pg_catalog.text;
 BEGIN;
 SET LOCAL app.current_tenant = '1';
 CREATE DOMAIN pg_temp.text AS pg_catalog.text;
-COMMIT;
+ROLLBACK;
+CREATE TYPE pg_temp.orders AS (id int, tenant_id int);
+CREATE TYPE pg_temp.state AS ENUM ('open');
+CREATE TYPE pg_temp.span AS RANGE (subtype = int);
 SELECT 'key'::text AS built_in_text;
 -- nor can a temporary table kept past the transaction (ON COMMIT DELETE
 -- ROWS keeps the table)
@@ -246,10 +251,48 @@ BEGIN;
 SET LOCAL app.current_tenant = '2';
 CREATE TEMP TABLE staging ON COMMIT DROP AS SELECT id FROM public.orders;
 SELECT id FROM staging;
--- with the sequences of its columns
+-- with the sequences of its columns, and by EXPLAIN ANALYZE
 CREATE TEMP TABLE numbered (n serial, m int GENERATED ALWAYS AS IDENTITY)
   ON COMMIT DROP;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, BUFFERS OFF)
+  CREATE TEMP TABLE explained ON COMMIT DROP AS SELECT 1 AS one;
 COMMIT;
+-- The table the commit drops is the one the statement created, not one
+-- that code it runs (the query of CREATE TABLE AS, a partition key's
+-- function) put under its name: a view orders swapped in for it is kept.
+BEGIN;
+SET LOCAL app.current_tenant = '2';
+CREATE FUNCTION pg_temp.swap() RETURNS int LANGUAGE plpgsql AS $f$
+BEGIN
+  ALTER TABLE pg_temp.orders RENAME TO orders_gone;
+  CREATE TEMP VIEW orders AS SELECT 2 AS id, 2 AS tenant_id;
+  RETURN 1;
+END$f$;
+CREATE TEMP TABLE orders ON COMMIT DROP AS SELECT pg_temp.swap() AS x;
+DROP TABLE pg_temp.orders_gone;
+DROP FUNCTION pg_temp.swap();
+COMMIT;
+BEGIN;
+CREATE FUNCTION pg_temp.swap(a int) RETURNS int LANGUAGE plpgsql AS $f$
+BEGIN
+  IF (SELECT relkind FROM pg_class
+      WHERE oid = to_regclass('pg_temp.orders')) = 'r' THEN
+    ALTER TABLE pg_temp.orders RENAME TO orders_gone;
+    CREATE TEMP VIEW orders AS SELECT 2 AS id, 2 AS tenant_id;
+  END IF;
+  RETURN a;
+END$f$;
+CREATE FUNCTION pg_temp.key(a int) RETURNS int LANGUAGE plpgsql IMMUTABLE
+  AS $f$BEGIN RETURN pg_temp.swap(a); END$f$;
+CREATE TEMP TABLE parts (a int) PARTITION BY LIST (pg_temp.key(a));
+CREATE TEMP TABLE parts_default PARTITION OF parts DEFAULT;
+INSERT INTO parts VALUES (99);
+CREATE TEMP TABLE orders PARTITION OF parts FOR VALUES IN (1) ON COMMIT DROP;
+DROP TABLE parts CASCADE;
+DROP FUNCTION pg_temp.key(int), pg_temp.swap(int);
+COMMIT;
+SELECT count(*) AS temporary_objects FROM pg_class
+  WHERE relnamespace = pg_my_temp_schema();
 BEGIN;
 SET LOCAL app.current_tenant = '1';
 SELECT id FROM orders ORDER BY id;

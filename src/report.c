@@ -643,6 +643,21 @@ tg_report_leftover_at_commit(const TgLeftover *leftover, bool as_warning)
 }
 
 /*
+ * A role inside the rules created a temporary type a statement could name
+ * (temp_objects.c).
+ */
+void
+tg_report_temp_type(const char *name, bool as_warning)
+{
+	ereport(as_warning ? WARNING : ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("role \"%s\" cannot create temporary type pg_temp.%s",
+					role_name(GetOuterUserId()), quote_identifier(name)),
+			 errdetail("Schema pg_temp comes first in the search path for types: a temporary type stands for the built-in or schema type of its name in every statement the session parses, and functions compiled meanwhile keep it after it is gone."),
+			 errhint("Create the type in a regular schema, as a migration run by the schema's owner.")));
+}
+
+/*
  * A prepared statement that SQL PREPARE made in an earlier transaction,
  * while a role inside the rules was the session's role, is about to run
  * (temp_objects.c).

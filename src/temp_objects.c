@@ -73,6 +73,7 @@
 #include "catalog/dependency.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/objectaccess.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_depend.h"
 #include "catalog/pg_namespace.h"
@@ -92,6 +93,7 @@
 #include "utils/varlena.h"
 
 #include "compat.h"
+#include "protect.h"
 #include "tenant_guard.h"
 
 /*
@@ -125,6 +127,15 @@ static bool temp_schema_touched = false;
  * TopTransactionContext.
  */
 static List *dropped_at_commit = NIL;
+
+/*
+ * While a CREATE TABLE (AS) ... ON COMMIT DROP runs, the name of its table
+ * until it is seen created, and how deep in utility statements nested in
+ * it the session is (see tg_on_commit_drop_begin).  Not static: the
+ * ProcessUtility hook tests the name before it counts.
+ */
+const char *tg_on_commit_drop_name = NULL;
+int			tg_on_commit_drop_nesting = 0;
 
 /*
  * The last session-level search_path found to expose nothing, for which
@@ -536,20 +547,45 @@ name_position(List *names, const char *name)
 }
 
 /*
- * Does the search path expose no more through schema number i (of path)
- * than the configured one does: does the configured path name the schema,
- * followed by (at least) every schema that path names after it?  Objects
- * in a schema take the place of those of the same name in the schemas
- * after it, and functions and operators of a better match anywhere.
+ * Could a schema of this name hold objects for the search path to find:
+ * does it exist, or could the role create it?
  */
 static bool
-exposed_as_configured(List *path, int i, List *configured)
+schema_may_hold_objects(const char *name, Oid role)
+{
+	return OidIsValid(get_namespace_oid(name, true)) ||
+		tg_can_create_schema(role);
+}
+
+/*
+ * Does the search path expose no more through schema number i (of path)
+ * than the configured one does?  Objects in a schema take the place of
+ * those of the same name in the schemas after it, and functions and
+ * operators of a better match anywhere; so the configured path must name
+ * the schema, every schema the configured path puts before it must still
+ * come before it (pg_catalog aside, which comes first when not named, and
+ * schemas that do not exist and cannot be created), and every schema after
+ * it must have come after it.
+ */
+static bool
+exposed_as_configured(List *path, int i, List *configured, Oid role)
 {
 	int			j = name_position(configured, (char *) list_nth(path, i));
 	List	   *after;
 
 	if (j < 0)
 		return false;
+	for (int k = 0; k < j; k++)
+	{
+		char	   *before = (char *) list_nth(configured, k);
+		int			position = name_position(path, before);
+
+		if (strcmp(before, "pg_catalog") == 0 ||
+			!schema_may_hold_objects(before, role))
+			continue;
+		if (position < 0 || position > i)
+			return false;
+	}
 	after = list_copy_tail(configured, j + 1);
 	for (int k = i + 1; k < list_length(path); k++)
 	{
@@ -701,7 +737,7 @@ search_path_hole(const char *value, TgLeftover *leftover)
 		bool		writable = OidIsValid(nspid) ?
 			tg_can_create_in_schema(nspid, role) : tg_can_create_schema(role);
 
-		if (!writable || exposed_as_configured(path, i, configured))
+		if (!writable || exposed_as_configured(path, i, configured, role))
 			continue;
 		leftover->kind = TG_LEFTOVER_SEARCH_PATH;
 		leftover->name = name;
@@ -751,27 +787,16 @@ tg_session_leftover(TgLeftover *leftover)
 }
 
 /*
- * The object access hook saw an object created or altered (object_guard.c).
- * If the session has a temporary schema and its role is inside the rules,
- * it may be a temporary object the commit may not leave: check then.
+ * The table a CREATE TABLE (AS) ... ON COMMIT DROP creates (EXPLAIN
+ * ANALYZE runs a CREATE TABLE AS without ProcessUtility), or NULL.
  */
-void
-tg_session_state_note_object(void)
-{
-	Oid			temp_namespace;
-	Oid			temp_toast_namespace;
-
-	GetTempNamespaceState(&temp_namespace, &temp_toast_namespace);
-	if (!OidIsValid(temp_namespace) || !tg_session_guard_applies())
-		return;
-	temp_schema_touched = true;
-	tg_xact_dirty = true;
-}
-
-/* The table a CREATE TABLE (AS) ... ON COMMIT DROP creates, or NULL. */
 static RangeVar *
 on_commit_drop_target(Node *parsetree)
 {
+	if (IsA(parsetree, ExplainStmt))
+		parsetree = ((ExplainStmt *) parsetree)->query;
+	if (IsA(parsetree, Query) && ((Query *) parsetree)->utilityStmt != NULL)
+		parsetree = ((Query *) parsetree)->utilityStmt;
 	if (IsA(parsetree, CreateStmt) &&
 		((CreateStmt *) parsetree)->oncommit == ONCOMMIT_DROP)
 		return ((CreateStmt *) parsetree)->relation;
@@ -782,39 +807,139 @@ on_commit_drop_target(Node *parsetree)
 }
 
 /*
- * Before a CREATE TABLE (AS) runs: the table of the name an ON COMMIT DROP
- * would drop that exists already, if any.  With IF NOT EXISTS the
- * statement leaves it as it is, and the commit does not drop it.
+ * A CREATE TABLE (AS) ... ON COMMIT DROP is about to run: from now until
+ * tg_on_commit_drop_end(), the first table of its name that the object
+ * access hook sees created in the temporary schema, outside any utility
+ * statement nested in it, is the one the commit drops.  The table cannot
+ * be found by its name once the statement is done: user code the statement
+ * runs (the query of CREATE TABLE AS, the expressions of a partition
+ * bound) may have renamed it and put another object in its place.  That
+ * code makes objects only through utility statements of its own, which
+ * the ProcessUtility hook counts (tg_on_commit_drop_nesting).  Returns
+ * false, with nothing to end, for any other statement.
  */
-Oid
-tg_on_commit_drop_existing(Node *parsetree)
+bool
+tg_on_commit_drop_begin(Node *parsetree, TgOnCommitDrop *saved)
 {
 	RangeVar   *rel = on_commit_drop_target(parsetree);
 
-	return rel != NULL ? RangeVarGetRelid(rel, NoLock, true) : InvalidOid;
+	if (rel == NULL)
+		return false;
+	saved->name = tg_on_commit_drop_name;
+	saved->nesting = tg_on_commit_drop_nesting;
+	tg_on_commit_drop_name = rel->relname;
+	tg_on_commit_drop_nesting = 0;
+	return true;
+}
+
+/* The statement is over, or failed: back to the enclosing one, if any. */
+void
+tg_on_commit_drop_end(const TgOnCommitDrop *saved)
+{
+	tg_on_commit_drop_name = saved->name;
+	tg_on_commit_drop_nesting = saved->nesting;
 }
 
 /*
- * After a CREATE TABLE (AS) succeeded: note the temporary table it created
- * ON COMMIT DROP (not the one of that name that existed before), which the
- * commit drops after the transaction callbacks have run.
+ * Is this new relation the table a running CREATE TABLE (AS) ... ON COMMIT
+ * DROP makes?  Then remember it: the commit drops it.
  */
-void
-tg_note_on_commit_drop(Node *parsetree, Oid existing)
+static void
+note_on_commit_drop_table(Oid relid)
 {
-	RangeVar   *rel = on_commit_drop_target(parsetree);
-	Oid			relid;
+	Relation	rel = RelationIdGetRelation(relid);
 	MemoryContext oldcxt;
+	bool		is_it;
 
+	/* just created: its relation cache entry exists, its row is not seen */
 	if (rel == NULL)
 		return;
-	relid = RangeVarGetRelid(rel, NoLock, true);
-	if (!OidIsValid(relid) || relid == existing)
+	is_it = isTempNamespace(RelationGetNamespace(rel)) &&
+		(rel->rd_rel->relkind == RELKIND_RELATION ||
+		 rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE) &&
+		strcmp(RelationGetRelationName(rel), tg_on_commit_drop_name) == 0;
+	RelationClose(rel);
+	if (!is_it)
 		return;
+	tg_on_commit_drop_name = NULL;	/* only the first */
 	oldcxt = MemoryContextSwitchTo(TopTransactionContext);
 	dropped_at_commit = lappend_oid(dropped_at_commit, relid);
 	MemoryContextSwitchTo(oldcxt);
 	tg_xact_dirty = true;
+}
+
+/*
+ * The kind of a relation the current command may just have created: its
+ * relation cache entry exists before its catalog row can be seen.
+ */
+static char
+new_relation_kind(Oid relid)
+{
+	Relation	rel = RelationIdGetRelation(relid);
+	char		relkind;
+
+	if (rel == NULL)
+		return '\0';
+	relkind = rel->rd_rel->relkind;
+	RelationClose(rel);
+	return relkind;
+}
+
+/*
+ * A type was created while the session has a temporary schema.  If it is a
+ * temporary type that a statement could name (a domain, enum, range, shell
+ * or composite type, not the row type of a table or an array type that
+ * comes with another type), refuse it: pg_temp comes first in the search
+ * path for types, so it would stand for the built-in or schema type of its
+ * name in every statement the session parses, and PL/pgSQL functions
+ * compiled meanwhile keep it after it is gone (their later calls fail).
+ * The commit-time check would come too late for that.  In warn mode, say
+ * so and go on.
+ */
+static void
+check_temp_type(Oid typid)
+{
+	TupleDesc	desc;
+	HeapTuple	tuple = tg_fresh_catalog_row(TypeRelationId, TypeOidIndexId,
+											 Anum_pg_type_oid, typid, &desc);
+	Form_pg_type typ;
+	bool		nameable;
+
+	if (!HeapTupleIsValid(tuple))
+		return;
+	typ = (Form_pg_type) GETSTRUCT(tuple);
+	nameable = isTempNamespace(typ->typnamespace) &&
+		!(typ->typtype == TYPTYPE_COMPOSITE &&
+		  new_relation_kind(typ->typrelid) != RELKIND_COMPOSITE_TYPE) &&
+		!(OidIsValid(typ->typelem) && IsTrueArrayType(typ));
+	if (nameable)
+		tg_report_temp_type(NameStr(typ->typname),
+							tg_session_mode() == TG_MODE_WARN);
+}
+
+/*
+ * The object access hook saw an object created or altered (object_guard.c).
+ * If the session has a temporary schema and its role is inside the rules,
+ * it may be a temporary object the commit may not leave: check then.
+ */
+void
+tg_session_state_note_object(ObjectAccessType access, Oid classid,
+							 Oid objid, int subid)
+{
+	Oid			temp_namespace;
+	Oid			temp_toast_namespace;
+
+	GetTempNamespaceState(&temp_namespace, &temp_toast_namespace);
+	if (!OidIsValid(temp_namespace) || !tg_session_guard_applies())
+		return;
+	temp_schema_touched = true;
+	tg_xact_dirty = true;
+	if (access == OAT_POST_CREATE && classid == TypeRelationId)
+		check_temp_type(objid);
+	if (access == OAT_POST_CREATE && classid == RelationRelationId &&
+		subid == 0 && tg_on_commit_drop_name != NULL &&
+		tg_on_commit_drop_nesting == 0)
+		note_on_commit_drop_table(objid);
 }
 
 /*

@@ -260,6 +260,12 @@ ATTACKS = {
       DEALLOCATE "PGBOUNCER_1";
       PREPARE "PGBOUNCER_1"(pg_temp.cap) AS
         SELECT set_config('app.current_tenant', $1, true); COMMIT""",
+    'domain-schema': r"""BEGIN;
+      CREATE DOMAIN attacker.cap AS text
+        CHECK (pg_try_advisory_lock(hashtext(VALUE)));
+      DEALLOCATE "PGBOUNCER_1";
+      PREPARE "PGBOUNCER_1"(attacker.cap) AS
+        SELECT set_config('app.current_tenant', $1, true); COMMIT""",
 }
 
 
@@ -323,7 +329,7 @@ PYTHON
 SKIP:
 {
 	my $python = python_with_psycopg();
-	skip 'psycopg 3 not found: install python3-psycopg', 26 unless defined $python;
+	skip 'psycopg 3 not found: install python3-psycopg', 29 unless defined $python;
 
 	my ($stdout, $stderr) = ('', '');
 	IPC::Run::run(
@@ -361,12 +367,19 @@ SKIP:
 		is($got{"$name-loot"}, '', "$name: the attacker's loot is empty");
 		is($got{"$name-locks"}, '0', "$name: no advisory lock holds the victim's key");
 	}
-	is( $got{'domain-attacker'},
-		'42501: cannot prepare statement "PGBOUNCER_1" with parameter $1 of type cap',
+	is( $got{'domain-schema-attacker'},
+		'42501: cannot prepare statement "PGBOUNCER_1" with parameter $1 of type attacker.cap',
 		'domain: a parameter whose conversion runs the attacker\'s CHECK is refused at PREPARE');
-	like($got{'domain-victim'}, qr/^26000: /,
+	like($got{'domain-schema-victim'}, qr/^26000: /,
 		'domain: the victim finds no statement PGBOUNCER_1');
-	is($got{'domain-locks'}, '0', 'domain: no advisory lock holds the victim\'s tenant');
+	is($got{'domain-schema-locks'}, '0', 'domain: no advisory lock holds the victim\'s tenant');
+	# a temporary domain is refused when it is made, before the attacker's
+	# DEALLOCATE: the victim runs the pool's own statement
+	is( $got{'domain-attacker'},
+		'42501: role "regress_app" cannot create temporary type pg_temp.cap',
+		'temporary domain: refused when it is made');
+	is($got{'domain-victim'}, 'ok', 'temporary domain: the victim runs the pool\'s statement');
+	is($got{'domain-locks'}, '0', 'temporary domain: no advisory lock holds the victim\'s tenant');
 	is($got{'domain-parse'}, 'ok', 'the pool\'s statement is prepared at the protocol level');
 	like(
 		$got{'long-name-victim'},
