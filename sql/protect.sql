@@ -135,6 +135,7 @@ SELECT count(*) FROM orders;
 -- NULL arguments
 SELECT tenant_guard.protect(NULL);
 -- a temporary table disappears without a trace tenant_guard could follow
+BEGIN;
 CREATE TEMP TABLE scratch (id int, tenant_id int);
 DO $$
 BEGIN
@@ -143,6 +144,7 @@ EXCEPTION WHEN wrong_object_type THEN
   RAISE NOTICE '%', regexp_replace(SQLERRM, 'pg_temp_[0-9]+', 'pg_temp_N');
 END$$;
 DROP TABLE scratch;
+COMMIT;
 -- only the owner (or a superuser) may protect or unprotect
 SELECT tenant_guard.protect('orders');
 SET ROLE regress_tg_other;

@@ -83,7 +83,12 @@ SELECT auth.enter_tenant('key-2');
 DEALLOCATE hijacked;
 SELECT auth.enter_tenant('key-2');
 -- and so are temporary objects: a request leaves a temporary view orders
--- that copies what it reads into a temporary table
+-- that copies what it reads into a temporary table.  In enforce mode the
+-- request that makes them cannot commit (see transaction_scope); what a
+-- request left in warn mode is refused when the tenant is set.
+RESET ROLE;
+SET tenant_guard.mode = warn;
+SET ROLE regress_ss_app;
 BEGIN;
 SET LOCAL app.current_tenant = '1';
 CREATE TEMP TABLE loot (item text);
@@ -91,6 +96,9 @@ CREATE FUNCTION pg_temp.grab(t text) RETURNS boolean LANGUAGE sql
   AS $$INSERT INTO pg_temp.loot VALUES (t) RETURNING true$$;
 CREATE TEMP VIEW orders AS SELECT o.* FROM public.orders o WHERE pg_temp.grab(o.item);
 COMMIT;
+RESET ROLE;
+RESET tenant_guard.mode;
+SET ROLE regress_ss_app;
 BEGIN;
 SELECT auth.enter_tenant('key-2');
 SELECT id, item FROM orders;
@@ -113,36 +121,57 @@ SET ROLE regress_ss_app;
 -- request's tables and functions.
 --
 CREATE VIEW ss_writable.orders AS SELECT * FROM public.orders;
+-- A transaction of a role inside the rules cannot commit while it leaves
+-- such a search_path to the session: the error aborts it, and the abort
+-- undoes the setting.
 SET search_path = ss_writable, public;
-BEGIN;
-SET LOCAL app.current_tenant = '2';
-ROLLBACK;
-SELECT auth.enter_tenant('key-2');
+SHOW search_path;
+SELECT set_config('search_path', 'ss_writable, public', false);
 -- later in the path as well: a function there can be a better match than
 -- the one the next request means
 SET search_path = public, ss_writable;
-SELECT set_config('app.current_tenant', '2', true);
--- set in the transaction itself, with SET LOCAL or SET: its own choice
-RESET search_path;
+-- set in the transaction itself with SET LOCAL: its own choice
 BEGIN;
 SET LOCAL search_path = ss_writable, public;
 SET LOCAL app.current_tenant = '2';
 SELECT id, item FROM orders;
 COMMIT;
+-- set with SET, it would stay for the next transaction: the commit fails
 BEGIN;
 SET search_path = ss_writable, public;
 SET LOCAL app.current_tenant = '2';
+SELECT id, item FROM orders;
 COMMIT;
--- ... but it stays for the next transaction, which is refused
-SELECT set_config('app.current_tenant', '2', true);
+SHOW search_path;
+-- a SET LOCAL after it does not change what stays; a RESET does
+BEGIN;
+SET search_path = ss_writable, public;
+SET LOCAL search_path = public;
+COMMIT;
+BEGIN;
+SET search_path = ss_writable, public;
+RESET search_path;
+COMMIT;
+-- In warn mode the commit says so and goes through; the search_path it
+-- leaves is refused when the next transaction sets its tenant, whatever
+-- sets it.
+RESET ROLE;
+SET tenant_guard.mode = warn;
+SET ROLE regress_ss_app;
+SET search_path = ss_writable, public;
+RESET ROLE;
+RESET tenant_guard.mode;
+SET ROLE regress_ss_app;
+BEGIN;
+SET LOCAL app.current_tenant = '2';
+ROLLBACK;
+SELECT auth.enter_tenant('key-2');
 RESET search_path;
 DROP VIEW ss_writable.orders;
 -- The schema's owner can create objects there even after revoking the
 -- privilege from itself: it can grant it back at any time.
 REVOKE CREATE ON SCHEMA ss_writable FROM regress_ss_app;
 SET search_path = ss_writable, public;
-SELECT set_config('app.current_tenant', '2', true);
-RESET search_path;
 GRANT CREATE ON SCHEMA ss_writable TO regress_ss_app;
 -- Schemas the role cannot create objects in are fine, and so is an empty
 -- search_path (what pg_dump's scripts set).
@@ -154,6 +183,8 @@ SET search_path = pg_catalog, public, pg_temp;
 SELECT set_config('app.current_tenant', '2', true);
 RESET search_path;
 -- A schema that does not exist counts when the role can create schemas.
+-- It could not when the search_path was set, so its commit went through;
+-- the tenant is refused once the role can.
 SET search_path = ss_not_yet, public;
 SELECT set_config('app.current_tenant', '2', true);
 RESET ROLE;
@@ -175,8 +206,19 @@ SHOW search_path;
 SET search_path = public;
 SELECT set_config('app.current_tenant', '2', true);
 SET search_path = public, ss_readonly;
-SELECT set_config('app.current_tenant', '2', true);
+SHOW search_path;
+-- nor one that leaves out a schema the configured one puts before it,
+-- whose tables and functions the writable schema would then take the place
+-- of (pg_catalog aside, which is searched first when not named)
 \c - :superuser
+ALTER ROLE regress_ss_app SET search_path = ss_readonly, pg_catalog, public;
+\c - regress_ss_app
+SET search_path = public;
+SET search_path = public, ss_readonly;
+SET search_path = ss_readonly, public;
+SHOW search_path;
+\c - :superuser
+ALTER ROLE regress_ss_app RESET search_path;
 REVOKE CREATE ON SCHEMA public FROM regress_ss_app;
 
 --
@@ -208,6 +250,9 @@ RESET ROLE;
 -- victim's tenant; or capture the victim's parameters (an API key) into
 -- session state that survives the abort, such as advisory locks.
 --
+-- (The attack's temporary function is left in warn mode: in enforce mode
+-- its transaction could not commit.)
+SET tenant_guard.mode = warn;
 SET ROLE regress_ss_app;
 BEGIN;
 SET LOCAL app.current_tenant = '1';
@@ -224,6 +269,9 @@ BEGIN
 END $f$;
 PREPARE "PGBOUNCER_1"(text) AS SELECT pg_temp.evil($1);
 COMMIT;
+RESET ROLE;
+RESET tenant_guard.mode;
+SET ROLE regress_ss_app;
 BEGIN;
 EXECUTE "PGBOUNCER_1"('2');
 ROLLBACK;
@@ -251,14 +299,20 @@ BEGIN;
 PREPARE own(int) AS SELECT $1 AS own;
 EXECUTE own(1);
 EXPLAIN (COSTS OFF) EXECUTE own(1);
-CREATE TEMP TABLE owned AS EXECUTE own(2);
+CREATE TEMP TABLE owned ON COMMIT DROP AS EXECUTE own(2);
 COMMIT;
 EXECUTE own(3);
 -- A parameter whose conversion runs code the role can write or change (a
 -- domain's CHECK, a composite type's attributes) would run at Bind, before
 -- any check of the statement: refused when the statement is made.
+RESET ROLE;
+SET tenant_guard.mode = warn;
+SET ROLE regress_ss_app;
 CREATE DOMAIN pg_temp.key_capture AS text
   CHECK (set_config('x.leak', VALUE, false) IS NOT NULL);
+RESET ROLE;
+RESET tenant_guard.mode;
+SET ROLE regress_ss_app;
 PREPARE by_domain(pg_temp.key_capture) AS SELECT $1;
 PREPARE by_array(pg_temp.key_capture[]) AS SELECT $1;
 CREATE TABLE ss_writable.keyrow (k text);

@@ -104,8 +104,15 @@ BEGIN;
 SET LOCAL app.current_tenant = '7';
 SELECT tenant_guard.set_tenant(8);
 ROLLBACK;
--- and the temporary-object rule applies.
+-- and the temporary-object rule applies: to state left in warn mode (in
+-- enforce mode its commit fails).
+RESET ROLE;
+SET tenant_guard.mode = warn;
+SET ROLE regress_tg_app;
 CREATE TEMP TABLE leftover (x int);
+RESET ROLE;
+RESET tenant_guard.mode;
+SET ROLE regress_tg_app;
 BEGIN;
 SELECT tenant_guard.set_tenant(7);
 ROLLBACK;

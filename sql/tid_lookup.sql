@@ -23,9 +23,10 @@ ROLLBACK;
 SELECT currtid2('tid_orders', '(0,1)');
 -- In PL/pgSQL, in a CHECK constraint of a temporary table.
 DO $$BEGIN RAISE NOTICE '%', currtid2('tid_orders', '(0,1)'); END$$;
+BEGIN;
 CREATE TEMP TABLE tid_probe (t tid CHECK (currtid2('tid_orders', t) <> t));
 INSERT INTO tid_probe VALUES ('(0,1)');
-DROP TABLE tid_probe;
+ROLLBACK;
 -- Queries run by query_to_xml() and table_to_xml() are guarded as usual.
 SELECT table_to_xml('tid_orders', false, false, '');
 SELECT query_to_xml('SELECT item FROM tid_orders', false, false, '');

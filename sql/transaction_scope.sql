@@ -173,8 +173,9 @@ COMMIT;
 -- hold and the names they hide (pg_temp comes first in the search path for
 -- tables and types): a request of tenant 1 leaves a temporary view named
 -- orders, which would copy whatever the next request on the connection
--- reads through "orders" into its temporary table.  A transaction may not
--- set its tenant while the session holds temporary objects.
+-- reads through "orders" into its temporary table.  A transaction of a role
+-- inside the rules cannot commit while it leaves temporary objects in the
+-- session: the error aborts it, and the abort drops them.
 SET ROLE regress_tg_app;
 BEGIN;
 SET LOCAL app.current_tenant = '1';
@@ -185,6 +186,56 @@ CREATE TEMP VIEW orders AS SELECT o.* FROM public.orders o WHERE pg_temp.grab(o)
 -- made after the tenant, in this transaction: usable
 SELECT id FROM orders ORDER BY id;
 COMMIT;
+SELECT count(*) AS temporary_objects FROM pg_class
+  WHERE relnamespace = pg_my_temp_schema();
+-- A temporary domain is found before the built-in type of the same name,
+-- so its CHECK would run in the next request's casts, while its statement
+-- is parsed and bound, before anything of it could set or check a tenant
+-- (a key handed to set_tenant($1::text) would be captured).  Its own
+-- transaction cannot commit, whether it has a tenant or not.
+-- Temporary types are refused when they are made: PL/pgSQL functions
+-- compiled while one exists would keep it after the abort.
+CREATE DOMAIN pg_temp.text AS pg_catalog.text;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+CREATE DOMAIN pg_temp.text AS pg_catalog.text;
+ROLLBACK;
+CREATE TYPE pg_temp.orders AS (id int, tenant_id int);
+CREATE TYPE pg_temp.state AS ENUM ('open');
+CREATE TYPE pg_temp.span AS RANGE (subtype = int);
+SELECT 'key'::text AS built_in_text;
+-- nor can a temporary table kept past the transaction (ON COMMIT DELETE
+-- ROWS keeps the table)
+CREATE TEMP TABLE kept (id int) ON COMMIT DELETE ROWS;
+-- and CREATE TEMP TABLE IF NOT EXISTS ... ON COMMIT DROP does not make the
+-- commit drop a table that exists already
+BEGIN;
+CREATE TEMP TABLE kept (id int);
+CREATE TEMP TABLE IF NOT EXISTS kept (id int) ON COMMIT DROP;
+COMMIT;
+-- temporary objects dropped before the commit leave nothing
+BEGIN;
+CREATE TEMP TABLE scratch (id int);
+CREATE FUNCTION pg_temp.helper() RETURNS int LANGUAGE sql AS 'SELECT 1';
+DROP TABLE scratch;
+DROP FUNCTION pg_temp.helper();
+COMMIT;
+-- In warn mode the commit says so and goes through; the state it leaves is
+-- then refused when the next transaction sets its tenant.
+RESET ROLE;
+SET tenant_guard.mode = warn;
+SET ROLE regress_tg_app;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+CREATE TEMP TABLE loot (id int, tenant_id int);
+CREATE FUNCTION pg_temp.grab(o orders) RETURNS boolean LANGUAGE sql
+  AS $$INSERT INTO pg_temp.loot VALUES (o.id, o.tenant_id) RETURNING true$$;
+CREATE TEMP VIEW orders AS SELECT o.* FROM public.orders o WHERE pg_temp.grab(o);
+SELECT id FROM orders ORDER BY id;
+COMMIT;
+RESET ROLE;
+RESET tenant_guard.mode;
+SET ROLE regress_tg_app;
 -- the next request, of tenant 2, cannot set its tenant
 BEGIN;
 SET LOCAL app.current_tenant = '2';
@@ -194,20 +245,54 @@ SELECT set_config('app.current_tenant', '2', true);
 -- refused all the same); nothing was captured
 SELECT id, tenant_id FROM pg_temp.loot ORDER BY id;
 DISCARD TEMP;
--- A temporary domain is found before the built-in type of the same name,
--- so its CHECK would run in the next request's casts.
-CREATE DOMAIN pg_temp.text AS pg_catalog.text;
-BEGIN;
-SET LOCAL app.current_tenant = '2';
-ROLLBACK;
-DISCARD TEMP;
 -- A temporary table made after the tenant and dropped at commit leaves
 -- nothing behind: the next transaction sets its tenant as usual.
 BEGIN;
 SET LOCAL app.current_tenant = '2';
 CREATE TEMP TABLE staging ON COMMIT DROP AS SELECT id FROM public.orders;
 SELECT id FROM staging;
+-- with the sequences of its columns, and by EXPLAIN ANALYZE
+CREATE TEMP TABLE numbered (n serial, m int GENERATED ALWAYS AS IDENTITY)
+  ON COMMIT DROP;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, BUFFERS OFF)
+  CREATE TEMP TABLE explained ON COMMIT DROP AS SELECT 1 AS one;
 COMMIT;
+-- The table the commit drops is the one the statement created, not one
+-- that code it runs (the query of CREATE TABLE AS, a partition key's
+-- function) put under its name: a view orders swapped in for it is kept.
+BEGIN;
+SET LOCAL app.current_tenant = '2';
+CREATE FUNCTION pg_temp.swap() RETURNS int LANGUAGE plpgsql AS $f$
+BEGIN
+  ALTER TABLE pg_temp.orders RENAME TO orders_gone;
+  CREATE TEMP VIEW orders AS SELECT 2 AS id, 2 AS tenant_id;
+  RETURN 1;
+END$f$;
+CREATE TEMP TABLE orders ON COMMIT DROP AS SELECT pg_temp.swap() AS x;
+DROP TABLE pg_temp.orders_gone;
+DROP FUNCTION pg_temp.swap();
+COMMIT;
+BEGIN;
+CREATE FUNCTION pg_temp.swap(a int) RETURNS int LANGUAGE plpgsql AS $f$
+BEGIN
+  IF (SELECT relkind FROM pg_class
+      WHERE oid = to_regclass('pg_temp.orders')) = 'r' THEN
+    ALTER TABLE pg_temp.orders RENAME TO orders_gone;
+    CREATE TEMP VIEW orders AS SELECT 2 AS id, 2 AS tenant_id;
+  END IF;
+  RETURN a;
+END$f$;
+CREATE FUNCTION pg_temp.key(a int) RETURNS int LANGUAGE plpgsql IMMUTABLE
+  AS $f$BEGIN RETURN pg_temp.swap(a); END$f$;
+CREATE TEMP TABLE parts (a int) PARTITION BY LIST (pg_temp.key(a));
+CREATE TEMP TABLE parts_default PARTITION OF parts DEFAULT;
+INSERT INTO parts VALUES (99);
+CREATE TEMP TABLE orders PARTITION OF parts FOR VALUES IN (1) ON COMMIT DROP;
+DROP TABLE parts CASCADE;
+DROP FUNCTION pg_temp.key(int), pg_temp.swap(int);
+COMMIT;
+SELECT count(*) AS temporary_objects FROM pg_class
+  WHERE relnamespace = pg_my_temp_schema();
 BEGIN;
 SET LOCAL app.current_tenant = '1';
 SELECT id FROM orders ORDER BY id;

@@ -113,6 +113,8 @@ tg_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 	{
 		/* rule 6 and the drift guard's ancestry check (owner_code.c) */
 		tg_owner_code_object_access(access, classId, objectId, subId);
+		/* a temporary object, which the commit may not leave (rule 2) */
+		tg_session_state_note_object(access, classId, objectId, subId);
 		if (prev_object_access_hook)
 			prev_object_access_hook(access, classId, objectId, subId, arg);
 	}

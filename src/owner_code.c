@@ -228,10 +228,12 @@ report_owner_code(Oid relid, const char *what, Oid funcid)
 
 /*
  * Read one catalog row by its OID index, including rows inserted by the
- * current command (SnapshotSelf); returns a copy or NULL.
+ * current command (SnapshotSelf), which the caches do not see yet: the
+ * object access hook's OAT_POST_CREATE comes before the command counter is
+ * incremented.  Returns a copy or NULL.
  */
-static HeapTuple
-fresh_catalog_row(Oid catalog, Oid index, AttrNumber keyatt, Oid objectId,
+HeapTuple
+tg_fresh_catalog_row(Oid catalog, Oid index, AttrNumber keyatt, Oid objectId,
 				  TupleDesc *desc)
 {
 	Relation	rel = table_open(catalog, AccessShareLock);
@@ -297,7 +299,7 @@ static void
 check_constraint(Oid conid)
 {
 	TupleDesc	desc;
-	HeapTuple	tuple = fresh_catalog_row(ConstraintRelationId,
+	HeapTuple	tuple = tg_fresh_catalog_row(ConstraintRelationId,
 										  ConstraintOidIndexId,
 										  Anum_pg_constraint_oid, conid, &desc);
 	Form_pg_constraint con;
@@ -332,7 +334,7 @@ static void
 check_index(Oid indexid)
 {
 	TupleDesc	desc;
-	HeapTuple	tuple = fresh_catalog_row(IndexRelationId, IndexRelidIndexId,
+	HeapTuple	tuple = tg_fresh_catalog_row(IndexRelationId, IndexRelidIndexId,
 										  Anum_pg_index_indexrelid, indexid,
 										  &desc);
 	Oid			relid;
@@ -348,7 +350,7 @@ check_index(Oid indexid)
 		funcid = foreign_code_in(stored_expr(tuple, desc, Anum_pg_index_indpred));
 	if (OidIsValid(funcid))
 	{
-		HeapTuple	classtup = fresh_catalog_row(RelationRelationId,
+		HeapTuple	classtup = tg_fresh_catalog_row(RelationRelationId,
 												 ClassOidIndexId,
 												 Anum_pg_class_oid, indexid,
 												 &desc);
@@ -402,7 +404,7 @@ static void
 check_rule(Oid ruleid)
 {
 	TupleDesc	desc;
-	HeapTuple	tuple = fresh_catalog_row(RewriteRelationId, RewriteOidIndexId,
+	HeapTuple	tuple = tg_fresh_catalog_row(RewriteRelationId, RewriteOidIndexId,
 										  Anum_pg_rewrite_oid, ruleid, &desc);
 	Form_pg_rewrite rule;
 
@@ -423,7 +425,7 @@ static void
 check_statistics(Oid statid)
 {
 	TupleDesc	desc;
-	HeapTuple	tuple = fresh_catalog_row(StatisticExtRelationId,
+	HeapTuple	tuple = tg_fresh_catalog_row(StatisticExtRelationId,
 										  StatisticExtOidIndexId,
 										  Anum_pg_statistic_ext_oid, statid,
 										  &desc);
@@ -505,7 +507,7 @@ static void
 check_policy(Oid policyid)
 {
 	TupleDesc	desc;
-	HeapTuple	tuple = fresh_catalog_row(PolicyRelationId, PolicyOidIndexId,
+	HeapTuple	tuple = tg_fresh_catalog_row(PolicyRelationId, PolicyOidIndexId,
 										  Anum_pg_policy_oid, policyid, &desc);
 	Form_pg_policy pol;
 	Oid			funcid = InvalidOid;

@@ -72,6 +72,8 @@ extern void tg_drift_note_hierarchy_change(Oid relid);
 extern Oid	tg_policy_table(Oid policyid);
 
 /* owner_code.c */
+extern HeapTuple tg_fresh_catalog_row(Oid catalog, Oid index, AttrNumber keyatt,
+									  Oid objectId, TupleDesc *desc);
 extern void tg_owner_code_object_access(int access, Oid classId,
 										Oid objectId, int subId);
 extern void tg_owner_code_check_utility(Node *parsetree);

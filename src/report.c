@@ -611,6 +611,53 @@ tg_report_leftover(const char *tenant, const TgLeftover *leftover,
 }
 
 /*
+ * A transaction of a role inside the rules is about to commit while it
+ * leaves the session a temporary object or a session-level search_path
+ * through a schema the role can create objects in (temp_objects.c).  The
+ * error aborts the transaction, which undoes them.
+ */
+void
+tg_report_leftover_at_commit(const TgLeftover *leftover, bool as_warning)
+{
+	const char *role = role_name(GetOuterUserId());
+	const char *warned = as_warning ?
+		"  tenant_guard.mode is \"warn\"; in \"enforce\" mode the commit would fail." : "";
+
+	if (leftover->kind == TG_LEFTOVER_SEARCH_PATH)
+		ereport(as_warning ? WARNING : ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("cannot commit a transaction that leaves search_path set to \"%s\"",
+						leftover->search_path),
+				 errdetail(leftover->schema_missing ?
+						   "The session would keep this search_path after the transaction, and role \"%s\" can create schema \"%s\": objects there would take the place of the tables, types and functions the next request on the connection names.%s" :
+						   "The session would keep this search_path after the transaction, and role \"%s\" can create objects in schema \"%s\": they would take the place of the tables, types and functions the next request on the connection names.%s",
+						   role, leftover->name, warned),
+				 errhint("Set search_path with SET LOCAL inside the transaction, or have a role outside tenant_guard's rules set it in the role's or database's configuration.")));
+	else
+		ereport(as_warning ? WARNING : ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("cannot commit a transaction that leaves temporary objects in the session"),
+				 errdetail("The transaction leaves %s.  Temporary objects outlive their transaction, and on a pooled connection the statements of the next request would find them before its tenant is set.%s",
+						   leftover->name, warned),
+				 errhint("Create temporary tables with ON COMMIT DROP, or drop temporary objects before the transaction ends.")));
+}
+
+/*
+ * A role inside the rules created a temporary type a statement could name
+ * (temp_objects.c).
+ */
+void
+tg_report_temp_type(const char *name, bool as_warning)
+{
+	ereport(as_warning ? WARNING : ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("role \"%s\" cannot create temporary type pg_temp.%s",
+					role_name(GetOuterUserId()), quote_identifier(name)),
+			 errdetail("Schema pg_temp comes first in the search path for types: a temporary type stands for the built-in or schema type of its name in every statement the session parses, and functions compiled meanwhile keep it after it is gone."),
+			 errhint("Create the type in a regular schema, as a migration run by the schema's owner.")));
+}
+
+/*
  * A prepared statement that SQL PREPARE made in an earlier transaction,
  * while a role inside the rules was the session's role, is about to run
  * (temp_objects.c).

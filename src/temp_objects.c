@@ -42,6 +42,19 @@
  *	... SET, startup options) or from this transaction does not count, nor
  *	one that exposes no more than the configured search_path already does.
  *
+ * The check when a tenant is set comes too late for some of it: a
+ * temporary domain named like a built-in type (pg_temp comes first for
+ * types) runs its CHECK on the next request's values while its statement
+ * is parsed and bound, and a temporary view or a search_path through a
+ * writable schema serves the statements a request runs before it sets its
+ * tenant (looking the tenant up from an API key, say).  So a transaction
+ * of a role inside the rules cannot commit while it leaves temporary
+ * objects (other than tables it created ON COMMIT DROP, which the commit
+ * drops) or such a search_path behind: the error aborts it, and the abort
+ * undoes them (tg_session_state_check_at_commit).  The check at tenant
+ * assignment stays, for state left in warn mode or by a session whose
+ * guard was off.
+ *
  * Only state that a role inside the rules left counts: the objects of roles
  * outside them (a superuser's, such as the tables pgTAP keeps its results
  * in when plan() runs before SET ROLE), and statements they prepared, were
@@ -56,14 +69,17 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/objectaccess.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_depend.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/prepare.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -77,6 +93,7 @@
 #include "utils/varlena.h"
 
 #include "compat.h"
+#include "protect.h"
 #include "tenant_guard.h"
 
 /*
@@ -99,6 +116,28 @@ List	   *tg_sql_prepared = NIL;
 static struct config_string *search_path_conf = NULL;
 
 /*
+ * Did this transaction create or alter an object while the session had a
+ * temporary schema?  Only then can its commit leave a new temporary object.
+ */
+static bool temp_schema_touched = false;
+
+/*
+ * Temporary tables this transaction created ON COMMIT DROP: the commit
+ * drops them, after the transaction callbacks have run.  The list lives in
+ * TopTransactionContext.
+ */
+static List *dropped_at_commit = NIL;
+
+/*
+ * While a CREATE TABLE (AS) ... ON COMMIT DROP runs, the name of its table
+ * until it is seen created, and how deep in utility statements nested in
+ * it the session is (see tg_on_commit_drop_begin).  Not static: the
+ * ProcessUtility hook tests the name before it counts.
+ */
+const char *tg_on_commit_drop_name = NULL;
+int			tg_on_commit_drop_nesting = 0;
+
+/*
  * The last session-level search_path found to expose nothing, for which
  * role and against which configured search_path: a session that a
  * framework gave a search_path at connect pays for the schema lookups once,
@@ -112,41 +151,72 @@ static bool safe_path_valid = false;
 static bool safe_path_callbacks = false;
 
 /*
- * Is the object a role inside the rules owns?  Objects of a kind without
- * an owner count as such.
+ * Does a temporary object count as state a request left: is it owned by a
+ * role inside the rules (objects of a kind without an owner count as
+ * such), and, if only_this_xact, did this transaction create or change it?
+ * State that an earlier transaction left (in warn mode) is for the check
+ * at tenant assignment.
  */
 static bool
-owned_inside_rules(Oid classid, Oid objid)
+counts_as_leftover(Oid classid, Oid objid, bool only_this_xact)
 {
 	AttrNumber	owner_attnum = get_object_attnum_owner(classid);
 	Relation	catalog;
 	HeapTuple	tuple;
 	bool		isnull;
 	Oid			owner = InvalidOid;
+	bool		changed = false;
 
-	if (owner_attnum == InvalidAttrNumber)
+	if (owner_attnum == InvalidAttrNumber && !only_this_xact)
 		return true;
 	catalog = table_open(classid, AccessShareLock);
 	tuple = get_catalog_object_by_oid(catalog, get_object_attnum_oid(classid),
 									  objid);
 	if (HeapTupleIsValid(tuple))
 	{
-		Datum		datum = heap_getattr(tuple, owner_attnum,
-										 RelationGetDescr(catalog), &isnull);
+		if (owner_attnum != InvalidAttrNumber)
+		{
+			Datum		datum = heap_getattr(tuple, owner_attnum,
+											 RelationGetDescr(catalog), &isnull);
 
-		if (!isnull)
-			owner = DatumGetObjectId(datum);
+			if (!isnull)
+				owner = DatumGetObjectId(datum);
+		}
+		changed = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data));
 	}
 	table_close(catalog, AccessShareLock);
-	return !OidIsValid(owner) || !tg_role_is_exempt(owner);
+	return (!OidIsValid(owner) || !tg_role_is_exempt(owner)) &&
+		(changed || !only_this_xact);
+}
+
+/*
+ * Will the commit of this transaction drop the object: a table it created
+ * ON COMMIT DROP, or a sequence such a table's column owns (serial,
+ * identity)?
+ */
+static bool
+dropped_by_commit(Oid classid, Oid objid)
+{
+	Oid			table;
+	int32		column;
+
+	if (classid != RelationRelationId || dropped_at_commit == NIL)
+		return false;
+	if (list_member_oid(dropped_at_commit, objid))
+		return true;
+	return get_rel_relkind(objid) == RELKIND_SEQUENCE &&
+		(sequenceIsOwned(objid, DEPENDENCY_AUTO, &table, &column) ||
+		 sequenceIsOwned(objid, DEPENDENCY_INTERNAL, &table, &column)) &&
+		list_member_oid(dropped_at_commit, table);
 }
 
 /*
  * Does the session's temporary schema hold an object that a role inside
- * the rules owns?  If so, and found is not NULL, say which.
+ * the rules owns (at_commit: that this transaction created or changed, and
+ * that the commit will not drop)?  If so, and found is not NULL, say which.
  */
 static bool
-find_temp_object(ObjectAddress *found_object)
+find_temp_object(bool at_commit, ObjectAddress *found_object)
 {
 	Oid			temp_namespace;
 	Oid			temp_toast_namespace;
@@ -172,7 +242,8 @@ find_temp_object(ObjectAddress *found_object)
 	{
 		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
 
-		found = owned_inside_rules(dep->classid, dep->objid);
+		found = counts_as_leftover(dep->classid, dep->objid, at_commit) &&
+			!(at_commit && dropped_by_commit(dep->classid, dep->objid));
 		if (found && found_object != NULL)
 			ObjectAddressSet(*found_object, dep->classid, dep->objid);
 	}
@@ -184,7 +255,7 @@ find_temp_object(ObjectAddress *found_object)
 bool
 tg_session_has_temp_objects(void)
 {
-	return find_temp_object(NULL);
+	return find_temp_object(false, NULL);
 }
 
 /*
@@ -384,6 +455,9 @@ tg_session_state_xact_end(void)
 {
 	ListCell   *lc;
 
+	temp_schema_touched = false;
+	dropped_at_commit = NIL;
+
 	foreach(lc, tg_sql_prepared)
 	{
 		SqlPrepared *entry = (SqlPrepared *) lfirst(lc);
@@ -473,20 +547,45 @@ name_position(List *names, const char *name)
 }
 
 /*
- * Does the search path expose no more through schema number i (of path)
- * than the configured one does: does the configured path name the schema,
- * followed by (at least) every schema that path names after it?  Objects
- * in a schema take the place of those of the same name in the schemas
- * after it, and functions and operators of a better match anywhere.
+ * Could a schema of this name hold objects for the search path to find:
+ * does it exist, or could the role create it?
  */
 static bool
-exposed_as_configured(List *path, int i, List *configured)
+schema_may_hold_objects(const char *name, Oid role)
+{
+	return OidIsValid(get_namespace_oid(name, true)) ||
+		tg_can_create_schema(role);
+}
+
+/*
+ * Does the search path expose no more through schema number i (of path)
+ * than the configured one does?  Objects in a schema take the place of
+ * those of the same name in the schemas after it, and functions and
+ * operators of a better match anywhere; so the configured path must name
+ * the schema, every schema the configured path puts before it must still
+ * come before it (pg_catalog aside, which comes first when not named, and
+ * schemas that do not exist and cannot be created), and every schema after
+ * it must have come after it.
+ */
+static bool
+exposed_as_configured(List *path, int i, List *configured, Oid role)
 {
 	int			j = name_position(configured, (char *) list_nth(path, i));
 	List	   *after;
 
 	if (j < 0)
 		return false;
+	for (int k = 0; k < j; k++)
+	{
+		char	   *before = (char *) list_nth(configured, k);
+		int			position = name_position(path, before);
+
+		if (strcmp(before, "pg_catalog") == 0 ||
+			!schema_may_hold_objects(before, role))
+			continue;
+		if (position < 0 || position > i)
+			return false;
+	}
 	after = list_copy_tail(configured, j + 1);
 	for (int k = i + 1; k < list_length(path); k++)
 	{
@@ -494,6 +593,34 @@ exposed_as_configured(List *path, int i, List *configured)
 			return false;
 	}
 	return true;
+}
+
+/* The variable behind search_path. */
+static struct config_string *
+search_path_variable(void)
+{
+	if (search_path_conf == NULL)
+		search_path_conf = (struct config_string *) tg_find_guc("search_path");
+	return search_path_conf;
+}
+
+/* The configured search_path: the value RESET goes back to. */
+static const char *
+configured_search_path(void)
+{
+	return search_path_conf->reset_val ? search_path_conf->reset_val : "";
+}
+
+/*
+ * Does a search_path value of this source count as one a request chose: a
+ * session-level SET (or set_config(..., false)) of another value than the
+ * configured one?
+ */
+static bool
+chosen_by_request(const char *value, GucSource source)
+{
+	return source == PGC_S_SESSION && value != NULL &&
+		strcmp(value, configured_search_path()) != 0;
 }
 
 /*
@@ -504,28 +631,48 @@ exposed_as_configured(List *path, int i, List *configured)
 static const char *
 session_search_path(void)
 {
+	struct config_string *conf = search_path_variable();
 	const char *value;
 	GucSource	source;
 	GucStack   *stack;
 
-	if (search_path_conf == NULL)
-		search_path_conf = (struct config_string *) tg_find_guc("search_path");
-	if (search_path_conf == NULL)
+	if (conf == NULL)
 		return NULL;
-	value = *search_path_conf->variable;
-	source = search_path_conf->gen.source;
-	for (stack = search_path_conf->gen.stack; stack != NULL; stack = stack->prev)
+	value = tg_guc_string_value(conf);
+	source = tg_guc_source(conf);
+	for (stack = tg_guc_stack(conf); stack != NULL; stack = stack->prev)
 	{
 		if (stack->state != GUC_SAVE)
 			return NULL;		/* SET or SET LOCAL in this transaction */
 		value = stack->prior.val.stringval;
 		source = stack->source;
 	}
-	if (source != PGC_S_SESSION || value == NULL ||
-		strcmp(value, search_path_conf->reset_val ?
-			   search_path_conf->reset_val : "") == 0)
+	return chosen_by_request(value, source) ? value : NULL;
+}
+
+/*
+ * The search_path the session keeps once this transaction commits, if this
+ * transaction set it at session level; NULL otherwise.  At commit only the
+ * transaction's own entry is left on the variable's stack, and it keeps
+ * what AtEOXact_GUC keeps: for SET, the current value; for SET followed by
+ * SET LOCAL, the value the SET LOCAL masked; for SET LOCAL alone, the
+ * value before the transaction, which is not this transaction's doing.
+ */
+static const char *
+search_path_kept_at_commit(void)
+{
+	struct config_string *conf = search_path_variable();
+	GucStack   *stack;
+
+	if (conf == NULL || (stack = tg_guc_stack(conf)) == NULL)
 		return NULL;
-	return value;
+	if (stack->state == GUC_SET &&
+		chosen_by_request(tg_guc_string_value(conf), tg_guc_source(conf)))
+		return tg_guc_string_value(conf);
+	if (stack->state == GUC_SET_LOCAL &&
+		chosen_by_request(stack->masked.val.stringval, PGC_S_SESSION))
+		return stack->masked.val.stringval;
+	return NULL;
 }
 
 static void
@@ -566,24 +713,19 @@ remember_safe_path(const char *value, const char *configured, Oid role)
 }
 
 /*
- * Does the session-level search_path an earlier transaction set name a
- * schema that the session's role can create objects in (or, if the schema
- * does not exist, can create), in a place the configured search_path does
- * not?  pg_catalog and the temporary schema are left to what they are.
+ * Does a session-level search_path name a schema that the session's role
+ * can create objects in (or, if the schema does not exist, can create), in
+ * a place the configured search_path does not?  pg_catalog and the
+ * temporary schema are left to what they are.
  */
 static bool
-find_search_path_hole(TgLeftover *leftover)
+search_path_hole(const char *value, TgLeftover *leftover)
 {
-	const char *value = session_search_path();
-	const char *configured_value;
+	const char *configured_value = configured_search_path();
 	Oid			role = GetOuterUserId();
 	List	   *path;
 	List	   *configured;
 
-	if (value == NULL)
-		return false;
-	configured_value = search_path_conf->reset_val ?
-		search_path_conf->reset_val : "";
 	if (known_safe_path(value, configured_value, role))
 		return false;
 	path = search_path_names(value);
@@ -595,7 +737,7 @@ find_search_path_hole(TgLeftover *leftover)
 		bool		writable = OidIsValid(nspid) ?
 			tg_can_create_in_schema(nspid, role) : tg_can_create_schema(role);
 
-		if (!writable || exposed_as_configured(path, i, configured))
+		if (!writable || exposed_as_configured(path, i, configured, role))
 			continue;
 		leftover->kind = TG_LEFTOVER_SEARCH_PATH;
 		leftover->name = name;
@@ -605,6 +747,15 @@ find_search_path_hole(TgLeftover *leftover)
 	}
 	remember_safe_path(value, configured_value, role);
 	return false;
+}
+
+/* The same for the session-level search_path an earlier transaction set. */
+static bool
+find_search_path_hole(TgLeftover *leftover)
+{
+	const char *value = session_search_path();
+
+	return value != NULL && search_path_hole(value, leftover);
 }
 
 /*
@@ -626,11 +777,234 @@ tg_session_leftover(TgLeftover *leftover)
 	}
 	if (find_search_path_hole(leftover))
 		return true;
-	if (find_temp_object(&object))
+	if (find_temp_object(false, &object))
 	{
 		leftover->kind = TG_LEFTOVER_TEMP_OBJECT;
 		leftover->name = getObjectDescription(&object, true);
 		return true;
 	}
 	return false;
+}
+
+/*
+ * The table a CREATE TABLE (AS) ... ON COMMIT DROP creates (EXPLAIN
+ * ANALYZE runs a CREATE TABLE AS without ProcessUtility), or NULL.
+ */
+static RangeVar *
+on_commit_drop_target(Node *parsetree)
+{
+	if (IsA(parsetree, ExplainStmt))
+		parsetree = ((ExplainStmt *) parsetree)->query;
+	if (IsA(parsetree, Query) && ((Query *) parsetree)->utilityStmt != NULL)
+		parsetree = ((Query *) parsetree)->utilityStmt;
+	if (IsA(parsetree, CreateStmt) &&
+		((CreateStmt *) parsetree)->oncommit == ONCOMMIT_DROP)
+		return ((CreateStmt *) parsetree)->relation;
+	if (IsA(parsetree, CreateTableAsStmt) &&
+		((CreateTableAsStmt *) parsetree)->into->onCommit == ONCOMMIT_DROP)
+		return ((CreateTableAsStmt *) parsetree)->into->rel;
+	return NULL;
+}
+
+/*
+ * A CREATE TABLE (AS) ... ON COMMIT DROP is about to run: from now until
+ * tg_on_commit_drop_end(), the first table of its name that the object
+ * access hook sees created in the temporary schema, outside any utility
+ * statement nested in it, is the one the commit drops.  The table cannot
+ * be found by its name once the statement is done: user code the statement
+ * runs (the query of CREATE TABLE AS, the expressions of a partition
+ * bound) may have renamed it and put another object in its place.  That
+ * code makes objects only through utility statements of its own, which
+ * the ProcessUtility hook counts (tg_on_commit_drop_nesting).  Returns
+ * false, with nothing to end, for any other statement.
+ */
+bool
+tg_on_commit_drop_begin(Node *parsetree, TgOnCommitDrop *saved)
+{
+	RangeVar   *rel = on_commit_drop_target(parsetree);
+
+	if (rel == NULL)
+		return false;
+	saved->name = tg_on_commit_drop_name;
+	saved->nesting = tg_on_commit_drop_nesting;
+	tg_on_commit_drop_name = rel->relname;
+	tg_on_commit_drop_nesting = 0;
+	return true;
+}
+
+/* The statement is over, or failed: back to the enclosing one, if any. */
+void
+tg_on_commit_drop_end(const TgOnCommitDrop *saved)
+{
+	tg_on_commit_drop_name = saved->name;
+	tg_on_commit_drop_nesting = saved->nesting;
+}
+
+/*
+ * Is this new relation the table a running CREATE TABLE (AS) ... ON COMMIT
+ * DROP makes?  Then remember it: the commit drops it.
+ */
+static void
+note_on_commit_drop_table(Oid relid)
+{
+	Relation	rel = RelationIdGetRelation(relid);
+	MemoryContext oldcxt;
+	bool		is_it;
+
+	/* just created: its relation cache entry exists, its row is not seen */
+	if (rel == NULL)
+		return;
+	is_it = isTempNamespace(RelationGetNamespace(rel)) &&
+		(rel->rd_rel->relkind == RELKIND_RELATION ||
+		 rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE) &&
+		strcmp(RelationGetRelationName(rel), tg_on_commit_drop_name) == 0;
+	RelationClose(rel);
+	if (!is_it)
+		return;
+	tg_on_commit_drop_name = NULL;	/* only the first */
+	oldcxt = MemoryContextSwitchTo(TopTransactionContext);
+	dropped_at_commit = lappend_oid(dropped_at_commit, relid);
+	MemoryContextSwitchTo(oldcxt);
+	tg_xact_dirty = true;
+}
+
+/*
+ * The kind of a relation the current command may just have created: its
+ * relation cache entry exists before its catalog row can be seen.
+ */
+static char
+new_relation_kind(Oid relid)
+{
+	Relation	rel = RelationIdGetRelation(relid);
+	char		relkind;
+
+	if (rel == NULL)
+		return '\0';
+	relkind = rel->rd_rel->relkind;
+	RelationClose(rel);
+	return relkind;
+}
+
+/*
+ * A type was created while the session has a temporary schema.  If it is a
+ * temporary type that a statement could name (a domain, enum, range, shell
+ * or composite type, not the row type of a table or an array type that
+ * comes with another type), refuse it: pg_temp comes first in the search
+ * path for types, so it would stand for the built-in or schema type of its
+ * name in every statement the session parses, and PL/pgSQL functions
+ * compiled meanwhile keep it after it is gone (their later calls fail).
+ * The commit-time check would come too late for that.  In warn mode, say
+ * so and go on.
+ */
+static void
+check_temp_type(Oid typid)
+{
+	TupleDesc	desc;
+	HeapTuple	tuple = tg_fresh_catalog_row(TypeRelationId, TypeOidIndexId,
+											 Anum_pg_type_oid, typid, &desc);
+	Form_pg_type typ;
+	bool		nameable;
+
+	if (!HeapTupleIsValid(tuple))
+		return;
+	typ = (Form_pg_type) GETSTRUCT(tuple);
+	nameable = isTempNamespace(typ->typnamespace) &&
+		!(typ->typtype == TYPTYPE_COMPOSITE &&
+		  new_relation_kind(typ->typrelid) != RELKIND_COMPOSITE_TYPE) &&
+		!(OidIsValid(typ->typelem) && IsTrueArrayType(typ));
+	if (nameable)
+		tg_report_temp_type(NameStr(typ->typname),
+							tg_session_mode() == TG_MODE_WARN);
+}
+
+/*
+ * The object access hook saw an object created or altered (object_guard.c).
+ * If the session has a temporary schema and its role is inside the rules,
+ * it may be a temporary object the commit may not leave: check then.
+ */
+void
+tg_session_state_note_object(ObjectAccessType access, Oid classid,
+							 Oid objid, int subid)
+{
+	Oid			temp_namespace;
+	Oid			temp_toast_namespace;
+
+	GetTempNamespaceState(&temp_namespace, &temp_toast_namespace);
+	if (!OidIsValid(temp_namespace) || !tg_session_guard_applies())
+		return;
+	temp_schema_touched = true;
+	tg_xact_dirty = true;
+	if (access == OAT_POST_CREATE && classid == TypeRelationId)
+		check_temp_type(objid);
+	if (access == OAT_POST_CREATE && classid == RelationRelationId &&
+		subid == 0 && tg_on_commit_drop_name != NULL &&
+		tg_on_commit_drop_nesting == 0)
+		note_on_commit_drop_table(objid);
+}
+
+/*
+ * A temporary object's kind and qualified name, with the session's
+ * temporary schema called pg_temp (as a statement would name it) where
+ * PostgreSQL writes its real name, pg_temp_3 say, which differs from
+ * session to session.  Qualified, so that pg_temp.text is not taken for
+ * the built-in type.
+ */
+static char *
+temp_object_description(const ObjectAddress *object)
+{
+	char	   *description = psprintf("%s %s",
+									   getObjectTypeDescription(object, true),
+									   getObjectIdentity(object, true));
+	Oid			temp_namespace;
+	Oid			temp_toast_namespace;
+	char	   *schema;
+	char	   *qualifier;
+	char	   *found;
+	StringInfoData buf;
+
+	GetTempNamespaceState(&temp_namespace, &temp_toast_namespace);
+	schema = get_namespace_name(temp_namespace);
+	if (schema == NULL)
+		return description;
+	qualifier = psprintf("%s.", quote_identifier(schema));
+	initStringInfo(&buf);
+	while ((found = strstr(description, qualifier)) != NULL)
+	{
+		appendBinaryStringInfo(&buf, description, found - description);
+		appendStringInfoString(&buf, "pg_temp.");
+		description = found + strlen(qualifier);
+	}
+	appendStringInfoString(&buf, description);
+	return buf.data;
+}
+
+/*
+ * The transaction is about to commit or be prepared.  A role inside the
+ * rules cannot leave the session temporary objects, or a session-level
+ * search_path through a schema it can create objects in, for the
+ * statements the next request runs before it sets its tenant (see the
+ * head of this file): refuse, and the abort undoes them.  In warn mode,
+ * say so and commit.  A transaction that set no search_path and created
+ * no object in a temporary schema costs two tests.
+ */
+void
+tg_session_state_check_at_commit(void)
+{
+	const char *path = search_path_kept_at_commit();
+	TgLeftover	leftover;
+	ObjectAddress object;
+
+	if ((path == NULL && !temp_schema_touched) || !tg_session_guard_applies())
+		return;
+	memset(&leftover, 0, sizeof(TgLeftover));
+	if (path != NULL && search_path_hole(path, &leftover))
+		tg_report_leftover_at_commit(&leftover,
+									 tg_session_mode() == TG_MODE_WARN);
+	else if (temp_schema_touched && find_temp_object(true, &object))
+	{
+		leftover.kind = TG_LEFTOVER_TEMP_OBJECT;
+		leftover.name = temp_object_description(&object);
+		tg_report_leftover_at_commit(&leftover,
+									 tg_session_mode() == TG_MODE_WARN);
+	}
 }

@@ -30,6 +30,7 @@
 #ifndef TENANT_GUARD_H
 #define TENANT_GUARD_H
 
+#include "catalog/objectaccess.h"
 #include "miscadmin.h"
 #include "nodes/pg_list.h"
 #include "utils/guc.h"
@@ -205,6 +206,21 @@ extern bool tg_session_has_temp_objects(void);
 extern bool tg_session_leftover(TgLeftover *leftover);
 extern void tg_note_sql_prepare(const char *name);
 extern void tg_session_state_xact_end(void);
+extern void tg_session_state_note_object(ObjectAccessType access,
+										 Oid classid, Oid objid, int subid);
+
+/* The CREATE TABLE (AS) ... ON COMMIT DROP running, saved while another runs. */
+typedef struct TgOnCommitDrop
+{
+	const char *name;
+	int			nesting;
+} TgOnCommitDrop;
+
+extern PGDLLIMPORT const char *tg_on_commit_drop_name;
+extern PGDLLIMPORT int tg_on_commit_drop_nesting;
+extern bool tg_on_commit_drop_begin(Node *parsetree, TgOnCommitDrop *saved);
+extern void tg_on_commit_drop_end(const TgOnCommitDrop *saved);
+extern void tg_session_state_check_at_commit(void);
 extern PGDLLIMPORT List *tg_sql_prepared;	/* statements SQL PREPARE made */
 extern void tg_check_prepared_statement(const char *name,
 										const char *query_string);
@@ -236,6 +252,9 @@ extern void tg_report_parallel_worker(Oid relid);
 extern void tg_report_referential_action(Oid relid);
 extern void tg_report_leftover(const char *tenant, const TgLeftover *leftover,
 							   bool as_warning);
+extern void tg_report_temp_type(const char *name, bool as_warning);
+extern void tg_report_leftover_at_commit(const TgLeftover *leftover,
+										 bool as_warning);
 extern void tg_report_prepared_execution(const char *name, bool as_warning);
 extern void tg_report_prepared_parameter(const char *name, int param,
 										 Oid typid, bool as_warning);

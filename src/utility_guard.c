@@ -343,6 +343,31 @@ run_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 }
 
 /*
+ * Run a CREATE TABLE (AS) ... ON COMMIT DROP that tg_on_commit_drop_begin()
+ * started following, and end that, however it ends.
+ */
+static pg_noinline void
+run_creating_table(PlannedStmt *pstmt, const char *queryString,
+				   bool readOnlyTree, ProcessUtilityContext context,
+				   ParamListInfo params, QueryEnvironment *queryEnv,
+				   DestReceiver *dest, QueryCompletion *qc,
+				   const TgOnCommitDrop *enclosing)
+{
+	PG_TRY();
+	{
+		run_utility(pstmt, queryString, readOnlyTree, context, params,
+					queryEnv, dest, qc);
+	}
+	PG_CATCH();
+	{
+		tg_on_commit_drop_end(enclosing);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	tg_on_commit_drop_end(enclosing);
+}
+
+/*
  * Is this a kind of utility statement tenant_guard or its drift guard looks
  * at, before or after it runs?  What all others (CALL, DO, FETCH, ...) run
  * is checked where it runs.
@@ -357,6 +382,7 @@ is_guarded_statement(Node *parsetree)
 		case T_ExplainStmt:
 		case T_AlterTableStmt:
 		case T_CreateStmt:
+		case T_CreateTableAsStmt:	/* ON COMMIT DROP, temp_objects.c */
 		case T_CreateForeignTableStmt:
 		case T_DropStmt:
 		case T_DropOwnedStmt:
@@ -389,6 +415,7 @@ guard_utility(PlannedStmt *pstmt, const char *queryString,
 
 	/* volatile: assigned before the PG_TRY() below and read after it */
 	volatile bool session_set_reported = false;
+	TgOnCommitDrop enclosing;
 
 	/* a renamed tenant setting gets its check hook before anything runs */
 	tg_tenant_setting_sync();
@@ -417,6 +444,9 @@ guard_utility(PlannedStmt *pstmt, const char *queryString,
 		}
 		PG_END_TRY();
 	}
+	else if (tg_on_commit_drop_begin(parsetree, &enclosing))
+		run_creating_table(pstmt, queryString, readOnlyTree, context, params,
+						   queryEnv, dest, qc, &enclosing);
 	else
 		run_utility(pstmt, queryString, readOnlyTree, context, params,
 					queryEnv, dest, qc);
@@ -539,21 +569,41 @@ dispatch_utility(PlannedStmt *pstmt, const char *queryString,
 							  params, queryEnv, dest, qc);
 }
 
-/* The session holds statements SQL PREPARE made: check, then dispatch. */
+/*
+ * The session holds statements SQL PREPARE made, or a CREATE TABLE (AS)
+ * ... ON COMMIT DROP is running: check the first, count this statement as
+ * nested in the second (temp_objects.c), and dispatch.
+ */
 static pg_noinline void
-check_prepared_and_dispatch(PlannedStmt *pstmt, const char *queryString,
-							bool readOnlyTree, ProcessUtilityContext context,
-							ParamListInfo params, QueryEnvironment *queryEnv,
-							DestReceiver *dest, QueryCompletion *qc)
+check_and_dispatch(PlannedStmt *pstmt, const char *queryString,
+				   bool readOnlyTree, ProcessUtilityContext context,
+				   ParamListInfo params, QueryEnvironment *queryEnv,
+				   DestReceiver *dest, QueryCompletion *qc)
 {
-	check_prepared_use(pstmt->utilityStmt);
-	dispatch_utility(pstmt, queryString, readOnlyTree, context, params,
-					 queryEnv, dest, qc);
+	if (tg_sql_prepared != NIL)
+		check_prepared_use(pstmt->utilityStmt);
+	if (tg_on_commit_drop_name == NULL)
+	{
+		dispatch_utility(pstmt, queryString, readOnlyTree, context, params,
+						 queryEnv, dest, qc);
+		return;
+	}
+	tg_on_commit_drop_nesting++;
+	PG_TRY();
+	{
+		dispatch_utility(pstmt, queryString, readOnlyTree, context, params,
+						 queryEnv, dest, qc);
+	}
+	PG_FINALLY();
+	{
+		tg_on_commit_drop_nesting--;
+	}
+	PG_END_TRY();
 }
 
 /*
  * ProcessUtility hook.  Kept small, so that every way out is a jump: a
- * session without statements made by SQL PREPARE pays one pointer test.
+ * session without statements made by SQL PREPARE pays two pointer tests.
  */
 static void
 tg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
@@ -561,9 +611,9 @@ tg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				  ParamListInfo params, QueryEnvironment *queryEnv,
 				  DestReceiver *dest, QueryCompletion *qc)
 {
-	if (unlikely(tg_sql_prepared != NIL))
-		check_prepared_and_dispatch(pstmt, queryString, readOnlyTree, context,
-									params, queryEnv, dest, qc);
+	if (unlikely(tg_sql_prepared != NIL || tg_on_commit_drop_name != NULL))
+		check_and_dispatch(pstmt, queryString, readOnlyTree, context,
+						   params, queryEnv, dest, qc);
 	else
 		dispatch_utility(pstmt, queryString, readOnlyTree, context, params,
 						 queryEnv, dest, qc);

@@ -109,6 +109,8 @@ check_at_commit(void)
 
 	if (tg_tenant_touched)
 		tg_check_session_tenant();
+
+	tg_session_state_check_at_commit();
 }
 
 /* Transaction end: drop the state the transaction left behind. */
@@ -132,7 +134,12 @@ static void
 tg_xact_callback(XactEvent event, void *arg)
 {
 	if (likely(!tg_xact_dirty))
+	{
+		/* a session-level SET search_path leaves no other trace */
+		if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PRE_PREPARE)
+			tg_session_state_check_at_commit();
 		return;
+	}
 
 	switch (event)
 	{

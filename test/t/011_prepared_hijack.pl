@@ -34,6 +34,9 @@ create_orders(
 	values => q{(11, 1, 'apple'), (12, 1, 'fig'), (21, 2, 'pear'), (22, 2, 'plum')},
 	protect => 1,
 	grant => 'SELECT, UPDATE');
+# a schema the attacker can create functions in (a table owner's, say)
+$node->safe_psql('postgres',
+	'CREATE SCHEMA attacker AUTHORIZATION regress_app');
 
 my $all_rows = $node->safe_psql('postgres',
 	'SELECT id, tenant_id, item FROM orders ORDER BY id');
@@ -196,7 +199,9 @@ import sys
 import psycopg
 from psycopg.pq import ExecStatus
 
-conn = psycopg.connect(sys.argv[1], autocommit=True)
+# (psycopg's own statement cache off: the DISCARD ALLs below would drop
+# what it prepares at its fifth run of a query, behind its back)
+conn = psycopg.connect(sys.argv[1], autocommit=True, prepare_threshold=None)
 pg = conn.pgconn
 
 ATTACKS = {
@@ -213,6 +218,19 @@ ATTACKS = {
       END $f$;
       DEALLOCATE "PGBOUNCER_1";
       PREPARE "PGBOUNCER_1"(text) AS SELECT pg_temp.evil($1); COMMIT""",
+    'self-erasing-schema': r"""BEGIN; SET LOCAL app.current_tenant = '1';
+      CREATE FUNCTION attacker.evil(t text) RETURNS text LANGUAGE plpgsql AS $f$
+      DECLARE r text;
+      BEGIN
+        EXECUTE 'DEALLOCATE "PGBOUNCER_1"';
+        EXECUTE 'DROP FUNCTION attacker.evil(text)';
+        PERFORM set_config('app.current_tenant', t, true);
+        SELECT string_agg(item, ',') INTO r FROM public.orders;
+        PERFORM set_config('x.loot', r, false);
+        RETURN t;
+      END $f$;
+      DEALLOCATE "PGBOUNCER_1";
+      PREPARE "PGBOUNCER_1"(text) AS SELECT attacker.evil($1); COMMIT""",
     'advisory-locks': r"""DEALLOCATE "PGBOUNCER_1";
       PREPARE "PGBOUNCER_1"(text) AS
         SELECT (SELECT count(pg_advisory_lock(i, ascii(substr($1, i, 1))))
@@ -223,11 +241,23 @@ ATTACKS = {
       DEALLOCATE "PGBOUNCER_1";
       PREPARE "PGBOUNCER_1"(text) AS
         SELECT set_config('app.current_tenant', pg_temp.cap($1), true); COMMIT""",
+    'immutable-schema': r"""BEGIN;
+      CREATE FUNCTION attacker.cap(t text) RETURNS text IMMUTABLE LANGUAGE plpgsql
+        AS $f$BEGIN PERFORM pg_advisory_lock(hashtext(t)); RETURN t; END$f$;
+      DEALLOCATE "PGBOUNCER_1";
+      PREPARE "PGBOUNCER_1"(text) AS
+        SELECT set_config('app.current_tenant', attacker.cap($1), true); COMMIT""",
     'domain': r"""BEGIN;
       CREATE DOMAIN pg_temp.cap AS text
         CHECK (pg_try_advisory_lock(hashtext(VALUE)));
       DEALLOCATE "PGBOUNCER_1";
       PREPARE "PGBOUNCER_1"(pg_temp.cap) AS
+        SELECT set_config('app.current_tenant', $1, true); COMMIT""",
+    'domain-schema': r"""BEGIN;
+      CREATE DOMAIN attacker.cap AS text
+        CHECK (pg_try_advisory_lock(hashtext(VALUE)));
+      DEALLOCATE "PGBOUNCER_1";
+      PREPARE "PGBOUNCER_1"(attacker.cap) AS
         SELECT set_config('app.current_tenant', $1, true); COMMIT""",
 }
 
@@ -292,7 +322,7 @@ PYTHON
 SKIP:
 {
 	my $python = python_with_psycopg();
-	skip 'psycopg 3 not found: install python3-psycopg', 18 unless defined $python;
+	skip 'psycopg 3 not found: install python3-psycopg', 29 unless defined $python;
 
 	my ($stdout, $stderr) = ('', '');
 	IPC::Run::run(
@@ -306,7 +336,9 @@ SKIP:
 	my %got = $stdout =~ /^(\S+): ?(.*)$/mg;
 	my $executed =
 	  '42501: cannot execute prepared statement "PGBOUNCER_1" made with PREPARE in an earlier transaction';
-	for my $name ('self-erasing', 'advisory-locks', 'immutable')
+	# with a function in a schema the attacker can create in, the
+	# replacement commits, and the victim's execution is refused
+	for my $name ('self-erasing-schema', 'advisory-locks', 'immutable-schema')
 	{
 		is($got{"$name-attacker"}, 'ok', "$name: the attacker replaces PGBOUNCER_1");
 		is($got{"$name-victim"}, $executed,
@@ -314,12 +346,33 @@ SKIP:
 		is($got{"$name-loot"}, '', "$name: the attacker's loot is empty");
 		is($got{"$name-locks"}, '0', "$name: no advisory lock holds the victim's key");
 	}
-	is( $got{'domain-attacker'},
-		'42501: cannot prepare statement "PGBOUNCER_1" with parameter $1 of type cap',
+	# with PostgreSQL's default privileges the attacker's code can only be a
+	# temporary function, and the transaction that makes it cannot commit:
+	# the statement left behind (PREPARE is not transactional) calls a
+	# function that is gone, and fails before it runs
+	for my $name ('self-erasing', 'immutable')
+	{
+		is( $got{"$name-attacker"},
+			'42501: cannot commit a transaction that leaves temporary objects in the session',
+			"$name: the transaction that makes the attacker's temporary function cannot commit");
+		like($got{"$name-victim"}, qr/^(42501|3F000): /,
+			"$name: the victim's Bind and Execute of PGBOUNCER_1 fails");
+		is($got{"$name-loot"}, '', "$name: the attacker's loot is empty");
+		is($got{"$name-locks"}, '0', "$name: no advisory lock holds the victim's key");
+	}
+	is( $got{'domain-schema-attacker'},
+		'42501: cannot prepare statement "PGBOUNCER_1" with parameter $1 of type attacker.cap',
 		'domain: a parameter whose conversion runs the attacker\'s CHECK is refused at PREPARE');
-	like($got{'domain-victim'}, qr/^26000: /,
+	like($got{'domain-schema-victim'}, qr/^26000: /,
 		'domain: the victim finds no statement PGBOUNCER_1');
-	is($got{'domain-locks'}, '0', 'domain: no advisory lock holds the victim\'s tenant');
+	is($got{'domain-schema-locks'}, '0', 'domain: no advisory lock holds the victim\'s tenant');
+	# a temporary domain is refused when it is made, before the attacker's
+	# DEALLOCATE: the victim runs the pool's own statement
+	is( $got{'domain-attacker'},
+		'42501: role "regress_app" cannot create temporary type pg_temp.cap',
+		'temporary domain: refused when it is made');
+	is($got{'domain-victim'}, 'ok', 'temporary domain: the victim runs the pool\'s statement');
+	is($got{'domain-locks'}, '0', 'temporary domain: no advisory lock holds the victim\'s tenant');
 	is($got{'domain-parse'}, 'ok', 'the pool\'s statement is prepared at the protocol level');
 	like(
 		$got{'long-name-victim'},
