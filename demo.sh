@@ -23,8 +23,10 @@ tg_psql -d postgres -c "CREATE DATABASE shop"
 tg_psql -d shop <<'SQL'
 CREATE EXTENSION tenant_guard;
 
--- The application logs in as app, which owns nothing and bypasses nothing.
+-- The application logs in as app, which owns nothing and bypasses nothing,
+-- and needs no temporary tables (audit() reports a role that can make them).
 CREATE ROLE app LOGIN;
+REVOKE TEMPORARY ON DATABASE shop FROM PUBLIC;
 
 CREATE TABLE orders (
 	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
