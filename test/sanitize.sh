@@ -156,14 +156,16 @@ san_records() {
 
 # The memcheck records of the logs given that have a frame in code of the
 # library whose sources are the .c files given: with debugging information
-# a frame names its source file and line, without it the library.
+# a frame names its source file and line, without it the library ("(in
+# /path/tenant_guard.so)": the whole frame, since the temporary directories
+# the servers run in are named tenant_guard.XXXXXX, which can begin "so").
 san_records_in() {
 	local logs=$1 names pattern; shift
 	names="${*##*/}"
 	names=${names//./[.]}
 	pattern="[(](${names// /|}):[0-9]+[)]"
 	names=${names//\[.\]c/[.]so}
-	pattern="$pattern|(${names// /|})"
+	pattern="$pattern|[(]in [^)]*/(${names// /|})[)]"
 	san_records $logs | awk -v RS= -v re="$pattern" '$0 ~ re'
 }
 
