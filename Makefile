@@ -24,9 +24,9 @@ OBJS = \
 	src/rel_cache.o \
 	src/report.o \
 	src/role_cache.o \
+	src/session_state.o \
 	src/set_tenant.o \
 	src/status.o \
-	src/temp_objects.o \
 	src/tenant_context.o \
 	src/utility_guard.o \
 	src/xact_guard.o
