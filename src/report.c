@@ -554,7 +554,7 @@ tg_report_referential_action(Oid relid)
 
 /*
  * A transaction is about to get its tenant while the session holds state
- * an earlier request left (temp_objects.c).  Called from the tenant
+ * an earlier request left (session_state.c).  Called from the tenant
  * setting's check hook: the refusal goes through GUC_check_err*, and the
  * hook fails; as_warning (warn mode) reports it as a WARNING instead.
  */
@@ -613,7 +613,7 @@ tg_report_leftover(const char *tenant, const TgLeftover *leftover,
 /*
  * A prepared statement that SQL PREPARE made in an earlier transaction,
  * while a role inside the rules was the session's role, is about to run
- * (temp_objects.c).
+ * (session_state.c).
  */
 void
 tg_report_prepared_execution(const char *name, bool as_warning)
@@ -629,7 +629,7 @@ tg_report_prepared_execution(const char *name, bool as_warning)
 
 /*
  * SQL PREPARE made a statement whose parameter's conversion runs code a
- * role inside the rules can write or change (temp_objects.c).
+ * role inside the rules can write or change (session_state.c).
  */
 void
 tg_report_prepared_parameter(const char *name, int param, Oid typid,

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * temp_objects.c
+ * session_state.c
  *	  Does the session hold state that an earlier request left, and that
  *	  would act in the next one?
  *
@@ -47,7 +47,7 @@
  * in when plan() runs before SET ROLE), and statements they prepared, were
  * not left by a request.
  *
- * src/temp_objects.c
+ * src/session_state.c
  *
  *-------------------------------------------------------------------------
  */

@@ -143,7 +143,7 @@ tg_session_guard_applies(void)
 /*
  * A transaction is about to get its tenant: refuse if the session holds
  * state that an earlier request left and that would act in this one
- * (temp_objects.c says which).  This holds whatever sets the tenant, an
+ * (session_state.c says which).  This holds whatever sets the tenant, an
  * exempted function included.  In warn mode, say so and go on.
  */
 static bool

@@ -182,7 +182,7 @@ extern void tg_tenant_xact_end(void);
 extern bool tg_session_guard_applies(void);
 extern int	tg_session_mode(void);
 
-/* temp_objects.c */
+/* session_state.c */
 typedef enum TgLeftoverKind
 {
 	TG_LEFTOVER_NONE,

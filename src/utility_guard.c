@@ -21,7 +21,7 @@
  *	PREPARE: the statement's name is remembered: a statement made with
  *		SQL in an earlier transaction must not be in the session when a
  *		transaction gets its tenant, and may not run (rule 2,
- *		temp_objects.c).  EXECUTE, EXPLAIN EXECUTE and CREATE TABLE AS
+ *		session_state.c).  EXECUTE, EXPLAIN EXECUTE and CREATE TABLE AS
  *		EXECUTE of such a statement are refused before they convert a
  *		parameter, and cost a pointer test when the session has none.
  *	ALTER ROLE/DATABASE ... SET or RESET, ALTER SYSTEM: refused to roles
@@ -494,7 +494,7 @@ executed_statement(Node *node)
 }
 
 /*
- * The session holds statements that SQL PREPARE made (temp_objects.c): is
+ * The session holds statements that SQL PREPARE made (session_state.c): is
  * this utility statement about to run one of an earlier transaction,
  * named by the statement, or is it itself part of one that a protocol-level
  * Bind made a portal of (a rule can make a DML statement a NOTIFY)?

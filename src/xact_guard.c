@@ -19,7 +19,7 @@
  * At every transaction end the tenant pin and the other per-transaction
  * state are dropped, so the next transaction starts with no tenant, and
  * what this transaction left in the session (statements it prepared with
- * SQL) becomes what an earlier transaction left (temp_objects.c).
+ * SQL) becomes what an earlier transaction left (session_state.c).
  *
  * src/xact_guard.c
  *
