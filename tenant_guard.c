@@ -26,7 +26,15 @@
 #include "utils/guc.h"
 
 #include "src/compat.h"
+#include "src/definer.h"
+#include "src/executor_guard.h"
+#include "src/fk_validation.h"
+#include "src/object_guard.h"
+#include "src/role_cache.h"
+#include "src/tenant_context.h"
 #include "src/tenant_guard.h"
+#include "src/utility_guard.h"
+#include "src/xact_guard.h"
 
 TG_MODULE_MAGIC;
 

@@ -22,6 +22,7 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/pg_proc.h"
 #include "fmgr.h"
@@ -29,7 +30,8 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
-#include "tenant_guard.h"
+#include "definer.h"
+#include "xact_guard.h"
 
 static fmgr_hook_type prev_fmgr_hook = NULL;
 

@@ -61,8 +61,15 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "drift_guard.h"
+#include "owner_code.h"
+#include "policy_analysis.h"
 #include "protect.h"
+#include "registry.h"
+#include "rel_cache.h"
+#include "report.h"
 #include "tenant_guard.h"
+#include "xact_guard.h"
 
 static bool
 is_guarded_policy(const char *polname)

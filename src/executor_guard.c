@@ -70,7 +70,15 @@
 #include "utils/portal.h"
 
 #include "compat.h"
+#include "executor_guard.h"
+#include "rel_cache.h"
+#include "report.h"
+#include "role_cache.h"
+#include "session_state.h"
+#include "tenant_context.h"
 #include "tenant_guard.h"
+#include "utility_guard.h"
+#include "xact_guard.h"
 
 static planner_hook_type prev_planner = NULL;
 

@@ -44,6 +44,9 @@
 #include "nodes/parsenodes.h"
 
 #include "compat.h"
+#include "fk_validation.h"
+#include "rel_cache.h"
+#include "role_cache.h"
 #include "tenant_guard.h"
 
 static ExecutorCheckPerms_hook_type prev_check_perms = NULL;

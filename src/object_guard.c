@@ -43,7 +43,11 @@
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 
-#include "protect.h"
+#include "drift_guard.h"
+#include "object_guard.h"
+#include "owner_code.h"
+#include "rel_cache.h"
+#include "report.h"
 #include "tenant_guard.h"
 
 static object_access_hook_type prev_object_access_hook = NULL;

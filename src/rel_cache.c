@@ -41,7 +41,8 @@
 #include "utils/inval.h"
 #include "utils/syscache.h"
 
-#include "tenant_guard.h"
+#include "rel_cache.h"
+#include "xact_guard.h"
 
 static HTAB *rel_cache = NULL;
 

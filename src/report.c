@@ -34,6 +34,11 @@
 #include "utils/syscache.h"
 
 #include "compat.h"
+#include "definer.h"
+#include "rel_cache.h"
+#include "report.h"
+#include "session_state.h"
+#include "tenant_context.h"
 #include "tenant_guard.h"
 
 #define SET_TENANT_HINT \

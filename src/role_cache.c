@@ -15,12 +15,13 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "catalog/pg_authid.h"
 #include "miscadmin.h"
 #include "utils/inval.h"
 #include "utils/syscache.h"
 
-#include "tenant_guard.h"
+#include "role_cache.h"
 
 /* The last role asked about, and the answer (see tg_role_is_exempt()). */
 Oid			tg_cached_role = InvalidOid;

@@ -77,7 +77,12 @@
 #include "utils/varlena.h"
 
 #include "compat.h"
+#include "report.h"
+#include "role_cache.h"
+#include "session_state.h"
+#include "tenant_context.h"
 #include "tenant_guard.h"
+#include "xact_guard.h"
 
 /*
  * A statement SQL PREPARE made while a role inside the rules was the

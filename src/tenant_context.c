@@ -39,7 +39,12 @@
 #include "utils/memutils.h"
 
 #include "compat.h"
+#include "report.h"
+#include "role_cache.h"
+#include "session_state.h"
+#include "tenant_context.h"
 #include "tenant_guard.h"
+#include "xact_guard.h"
 
 /* The variable behind the tenant setting (NULL if it cannot hold one). */
 static struct config_string *tenant_conf = NULL;

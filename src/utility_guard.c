@@ -53,8 +53,14 @@
 #include "utils/portal.h"
 
 #include "compat.h"
-#include "protect.h"
+#include "drift_guard.h"
+#include "executor_guard.h"
+#include "report.h"
+#include "session_state.h"
+#include "tenant_context.h"
 #include "tenant_guard.h"
+#include "utility_guard.h"
+#include "xact_guard.h"
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 

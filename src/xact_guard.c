@@ -32,8 +32,14 @@
 #include "nodes/pg_list.h"
 #include "utils/memutils.h"
 
-#include "protect.h"
+#include "definer.h"
+#include "drift_guard.h"
+#include "rel_cache.h"
+#include "report.h"
+#include "session_state.h"
+#include "tenant_context.h"
 #include "tenant_guard.h"
+#include "xact_guard.h"
 
 /* Tables whose row-level security settings this transaction changed. */
 static List *rls_changed = NIL;

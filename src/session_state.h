@@ -1,0 +1,42 @@
+/*-------------------------------------------------------------------------
+ *
+ * session_state.h
+ *	  Does the session hold state an earlier request left, which would act
+ *	  in the next one?  (session_state.c)
+ *
+ * src/session_state.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef TENANT_GUARD_SESSION_STATE_H
+#define TENANT_GUARD_SESSION_STATE_H
+
+#include "nodes/pg_list.h"
+
+typedef enum TgLeftoverKind
+{
+	TG_LEFTOVER_NONE,
+	TG_LEFTOVER_TEMP_OBJECT,	/* an object in the temporary schema */
+	TG_LEFTOVER_PREPARED,		/* a statement made by SQL PREPARE */
+	TG_LEFTOVER_SEARCH_PATH		/* a session-level search_path */
+} TgLeftoverKind;
+
+/* Session state an earlier request left, which would act in the next. */
+typedef struct TgLeftover
+{
+	TgLeftoverKind kind;
+	char	   *name;			/* object description, statement name or
+								 * schema name */
+	char	   *search_path;	/* for TG_LEFTOVER_SEARCH_PATH: its value */
+	bool		schema_missing; /* ... and the schema does not exist yet */
+} TgLeftover;
+
+extern bool tg_session_has_temp_objects(void);
+extern bool tg_session_leftover(TgLeftover *leftover);
+extern void tg_note_sql_prepare(const char *name);
+extern void tg_session_state_xact_end(void);
+extern PGDLLIMPORT List *tg_sql_prepared;	/* statements SQL PREPARE made */
+extern void tg_check_prepared_statement(const char *name,
+										const char *query_string);
+
+#endif							/* TENANT_GUARD_SESSION_STATE_H */

@@ -1,0 +1,18 @@
+/*-------------------------------------------------------------------------
+ *
+ * xact_guard.h
+ *	  What must hold when a statement or transaction ends (xact_guard.c).
+ *
+ * src/xact_guard.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef TENANT_GUARD_XACT_GUARD_H
+#define TENANT_GUARD_XACT_GUARD_H
+
+extern PGDLLIMPORT bool tg_xact_dirty;	/* per-transaction state to reset */
+extern void tg_xact_guard_init(void);
+extern void tg_remember_rls_change(Oid relid);
+extern void tg_check_session_tenant(void);
+
+#endif							/* TENANT_GUARD_XACT_GUARD_H */
