@@ -18,6 +18,7 @@ OBJS = \
 	src/fk_validation.o \
 	src/object_guard.o \
 	src/owner_code.o \
+	src/planner_guard.o \
 	src/policy_analysis.o \
 	src/protect.o \
 	src/registry.o \

@@ -30,6 +30,7 @@
 #include "src/executor_guard.h"
 #include "src/fk_validation.h"
 #include "src/object_guard.h"
+#include "src/planner_guard.h"
 #include "src/role_cache.h"
 #include "src/tenant_context.h"
 #include "src/tenant_guard.h"
@@ -159,6 +160,7 @@ _PG_init(void)
 	tg_role_cache_init();
 	tg_tenant_context_init();
 	tg_definer_init();
+	tg_planner_guard_init();
 	tg_executor_guard_init();
 	tg_utility_guard_init();
 	tg_object_guard_init();

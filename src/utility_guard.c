@@ -55,6 +55,7 @@
 #include "compat.h"
 #include "drift_guard.h"
 #include "executor_guard.h"
+#include "planner_guard.h"
 #include "report.h"
 #include "session_state.h"
 #include "tenant_context.h"
@@ -63,19 +64,6 @@
 #include "xact_guard.h"
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
-
-/* Nesting depth of EXPLAIN statements without ANALYZE being run. */
-static int	plain_explain_depth = 0;
-
-/*
- * Is the planner working for an EXPLAIN without ANALYZE, which reads no
- * rows and therefore needs no tenant context?
- */
-bool
-tg_planning_plain_explain(void)
-{
-	return plain_explain_depth > 0;
-}
 
 static bool
 is_plain_explain(Node *parsetree)
@@ -349,6 +337,29 @@ run_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 }
 
 /*
+ * Run an EXPLAIN without ANALYZE: while it runs, the planner knows that
+ * the statement it plans reads no rows (planner_guard.c).
+ */
+static void
+run_plain_explain(PlannedStmt *pstmt, const char *queryString,
+				  bool readOnlyTree, ProcessUtilityContext context,
+				  ParamListInfo params, QueryEnvironment *queryEnv,
+				  DestReceiver *dest, QueryCompletion *qc)
+{
+	tg_plain_explain_begin();
+	PG_TRY();
+	{
+		run_utility(pstmt, queryString, readOnlyTree, context, params,
+					queryEnv, dest, qc);
+	}
+	PG_FINALLY();
+	{
+		tg_plain_explain_end();
+	}
+	PG_END_TRY();
+}
+
+/*
  * Is this a kind of utility statement tenant_guard or its drift guard looks
  * at, before or after it runs?  What all others (CALL, DO, FETCH, ...) run
  * is checked where it runs.
@@ -410,19 +421,8 @@ guard_utility(PlannedStmt *pstmt, const char *queryString,
 	}
 
 	if (is_plain_explain(parsetree))
-	{
-		plain_explain_depth++;
-		PG_TRY();
-		{
-			run_utility(pstmt, queryString, readOnlyTree, context, params,
-						queryEnv, dest, qc);
-		}
-		PG_FINALLY();
-		{
-			plain_explain_depth--;
-		}
-		PG_END_TRY();
-	}
+		run_plain_explain(pstmt, queryString, readOnlyTree, context, params,
+						  queryEnv, dest, qc);
 	else
 		run_utility(pstmt, queryString, readOnlyTree, context, params,
 					queryEnv, dest, qc);

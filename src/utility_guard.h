@@ -11,6 +11,5 @@
 #define TENANT_GUARD_UTILITY_GUARD_H
 
 extern void tg_utility_guard_init(void);
-extern bool tg_planning_plain_explain(void);
 
 #endif							/* TENANT_GUARD_UTILITY_GUARD_H */
