@@ -26,14 +26,13 @@
 #include "access/xact.h"
 #include "catalog/pg_proc.h"
 #include "fmgr.h"
-#include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
 #include "definer.h"
 #include "xact_guard.h"
 
-static fmgr_hook_type prev_fmgr_hook = NULL;
+fmgr_hook_type tg_prev_fmgr_hook = NULL;
 
 /* The innermost SECURITY DEFINER function running, or InvalidOid. */
 static Oid	current_definer = InvalidOid;
@@ -47,8 +46,8 @@ static int	saved_size = 0;
 static Oid	last_fn_oid = InvalidOid;
 static bool last_fn_is_definer = false;
 
-static void
-proc_cache_invalidate(Datum arg, int cacheid, uint32 hashvalue)
+void
+tg_proc_cache_invalidate(Datum arg, int cacheid, uint32 hashvalue)
 {
 	last_fn_oid = InvalidOid;
 }
@@ -95,7 +94,7 @@ push_definer(void)
  * matching entry belongs to a call that began before the library was
  * loaded, and is ignored.
  */
-static void
+void
 tg_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 {
 	switch (event)
@@ -112,8 +111,8 @@ tg_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 			break;
 	}
 
-	if (prev_fmgr_hook)
-		(*prev_fmgr_hook) (event, flinfo, private);
+	if (tg_prev_fmgr_hook)
+		(*tg_prev_fmgr_hook) (event, flinfo, private);
 }
 
 /* OID of the innermost SECURITY DEFINER function running, or InvalidOid. */
@@ -132,12 +131,4 @@ tg_definer_xact_end(void)
 {
 	saved_depth = 0;
 	current_definer = InvalidOid;
-}
-
-void
-tg_definer_init(void)
-{
-	CacheRegisterSyscacheCallback(PROCOID, proc_cache_invalidate, (Datum) 0);
-	prev_fmgr_hook = fmgr_hook;
-	fmgr_hook = tg_fmgr_hook;
 }

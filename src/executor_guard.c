@@ -74,9 +74,9 @@
 
 /* Has this parallel worker started the plan its leader sent it? */
 static bool worker_plan_started = false;
-static ExecutorStart_hook_type prev_ExecutorStart = NULL;
-static ExecutorRun_hook_type prev_ExecutorRun = NULL;
-static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
+ExecutorStart_hook_type tg_prev_ExecutorStart = NULL;
+ExecutorRun_hook_type tg_prev_ExecutorRun = NULL;
+ExecutorEnd_hook_type tg_prev_ExecutorEnd = NULL;
 
 /*
  * The first table with row-level security this transaction read, in a
@@ -474,7 +474,7 @@ check_prepared_portal(void)
  * reads no table at all, outside parallel workers (where the first plan
  * must be seen).  Kept small: it runs for every statement.
  */
-static void
+void
 tg_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
 	/* a renamed tenant setting gets its check hook before anything runs */
@@ -487,8 +487,8 @@ tg_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		(queryDesc->plannedstmt->rtable != NIL || IsParallelWorker()))
 		guard_plan(queryDesc, eflags);
 
-	if (prev_ExecutorStart)
-		prev_ExecutorStart(queryDesc, eflags);
+	if (tg_prev_ExecutorStart)
+		tg_prev_ExecutorStart(queryDesc, eflags);
 	else
 		standard_ExecutorStart(queryDesc, eflags);
 }
@@ -535,11 +535,11 @@ check_held_cursor(QueryDesc *queryDesc, Portal portal)
  * as soon as the run that assigned it is over.  The error fails the
  * statement and the transaction, which undoes the assignment.
  */
-static void
+void
 tg_ExecutorRun(TG_EXECUTOR_RUN_PARAMS)
 {
-	if (prev_ExecutorRun)
-		prev_ExecutorRun(TG_EXECUTOR_RUN_ARGS);
+	if (tg_prev_ExecutorRun)
+		tg_prev_ExecutorRun(TG_EXECUTOR_RUN_ARGS);
 	else
 		standard_ExecutorRun(TG_EXECUTOR_RUN_ARGS);
 
@@ -556,7 +556,7 @@ tg_ExecutorRun(TG_EXECUTOR_RUN_PARAMS)
  * is then left to the next statement's end or to the commit, where an
  * error ends the transaction instead of leaving it aborted.
  */
-static void
+void
 tg_ExecutorEnd(QueryDesc *queryDesc)
 {
 	Portal		portal = ActivePortal;
@@ -565,22 +565,11 @@ tg_ExecutorEnd(QueryDesc *queryDesc)
 				 portal->strategy == PORTAL_ONE_SELECT))
 		check_held_cursor(queryDesc, portal);
 
-	if (prev_ExecutorEnd)
-		prev_ExecutorEnd(queryDesc);
+	if (tg_prev_ExecutorEnd)
+		tg_prev_ExecutorEnd(queryDesc);
 	else
 		standard_ExecutorEnd(queryDesc);
 
 	if (unlikely(tg_tenant_touched) && ActivePortal != NULL)
 		tg_check_session_tenant();
-}
-
-void
-tg_executor_guard_init(void)
-{
-	prev_ExecutorStart = ExecutorStart_hook;
-	ExecutorStart_hook = tg_ExecutorStart;
-	prev_ExecutorRun = ExecutorRun_hook;
-	ExecutorRun_hook = tg_ExecutorRun;
-	prev_ExecutorEnd = ExecutorEnd_hook;
-	ExecutorEnd_hook = tg_ExecutorEnd;
 }

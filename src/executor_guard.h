@@ -11,6 +11,10 @@
 #ifndef TENANT_GUARD_EXECUTOR_GUARD_H
 #define TENANT_GUARD_EXECUTOR_GUARD_H
 
+#include "executor/executor.h"
+
+#include "compat.h"
+
 typedef struct TgStatementCheck
 {
 	struct PlannedStmt *pstmt;	/* the plan, or NULL for a utility
@@ -20,8 +24,15 @@ typedef struct TgStatementCheck
 	bool		in_referential_action;	/* run during a foreign key's action */
 } TgStatementCheck;
 
-extern void tg_executor_guard_init(void);
 extern void tg_check_relation(TgStatementCheck *check, Oid relid,
 							  bool named_by_query, Oid check_as_user);
+
+/* Hooks installed by _PG_init. */
+extern PGDLLIMPORT ExecutorStart_hook_type tg_prev_ExecutorStart;
+extern PGDLLIMPORT ExecutorRun_hook_type tg_prev_ExecutorRun;
+extern PGDLLIMPORT ExecutorEnd_hook_type tg_prev_ExecutorEnd;
+extern void tg_ExecutorStart(QueryDesc *queryDesc, int eflags);
+extern void tg_ExecutorRun(TG_EXECUTOR_RUN_PARAMS);
+extern void tg_ExecutorEnd(QueryDesc *queryDesc);
 
 #endif							/* TENANT_GUARD_EXECUTOR_GUARD_H */

@@ -11,6 +11,12 @@
 #ifndef TENANT_GUARD_FK_VALIDATION_H
 #define TENANT_GUARD_FK_VALIDATION_H
 
-extern void tg_fk_validation_init(void);
+#include "executor/executor.h"
+
+#include "compat.h"
+
+/* Hook installed by _PG_init. */
+extern PGDLLIMPORT ExecutorCheckPerms_hook_type tg_prev_check_perms;
+extern bool tg_check_perms(TG_CHECK_PERMS_PARAMS);
 
 #endif							/* TENANT_GUARD_FK_VALIDATION_H */

@@ -50,7 +50,7 @@
 #include "report.h"
 #include "tenant_guard.h"
 
-static object_access_hook_type prev_object_access_hook = NULL;
+object_access_hook_type tg_prev_object_access_hook = NULL;
 
 /*
  * TRUNCATE of a table with row-level security, or of a partition or child
@@ -97,8 +97,8 @@ guard_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 			 classId == ProcedureRelationId && tg_guard_applies())
 		tg_report_tid_lookup(objectId);
 
-	if (prev_object_access_hook)
-		prev_object_access_hook(access, classId, objectId, subId, arg);
+	if (tg_prev_object_access_hook)
+		tg_prev_object_access_hook(access, classId, objectId, subId, arg);
 }
 
 /*
@@ -106,7 +106,7 @@ guard_object_access(ObjectAccessType access, Oid classId, Oid objectId,
  * nothing but currtid2(): they cost three comparisons and a jump to the
  * hook we chain to.
  */
-static void
+void
 tg_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 				 int subId, void *arg)
 {
@@ -117,16 +117,9 @@ tg_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 	{
 		/* rule 6 and the drift guard's ancestry check (owner_code.c) */
 		tg_owner_code_object_access(access, classId, objectId, subId);
-		if (prev_object_access_hook)
-			prev_object_access_hook(access, classId, objectId, subId, arg);
+		if (tg_prev_object_access_hook)
+			tg_prev_object_access_hook(access, classId, objectId, subId, arg);
 	}
-	else if (prev_object_access_hook)
-		prev_object_access_hook(access, classId, objectId, subId, arg);
-}
-
-void
-tg_object_guard_init(void)
-{
-	prev_object_access_hook = object_access_hook;
-	object_access_hook = tg_object_access;
+	else if (tg_prev_object_access_hook)
+		tg_prev_object_access_hook(access, classId, objectId, subId, arg);
 }

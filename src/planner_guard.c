@@ -34,7 +34,7 @@
 #include "tenant_context.h"
 #include "tenant_guard.h"
 
-static planner_hook_type prev_planner = NULL;
+planner_hook_type tg_prev_planner = NULL;
 
 /* Nesting depth of EXPLAIN statements without ANALYZE being run. */
 static int	plain_explain_depth = 0;
@@ -134,7 +134,7 @@ refuse_planning(Query *parse, const TgTenantState *state)
  * action (InNoForceRLSOperation()): the executor tells PostgreSQL's own
  * queries, which need no tenant, from the statements of triggers they fire.
  */
-static PlannedStmt *
+PlannedStmt *
 tg_planner(Query *parse, const char *query_string, int cursorOptions,
 		   ParamListInfo boundParams)
 {
@@ -155,13 +155,8 @@ tg_planner(Query *parse, const char *query_string, int cursorOptions,
 			refuse_planning(parse, &state);
 	}
 
-	if (prev_planner)
-		return prev_planner(parse, query_string, cursorOptions, boundParams);
+	if (tg_prev_planner)
+		return tg_prev_planner(parse, query_string, cursorOptions,
+							   boundParams);
 	return standard_planner(parse, query_string, cursorOptions, boundParams);
-}
-void
-tg_planner_guard_init(void)
-{
-	prev_planner = planner_hook;
-	planner_hook = tg_planner;
 }

@@ -27,6 +27,7 @@ tg_role_is_exempt(Oid roleid)
 	return tg_role_lookup_exempt(roleid);
 }
 
-extern void tg_role_cache_init(void);
+/* Syscache callback on pg_authid, registered by _PG_init. */
+extern void tg_role_cache_invalidate(Datum arg, int cacheid, uint32 hashvalue);
 
 #endif							/* TENANT_GUARD_ROLE_CACHE_H */

@@ -352,11 +352,6 @@ tg_tenant_setting_renamed(const char *newname)
 		tg_tenant_setting_changed = true;
 }
 
-void
-tg_tenant_context_init(void)
-{
-	tg_tenant_setting_define();
-}
 
 /* Does a configuration parameter name designate the tenant setting? */
 bool

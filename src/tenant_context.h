@@ -34,7 +34,6 @@ typedef struct TgTenantState
 } TgTenantState;
 
 extern PGDLLIMPORT bool tg_tenant_setting_changed;
-extern void tg_tenant_context_init(void);
 extern void tg_tenant_setting_define(void);
 
 /*

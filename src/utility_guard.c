@@ -63,7 +63,7 @@
 #include "utility_guard.h"
 #include "xact_guard.h"
 
-static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+ProcessUtility_hook_type tg_prev_ProcessUtility = NULL;
 
 static bool
 is_plain_explain(Node *parsetree)
@@ -328,8 +328,8 @@ run_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 			QueryEnvironment *queryEnv, DestReceiver *dest,
 			QueryCompletion *qc)
 {
-	if (prev_ProcessUtility)
-		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+	if (tg_prev_ProcessUtility)
+		tg_prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
 							params, queryEnv, dest, qc);
 	else
 		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
@@ -561,7 +561,7 @@ check_prepared_and_dispatch(PlannedStmt *pstmt, const char *queryString,
  * ProcessUtility hook.  Kept small, so that every way out is a jump: a
  * session without statements made by SQL PREPARE pays one pointer test.
  */
-static void
+void
 tg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				  bool readOnlyTree, ProcessUtilityContext context,
 				  ParamListInfo params, QueryEnvironment *queryEnv,
@@ -573,11 +573,4 @@ tg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	else
 		dispatch_utility(pstmt, queryString, readOnlyTree, context, params,
 						 queryEnv, dest, qc);
-}
-
-void
-tg_utility_guard_init(void)
-{
-	prev_ProcessUtility = ProcessUtility_hook;
-	ProcessUtility_hook = tg_ProcessUtility;
 }

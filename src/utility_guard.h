@@ -10,6 +10,13 @@
 #ifndef TENANT_GUARD_UTILITY_GUARD_H
 #define TENANT_GUARD_UTILITY_GUARD_H
 
-extern void tg_utility_guard_init(void);
+#include "tcop/utility.h"
+
+/* Hook installed by _PG_init. */
+extern PGDLLIMPORT ProcessUtility_hook_type tg_prev_ProcessUtility;
+extern void tg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+							  bool readOnlyTree, ProcessUtilityContext context,
+							  ParamListInfo params, QueryEnvironment *queryEnv,
+							  DestReceiver *dest, QueryCompletion *qc);
 
 #endif							/* TENANT_GUARD_UTILITY_GUARD_H */

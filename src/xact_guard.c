@@ -134,7 +134,7 @@ reset_at_xact_end(void)
  * Transaction callback.  A transaction that left no state behind (see
  * tg_xact_dirty) has nothing to check or reset.
  */
-static void
+void
 tg_xact_callback(XactEvent event, void *arg)
 {
 	if (likely(!tg_xact_dirty))
@@ -156,10 +156,4 @@ tg_xact_callback(XactEvent event, void *arg)
 		default:
 			break;
 	}
-}
-
-void
-tg_xact_guard_init(void)
-{
-	RegisterXactCallback(tg_xact_callback, NULL);
 }

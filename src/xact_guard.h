@@ -10,9 +10,13 @@
 #ifndef TENANT_GUARD_XACT_GUARD_H
 #define TENANT_GUARD_XACT_GUARD_H
 
+#include "access/xact.h"
+
 extern PGDLLIMPORT bool tg_xact_dirty;	/* per-transaction state to reset */
-extern void tg_xact_guard_init(void);
 extern void tg_remember_rls_change(Oid relid);
 extern void tg_check_session_tenant(void);
+
+/* Transaction callback, registered by _PG_init. */
+extern void tg_xact_callback(XactEvent event, void *arg);
 
 #endif							/* TENANT_GUARD_XACT_GUARD_H */
