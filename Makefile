@@ -30,7 +30,8 @@ OBJS = \
 	src/status.o \
 	src/tenant_context.o \
 	src/utility_guard.o \
-	src/xact_guard.o
+	src/xact_guard.o \
+	src/xact_state.o
 
 DATA = $(wildcard $(EXTENSION)--*.sql)
 PGFILEDESC = "tenant_guard - tenant isolation guard for row-level security"

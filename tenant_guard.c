@@ -29,15 +29,19 @@
 
 #include "src/compat.h"
 #include "src/definer.h"
+#include "src/drift_guard.h"
 #include "src/executor_guard.h"
 #include "src/fk_validation.h"
 #include "src/object_guard.h"
 #include "src/planner_guard.h"
+#include "src/rel_cache.h"
 #include "src/role_cache.h"
+#include "src/session_state.h"
 #include "src/tenant_context.h"
 #include "src/tenant_guard.h"
 #include "src/utility_guard.h"
 #include "src/xact_guard.h"
+#include "src/xact_state.h"
 
 TG_MODULE_MAGIC;
 
@@ -210,6 +214,13 @@ _PG_init(void)
 
 	/* xact_guard.c: checks at commit, and each transaction's state reset */
 	RegisterXactCallback(tg_xact_callback, NULL);
+
+	/* xact_state.c: what each module resets when a transaction ends */
+	tg_on_xact_end(TG_XACT_TENANT, tg_tenant_xact_end);
+	tg_on_xact_end(TG_XACT_SESSION_STATE, tg_session_state_xact_end);
+	tg_on_xact_end(TG_XACT_DEFINER, tg_definer_xact_end);
+	tg_on_xact_end(TG_XACT_REL_CACHE, tg_rel_cache_xact_end);
+	tg_on_xact_end(TG_XACT_DRIFT, tg_drift_xact_end);
 
 	/* fk_validation.c: foreign keys under RLS validated row by row */
 	tg_prev_check_perms = ExecutorCheckPerms_hook;

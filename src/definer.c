@@ -30,7 +30,7 @@
 #include "utils/syscache.h"
 
 #include "definer.h"
-#include "xact_guard.h"
+#include "xact_state.h"
 
 fmgr_hook_type tg_prev_fmgr_hook = NULL;
 
@@ -86,7 +86,7 @@ push_definer(void)
 		saved_size = new_size;
 	}
 	saved_definers[saved_depth++] = current_definer;
-	tg_xact_dirty = true;
+	tg_xact_state_left(TG_XACT_DEFINER);
 }
 
 /*

@@ -82,7 +82,7 @@
 #include "session_state.h"
 #include "tenant_context.h"
 #include "tenant_guard.h"
-#include "xact_guard.h"
+#include "xact_state.h"
 
 /*
  * A statement SQL PREPARE made while a role inside the rules was the
@@ -302,7 +302,7 @@ tg_note_sql_prepare(const char *name)
 		return;
 	if (tg_session_guard_applies())
 		check_parameter_types(stmt);
-	tg_xact_dirty = true;
+	tg_xact_state_left(TG_XACT_SESSION_STATE);
 	if (entry == NULL)
 	{
 		oldcxt = MemoryContextSwitchTo(TopMemoryContext);

@@ -13,6 +13,8 @@
 
 #include "nodes/pg_list.h"
 
+#include "xact_state.h"
+
 typedef enum TgLeftoverKind
 {
 	TG_LEFTOVER_NONE,
@@ -34,6 +36,17 @@ typedef struct TgLeftover
 extern bool tg_session_has_temp_objects(void);
 extern bool tg_session_leftover(TgLeftover *leftover);
 extern void tg_note_sql_prepare(const char *name);
+
+/*
+ * DEALLOCATE or DISCARD ran: the end of the transaction forgets the
+ * statements they dropped (tg_session_state_xact_end).
+ */
+static inline void
+tg_note_sql_deallocate(void)
+{
+	tg_xact_state_left(TG_XACT_SESSION_STATE);
+}
+
 extern void tg_session_state_xact_end(void);
 extern PGDLLIMPORT List *tg_sql_prepared;	/* statements SQL PREPARE made */
 extern void tg_check_prepared_statement(const char *name,

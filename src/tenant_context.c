@@ -44,7 +44,7 @@
 #include "session_state.h"
 #include "tenant_context.h"
 #include "tenant_guard.h"
-#include "xact_guard.h"
+#include "xact_state.h"
 
 /* The variable behind the tenant setting (NULL if it cannot hold one). */
 static struct config_string *tenant_conf = NULL;
@@ -92,7 +92,7 @@ pin_tenant(const char *value)
 {
 	size_t		len = strlen(value);
 
-	tg_xact_dirty = true;
+	tg_xact_state_left(TG_XACT_TENANT);
 	if (len < sizeof(pinned_buffer))
 		pinned_tenant = memcpy(pinned_buffer, value, len + 1);
 	else
@@ -225,7 +225,7 @@ tenant_value_check(char **newval, void **extra, GucSource source)
 		return check_in_parallel_worker(value);
 
 	tg_tenant_touched = true;
-	tg_xact_dirty = true;
+	tg_xact_state_left(TG_XACT_TENANT);
 
 	if (pinned_tenant == NULL)
 	{

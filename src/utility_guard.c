@@ -512,9 +512,8 @@ check_prepared_use(Node *parsetree)
 {
 	const char *name = executed_statement(parsetree);
 
-	/* the end of the transaction forgets the statements they drop */
 	if (IsA(parsetree, DeallocateStmt) || IsA(parsetree, DiscardStmt))
-		tg_xact_dirty = true;
+		tg_note_sql_deallocate();
 	if (name != NULL)
 		tg_check_prepared_statement(name, NULL);
 	if (ActivePortal != NULL && ActivePortal->prepStmtName != NULL)

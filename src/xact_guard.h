@@ -12,7 +12,6 @@
 
 #include "access/xact.h"
 
-extern PGDLLIMPORT bool tg_xact_dirty;	/* per-transaction state to reset */
 extern void tg_remember_rls_change(Oid relid);
 extern void tg_check_session_tenant(void);
 
