@@ -18,18 +18,20 @@ OBJS = \
 	src/fk_validation.o \
 	src/object_guard.o \
 	src/owner_code.o \
+	src/planner_guard.o \
 	src/policy_analysis.o \
 	src/protect.o \
 	src/registry.o \
 	src/rel_cache.o \
 	src/report.o \
 	src/role_cache.o \
+	src/session_state.o \
 	src/set_tenant.o \
 	src/status.o \
-	src/temp_objects.o \
 	src/tenant_context.o \
 	src/utility_guard.o \
-	src/xact_guard.o
+	src/xact_guard.o \
+	src/xact_state.o
 
 # The SQL of the extension, one object (with its comment and grants) per
 # file in src/sql/, in the order a fresh install creates them.  make writes

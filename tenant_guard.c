@@ -9,7 +9,7 @@
  * request, a tenant switch within a transaction, a table whose owner
  * bypasses its policies, and the views, functions, partitions and TRUNCATE
  * that go around them.  The rules themselves live in src/; this file only
- * defines the settings and lets each module install its hooks.
+ * defines the settings and installs the hooks that call them.
  *
  * The library is meant to be loaded through shared_preload_libraries, so
  * that every session is guarded from its first statement.  It also works
@@ -24,9 +24,24 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/syscache.h"
 
 #include "src/compat.h"
+#include "src/definer.h"
+#include "src/drift_guard.h"
+#include "src/executor_guard.h"
+#include "src/fk_validation.h"
+#include "src/object_guard.h"
+#include "src/planner_guard.h"
+#include "src/rel_cache.h"
+#include "src/role_cache.h"
+#include "src/session_state.h"
+#include "src/tenant_context.h"
 #include "src/tenant_guard.h"
+#include "src/utility_guard.h"
+#include "src/xact_guard.h"
+#include "src/xact_state.h"
 
 TG_MODULE_MAGIC;
 
@@ -132,9 +147,18 @@ define_settings(void)
 }
 
 /*
- * Module load: define the settings and install every hook.  When loaded
- * through shared_preload_libraries this runs in the postmaster and every
- * backend inherits the result.
+ * Module load: define the settings and install every hook and callback.
+ * This is the library's table of contents: each line says what a hook is
+ * for, and names the file that does it.  When loaded through
+ * shared_preload_libraries this runs in the postmaster and every backend
+ * inherits the result.
+ *
+ * Three modules register callbacks later, with the state they look after:
+ * the relcache callback of the relation cache, when the cache is created
+ * (rel_cache.c); the syscache callbacks that forget a search_path found
+ * safe, when one is first remembered (session_state.c); and the transaction
+ * callback that checks changed inheritance trees at commit, at the first
+ * change (drift_guard.c).
  */
 void
 _PG_init(void)
@@ -146,14 +170,59 @@ _PG_init(void)
 	else
 		tg_load_origin = TG_LOADED_ON_DEMAND;
 
+	/* tenant_guard.mode and tenant_guard.tenant_setting */
 	define_settings();
 
-	tg_role_cache_init();
-	tg_tenant_context_init();
-	tg_definer_init();
-	tg_executor_guard_init();
-	tg_utility_guard_init();
-	tg_object_guard_init();
-	tg_xact_guard_init();
-	tg_fk_validation_init();
+	/* tenant_context.c: the tenant setting, whose check hook pins a tenant */
+	tg_tenant_setting_define();
+
+	/* role_cache.c: forget whether the last role asked bypasses RLS */
+	CacheRegisterSyscacheCallback(AUTHOID, tg_role_cache_invalidate,
+								  (Datum) 0);
+
+	/* definer.c: forget whether the last function asked is SECURITY DEFINER */
+	CacheRegisterSyscacheCallback(PROCOID, tg_proc_cache_invalidate,
+								  (Datum) 0);
+
+	/* definer.c: the innermost SECURITY DEFINER function running */
+	tg_prev_fmgr_hook = fmgr_hook;
+	fmgr_hook = tg_fmgr_hook;
+
+	/* planner_guard.c: a query under RLS without a tenant, before planning */
+	tg_prev_planner = planner_hook;
+	planner_hook = tg_planner;
+
+	/* executor_guard.c: rules 1, 4 and 5 for every plan, before it runs */
+	tg_prev_ExecutorStart = ExecutorStart_hook;
+	ExecutorStart_hook = tg_ExecutorStart;
+
+	/* executor_guard.c: a session-level tenant the statement assigned */
+	tg_prev_ExecutorRun = ExecutorRun_hook;
+	ExecutorRun_hook = tg_ExecutorRun;
+
+	/* executor_guard.c: cursors held past COMMIT; a session-level tenant */
+	tg_prev_ExecutorEnd = ExecutorEnd_hook;
+	ExecutorEnd_hook = tg_ExecutorEnd;
+
+	/* utility_guard.c: utility statements; the drift guard and rule 6 */
+	tg_prev_ProcessUtility = ProcessUtility_hook;
+	ProcessUtility_hook = tg_ProcessUtility;
+
+	/* object_guard.c: TRUNCATE, DROP, currtid2(), objects DDL makes */
+	tg_prev_object_access_hook = object_access_hook;
+	object_access_hook = tg_object_access;
+
+	/* xact_guard.c: checks at commit, and each transaction's state reset */
+	RegisterXactCallback(tg_xact_callback, NULL);
+
+	/* xact_state.c: what each module resets when a transaction ends */
+	tg_on_xact_end(TG_XACT_TENANT, tg_tenant_xact_end);
+	tg_on_xact_end(TG_XACT_SESSION_STATE, tg_session_state_xact_end);
+	tg_on_xact_end(TG_XACT_DEFINER, tg_definer_xact_end);
+	tg_on_xact_end(TG_XACT_REL_CACHE, tg_rel_cache_xact_end);
+	tg_on_xact_end(TG_XACT_DRIFT, tg_drift_xact_end);
+
+	/* fk_validation.c: foreign keys under RLS validated row by row */
+	tg_prev_check_perms = ExecutorCheckPerms_hook;
+	ExecutorCheckPerms_hook = tg_check_perms;
 }

@@ -22,16 +22,17 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/pg_proc.h"
 #include "fmgr.h"
-#include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
-#include "tenant_guard.h"
+#include "definer.h"
+#include "xact_state.h"
 
-static fmgr_hook_type prev_fmgr_hook = NULL;
+fmgr_hook_type tg_prev_fmgr_hook = NULL;
 
 /* The innermost SECURITY DEFINER function running, or InvalidOid. */
 static Oid	current_definer = InvalidOid;
@@ -45,8 +46,8 @@ static int	saved_size = 0;
 static Oid	last_fn_oid = InvalidOid;
 static bool last_fn_is_definer = false;
 
-static void
-proc_cache_invalidate(Datum arg, int cacheid, uint32 hashvalue)
+void
+tg_proc_cache_invalidate(Datum arg, int cacheid, uint32 hashvalue)
 {
 	last_fn_oid = InvalidOid;
 }
@@ -85,7 +86,7 @@ push_definer(void)
 		saved_size = new_size;
 	}
 	saved_definers[saved_depth++] = current_definer;
-	tg_xact_dirty = true;
+	tg_xact_state_left(TG_XACT_DEFINER);
 }
 
 /*
@@ -93,7 +94,7 @@ push_definer(void)
  * matching entry belongs to a call that began before the library was
  * loaded, and is ignored.
  */
-static void
+void
 tg_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 {
 	switch (event)
@@ -110,8 +111,8 @@ tg_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
 			break;
 	}
 
-	if (prev_fmgr_hook)
-		(*prev_fmgr_hook) (event, flinfo, private);
+	if (tg_prev_fmgr_hook)
+		(*tg_prev_fmgr_hook) (event, flinfo, private);
 }
 
 /* OID of the innermost SECURITY DEFINER function running, or InvalidOid. */
@@ -130,12 +131,4 @@ tg_definer_xact_end(void)
 {
 	saved_depth = 0;
 	current_definer = InvalidOid;
-}
-
-void
-tg_definer_init(void)
-{
-	CacheRegisterSyscacheCallback(PROCOID, proc_cache_invalidate, (Datum) 0);
-	prev_fmgr_hook = fmgr_hook;
-	fmgr_hook = tg_fmgr_hook;
 }

@@ -61,8 +61,15 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "drift_guard.h"
+#include "owner_code.h"
+#include "policy_analysis.h"
 #include "protect.h"
+#include "registry.h"
+#include "rel_cache.h"
+#include "report.h"
 #include "tenant_guard.h"
+#include "xact_state.h"
 
 static bool
 is_guarded_policy(const char *polname)
@@ -775,7 +782,7 @@ tg_drift_note_drop(Oid classId, Oid objectId, int subId)
 
 	oldcxt = MemoryContextSwitchTo(TopTransactionContext);
 	dropped_parts = list_append_unique_oid(dropped_parts, relid);
-	tg_xact_dirty = true;
+	tg_xact_state_left(TG_XACT_DRIFT);
 	MemoryContextSwitchTo(oldcxt);
 }
 

@@ -44,12 +44,7 @@
  * before any refusal, they run its permission checks themselves, so that a
  * role without the privilege gets PostgreSQL's "permission denied".
  *
- * The planner gets a first look at the tenant context of queries to which
- * row-level security applies: planning evaluates stable expressions such as
- * current_setting(...)::int to estimate selectivity, so a policy written
- * that way would otherwise fail with a cast error before the executor could
- * explain what is missing.
-
+ * The planner gets a first look at the tenant context (planner_guard.c).
  *
  * src/executor_guard.c
  *
@@ -63,22 +58,25 @@
 #include "catalog/pg_class.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
-#include "nodes/nodeFuncs.h"
-#include "optimizer/planner.h"
 #include "tcop/pquery.h"
 #include "utils/memutils.h"
 #include "utils/portal.h"
 
 #include "compat.h"
+#include "executor_guard.h"
+#include "rel_cache.h"
+#include "report.h"
+#include "role_cache.h"
+#include "session_state.h"
+#include "tenant_context.h"
 #include "tenant_guard.h"
-
-static planner_hook_type prev_planner = NULL;
+#include "xact_guard.h"
 
 /* Has this parallel worker started the plan its leader sent it? */
 static bool worker_plan_started = false;
-static ExecutorStart_hook_type prev_ExecutorStart = NULL;
-static ExecutorRun_hook_type prev_ExecutorRun = NULL;
-static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
+ExecutorStart_hook_type tg_prev_ExecutorStart = NULL;
+ExecutorRun_hook_type tg_prev_ExecutorRun = NULL;
+ExecutorEnd_hook_type tg_prev_ExecutorEnd = NULL;
 
 /*
  * The first table with row-level security this transaction read, in a
@@ -297,110 +295,6 @@ tg_check_relation(TgStatementCheck *check, Oid relid, bool named_by_query,
 }
 
 /*
- * Walker finding a table with row-level security in a query tree, to name
- * it in the planner's report.
- */
-static bool
-find_rls_relation(Node *node, Oid *relid)
-{
-	if (node == NULL)
-		return false;
-	if (IsA(node, RangeTblEntry))
-	{
-		RangeTblEntry *rte = (RangeTblEntry *) node;
-
-		if (rte->rtekind == RTE_RELATION &&
-			rte->relid >= (Oid) FirstNormalObjectId &&
-			tg_rel_info(rte->relid)->rls_enabled)
-		{
-			*relid = rte->relid;
-			return true;
-		}
-		return false;
-	}
-	if (IsA(node, Query))
-		return query_tree_walker((Query *) node, find_rls_relation,
-								 (void *) relid, QTW_EXAMINE_RTES_BEFORE);
-	return expression_tree_walker(node, find_rls_relation, (void *) relid);
-}
-
-/*
- * Walker applying PostgreSQL's permission checks to every query level of a
- * query tree (subqueries, CTEs, sublinks, expanded views): the range table
- * the executor will check once planning has flattened it.
- */
-static bool
-check_query_permissions(Node *node, void *context)
-{
-	if (node == NULL)
-		return false;
-	if (IsA(node, Query))
-	{
-		tg_check_query_permissions((Query *) node);
-		return query_tree_walker((Query *) node, check_query_permissions,
-								 context, 0);
-	}
-	return expression_tree_walker(node, check_query_permissions, context);
-}
-
-/*
- * The planner's refusal for want of a tenant context (state), or for a
- * session-level tenant (state NULL).  PostgreSQL checks permissions only
- * when the executor starts, so check them here first: a role without the
- * privilege gets "permission denied", as it would without tenant_guard.
- */
-static pg_noinline void
-refuse_planning(Query *parse, const TgTenantState *state)
-{
-	Oid			relid = InvalidOid;
-
-	(void) check_query_permissions((Node *) parse, NULL);
-	if (state == NULL)
-		tg_report_session_tenant();
-	else
-	{
-		(void) find_rls_relation((Node *) parse, &relid);
-		tg_report_tenant_context(relid, state);
-	}
-}
-
-/*
- * planner hook: refuse, before planning, a query to which row-level
- * security applies (the rewriter says so in hasRowSecurity) when the
- * transaction has no valid tenant context.  Only in enforce mode, since in
- * warn mode the executor reports it, and not for EXPLAIN without ANALYZE,
- * which reads no rows.  The executor repeats the check for every execution
- * of the plan.  Nor for a query planned inside a foreign key's check or
- * action (InNoForceRLSOperation()): the executor tells PostgreSQL's own
- * queries, which need no tenant, from the statements of triggers they fire.
- */
-static PlannedStmt *
-tg_planner(Query *parse, const char *query_string, int cursorOptions,
-		   ParamListInfo boundParams)
-{
-	/* a custom plan is made with the parameters' values: before planning */
-	if (unlikely(tg_sql_prepared != NIL))
-		tg_check_prepared_statement(NULL, query_string);
-
-	if (parse->hasRowSecurity && tg_mode == TG_MODE_ENFORCE &&
-		!tg_planning_plain_explain() && !IsParallelWorker() &&
-		!InNoForceRLSOperation() && tg_guard_applies())
-	{
-		TgTenantState state;
-
-		tg_tenant_state(&state);
-		if (tg_session_tenant_pending())
-			refuse_planning(parse, NULL);
-		else if (!tg_tenant_is_valid(&state))
-			refuse_planning(parse, &state);
-	}
-
-	if (prev_planner)
-		return prev_planner(parse, query_string, cursorOptions, boundParams);
-	return standard_planner(parse, query_string, cursorOptions, boundParams);
-}
-
-/*
  * Is this one of the queries PostgreSQL runs to enforce a foreign key
  * (ri_triggers.c): a key check (SELECT ... FOR KEY SHARE) or a referential
  * action (UPDATE or DELETE, without RETURNING) on one table, or a
@@ -580,7 +474,7 @@ check_prepared_portal(void)
  * reads no table at all, outside parallel workers (where the first plan
  * must be seen).  Kept small: it runs for every statement.
  */
-static void
+void
 tg_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
 	/* a renamed tenant setting gets its check hook before anything runs */
@@ -593,8 +487,8 @@ tg_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		(queryDesc->plannedstmt->rtable != NIL || IsParallelWorker()))
 		guard_plan(queryDesc, eflags);
 
-	if (prev_ExecutorStart)
-		prev_ExecutorStart(queryDesc, eflags);
+	if (tg_prev_ExecutorStart)
+		tg_prev_ExecutorStart(queryDesc, eflags);
 	else
 		standard_ExecutorStart(queryDesc, eflags);
 }
@@ -641,11 +535,11 @@ check_held_cursor(QueryDesc *queryDesc, Portal portal)
  * as soon as the run that assigned it is over.  The error fails the
  * statement and the transaction, which undoes the assignment.
  */
-static void
+void
 tg_ExecutorRun(TG_EXECUTOR_RUN_PARAMS)
 {
-	if (prev_ExecutorRun)
-		prev_ExecutorRun(TG_EXECUTOR_RUN_ARGS);
+	if (tg_prev_ExecutorRun)
+		tg_prev_ExecutorRun(TG_EXECUTOR_RUN_ARGS);
 	else
 		standard_ExecutorRun(TG_EXECUTOR_RUN_ARGS);
 
@@ -662,7 +556,7 @@ tg_ExecutorRun(TG_EXECUTOR_RUN_PARAMS)
  * is then left to the next statement's end or to the commit, where an
  * error ends the transaction instead of leaving it aborted.
  */
-static void
+void
 tg_ExecutorEnd(QueryDesc *queryDesc)
 {
 	Portal		portal = ActivePortal;
@@ -671,24 +565,11 @@ tg_ExecutorEnd(QueryDesc *queryDesc)
 				 portal->strategy == PORTAL_ONE_SELECT))
 		check_held_cursor(queryDesc, portal);
 
-	if (prev_ExecutorEnd)
-		prev_ExecutorEnd(queryDesc);
+	if (tg_prev_ExecutorEnd)
+		tg_prev_ExecutorEnd(queryDesc);
 	else
 		standard_ExecutorEnd(queryDesc);
 
 	if (unlikely(tg_tenant_touched) && ActivePortal != NULL)
 		tg_check_session_tenant();
-}
-
-void
-tg_executor_guard_init(void)
-{
-	prev_planner = planner_hook;
-	planner_hook = tg_planner;
-	prev_ExecutorStart = ExecutorStart_hook;
-	ExecutorStart_hook = tg_ExecutorStart;
-	prev_ExecutorRun = ExecutorRun_hook;
-	ExecutorRun_hook = tg_ExecutorRun;
-	prev_ExecutorEnd = ExecutorEnd_hook;
-	ExecutorEnd_hook = tg_ExecutorEnd;
 }

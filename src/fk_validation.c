@@ -44,9 +44,12 @@
 #include "nodes/parsenodes.h"
 
 #include "compat.h"
+#include "fk_validation.h"
+#include "rel_cache.h"
+#include "role_cache.h"
 #include "tenant_guard.h"
 
-static ExecutorCheckPerms_hook_type prev_check_perms = NULL;
+ExecutorCheckPerms_hook_type tg_prev_check_perms = NULL;
 
 /*
  * Does a permission check look like RI_Initial_Check's: two tables, each
@@ -81,10 +84,10 @@ is_fk_validation_check(TG_CHECK_PERMS_PARAMS)
  * row-level security would filter it, so that PostgreSQL validates the
  * foreign key row by row.  Everything else is left to the next hook.
  */
-static bool
+bool
 tg_check_perms(TG_CHECK_PERMS_PARAMS)
 {
-	if (prev_check_perms && !prev_check_perms(TG_CHECK_PERMS_ARGS))
+	if (tg_prev_check_perms && !tg_prev_check_perms(TG_CHECK_PERMS_ARGS))
 		return false;
 
 	if (!ereport_on_violation && tg_mode != TG_MODE_OFF &&
@@ -92,11 +95,4 @@ tg_check_perms(TG_CHECK_PERMS_PARAMS)
 		(!tg_role_is_exempt(GetUserId()) || tg_guard_applies()))
 		return false;
 	return true;
-}
-
-void
-tg_fk_validation_init(void)
-{
-	prev_check_perms = ExecutorCheckPerms_hook;
-	ExecutorCheckPerms_hook = tg_check_perms;
 }

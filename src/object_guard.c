@@ -43,10 +43,14 @@
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 
-#include "protect.h"
+#include "drift_guard.h"
+#include "object_guard.h"
+#include "owner_code.h"
+#include "rel_cache.h"
+#include "report.h"
 #include "tenant_guard.h"
 
-static object_access_hook_type prev_object_access_hook = NULL;
+object_access_hook_type tg_prev_object_access_hook = NULL;
 
 /*
  * TRUNCATE of a table with row-level security, or of a partition or child
@@ -93,8 +97,8 @@ guard_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 			 classId == ProcedureRelationId && tg_guard_applies())
 		tg_report_tid_lookup(objectId);
 
-	if (prev_object_access_hook)
-		prev_object_access_hook(access, classId, objectId, subId, arg);
+	if (tg_prev_object_access_hook)
+		tg_prev_object_access_hook(access, classId, objectId, subId, arg);
 }
 
 /*
@@ -102,7 +106,7 @@ guard_object_access(ObjectAccessType access, Oid classId, Oid objectId,
  * nothing but currtid2(): they cost three comparisons and a jump to the
  * hook we chain to.
  */
-static void
+void
 tg_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 				 int subId, void *arg)
 {
@@ -115,16 +119,9 @@ tg_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 		tg_owner_code_object_access(access, classId, objectId, subId);
 		/* a temporary object, which the commit may not leave (rule 2) */
 		tg_session_state_note_object(access, classId, objectId, subId);
-		if (prev_object_access_hook)
-			prev_object_access_hook(access, classId, objectId, subId, arg);
+		if (tg_prev_object_access_hook)
+			tg_prev_object_access_hook(access, classId, objectId, subId, arg);
 	}
-	else if (prev_object_access_hook)
-		prev_object_access_hook(access, classId, objectId, subId, arg);
-}
-
-void
-tg_object_guard_init(void)
-{
-	prev_object_access_hook = object_access_hook;
-	object_access_hook = tg_object_access;
+	else if (tg_prev_object_access_hook)
+		tg_prev_object_access_hook(access, classId, objectId, subId, arg);
 }

@@ -84,7 +84,12 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "drift_guard.h"
+#include "owner_code.h"
 #include "protect.h"
+#include "rel_cache.h"
+#include "report.h"
+#include "role_cache.h"
 #include "tenant_guard.h"
 
 static Oid	foreign_code_in(Node *node);

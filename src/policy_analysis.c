@@ -64,8 +64,8 @@
 #include "utils/syscache.h"
 
 #include "compat.h"
-#include "protect.h"
-#include "tenant_guard.h"
+#include "policy_analysis.h"
+#include "tenant_context.h"
 
 TG_FUNCTION_INFO_V1(tenant_guard_policy_enforces_tenant);
 

@@ -71,8 +71,10 @@
 #include "utils/syscache.h"
 
 #include "compat.h"
+#include "policy_analysis.h"
 #include "protect.h"
-#include "tenant_guard.h"
+#include "registry.h"
+#include "report.h"
 
 TG_FUNCTION_INFO_V1(tenant_guard_protect);
 TG_FUNCTION_INFO_V1(tenant_guard_unprotect);

@@ -36,8 +36,7 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
-#include "protect.h"
-#include "tenant_guard.h"
+#include "registry.h"
 
 #define REGISTRY_SCHEMA "tenant_guard"
 #define REGISTRY_TABLE	"registry"

@@ -41,7 +41,8 @@
 #include "utils/inval.h"
 #include "utils/syscache.h"
 
-#include "tenant_guard.h"
+#include "rel_cache.h"
+#include "xact_state.h"
 
 static HTAB *rel_cache = NULL;
 
@@ -78,7 +79,7 @@ rel_cache_invalidate(Datum arg, Oid relid)
 		{
 			info->valid = false;
 			if (++stale_entries >= STALE_ENTRIES_SWEEP)
-				tg_xact_dirty = true;
+				tg_xact_state_left(TG_XACT_REL_CACHE);
 		}
 		return;
 	}
@@ -87,7 +88,7 @@ rel_cache_invalidate(Datum arg, Oid relid)
 	while ((info = hash_seq_search(&status)) != NULL)
 		info->valid = false;
 	stale_entries = STALE_ENTRIES_SWEEP;
-	tg_xact_dirty = true;
+	tg_xact_state_left(TG_XACT_REL_CACHE);
 }
 
 /*

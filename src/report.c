@@ -34,6 +34,11 @@
 #include "utils/syscache.h"
 
 #include "compat.h"
+#include "definer.h"
+#include "rel_cache.h"
+#include "report.h"
+#include "session_state.h"
+#include "tenant_context.h"
 #include "tenant_guard.h"
 
 #define SET_TENANT_HINT \
@@ -554,7 +559,7 @@ tg_report_referential_action(Oid relid)
 
 /*
  * A transaction is about to get its tenant while the session holds state
- * an earlier request left (temp_objects.c).  Called from the tenant
+ * an earlier request left (session_state.c).  Called from the tenant
  * setting's check hook: the refusal goes through GUC_check_err*, and the
  * hook fails; as_warning (warn mode) reports it as a WARNING instead.
  */
@@ -613,7 +618,7 @@ tg_report_leftover(const char *tenant, const TgLeftover *leftover,
 /*
  * A transaction of a role inside the rules is about to commit while it
  * leaves the session a temporary object or a session-level search_path
- * through a schema the role can create objects in (temp_objects.c).  The
+ * through a schema the role can create objects in (session_state.c).  The
  * error aborts the transaction, which undoes them.
  */
 void
@@ -644,7 +649,7 @@ tg_report_leftover_at_commit(const TgLeftover *leftover, bool as_warning)
 
 /*
  * A role inside the rules created a temporary type a statement could name
- * (temp_objects.c).
+ * (session_state.c).
  */
 void
 tg_report_temp_type(const char *name, bool as_warning)
@@ -660,7 +665,7 @@ tg_report_temp_type(const char *name, bool as_warning)
 /*
  * A prepared statement that SQL PREPARE made in an earlier transaction,
  * while a role inside the rules was the session's role, is about to run
- * (temp_objects.c).
+ * (session_state.c).
  */
 void
 tg_report_prepared_execution(const char *name, bool as_warning)
@@ -676,7 +681,7 @@ tg_report_prepared_execution(const char *name, bool as_warning)
 
 /*
  * SQL PREPARE made a statement whose parameter's conversion runs code a
- * role inside the rules can write or change (temp_objects.c).
+ * role inside the rules can write or change (session_state.c).
  */
 void
 tg_report_prepared_parameter(const char *name, int param, Oid typid,

@@ -15,12 +15,12 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "catalog/pg_authid.h"
 #include "miscadmin.h"
-#include "utils/inval.h"
 #include "utils/syscache.h"
 
-#include "tenant_guard.h"
+#include "role_cache.h"
 
 /* The last role asked about, and the answer (see tg_role_is_exempt()). */
 Oid			tg_cached_role = InvalidOid;
@@ -31,17 +31,12 @@ bool		tg_cached_role_exempt = false;
  * ... BYPASSRLS, SUPERUSER, DROP ROLE); roles change rarely enough that
  * tracking which one changed is not worth it.
  */
-static void
-role_cache_invalidate(Datum arg, int cacheid, uint32 hashvalue)
+void
+tg_role_cache_invalidate(Datum arg, int cacheid, uint32 hashvalue)
 {
 	tg_cached_role = InvalidOid;
 }
 
-void
-tg_role_cache_init(void)
-{
-	CacheRegisterSyscacheCallback(AUTHOID, role_cache_invalidate, (Datum) 0);
-}
 
 /*
  * Look a role up: is row-level security skipped for it?  Mirrors the role

@@ -36,6 +36,7 @@
 #include "utils/lsyscache.h"
 
 #include "compat.h"
+#include "tenant_context.h"
 #include "tenant_guard.h"
 
 TG_FUNCTION_INFO_V1(tenant_guard_set_tenant);

@@ -24,6 +24,9 @@
 #include "utils/builtins.h"
 
 #include "compat.h"
+#include "report.h"
+#include "role_cache.h"
+#include "tenant_context.h"
 #include "tenant_guard.h"
 
 TG_FUNCTION_INFO_V1(tenant_guard_status);

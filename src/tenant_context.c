@@ -39,7 +39,12 @@
 #include "utils/memutils.h"
 
 #include "compat.h"
+#include "report.h"
+#include "role_cache.h"
+#include "session_state.h"
+#include "tenant_context.h"
 #include "tenant_guard.h"
+#include "xact_state.h"
 
 /* The variable behind the tenant setting (NULL if it cannot hold one). */
 static struct config_string *tenant_conf = NULL;
@@ -87,7 +92,7 @@ pin_tenant(const char *value)
 {
 	size_t		len = strlen(value);
 
-	tg_xact_dirty = true;
+	tg_xact_state_left(TG_XACT_TENANT);
 	if (len < sizeof(pinned_buffer))
 		pinned_tenant = memcpy(pinned_buffer, value, len + 1);
 	else
@@ -143,7 +148,7 @@ tg_session_guard_applies(void)
 /*
  * A transaction is about to get its tenant: refuse if the session holds
  * state that an earlier request left and that would act in this one
- * (temp_objects.c says which).  This holds whatever sets the tenant, an
+ * (session_state.c says which).  This holds whatever sets the tenant, an
  * exempted function included.  In warn mode, say so and go on.
  */
 static bool
@@ -220,7 +225,7 @@ tenant_value_check(char **newval, void **extra, GucSource source)
 		return check_in_parallel_worker(value);
 
 	tg_tenant_touched = true;
-	tg_xact_dirty = true;
+	tg_xact_state_left(TG_XACT_TENANT);
 
 	if (pinned_tenant == NULL)
 	{
@@ -347,11 +352,6 @@ tg_tenant_setting_renamed(const char *newname)
 		tg_tenant_setting_changed = true;
 }
 
-void
-tg_tenant_context_init(void)
-{
-	tg_tenant_setting_define();
-}
 
 /* Does a configuration parameter name designate the tenant setting? */
 bool

@@ -21,7 +21,7 @@
  *	PREPARE: the statement's name is remembered: a statement made with
  *		SQL in an earlier transaction must not be in the session when a
  *		transaction gets its tenant, and may not run (rule 2,
- *		temp_objects.c).  EXECUTE, EXPLAIN EXECUTE and CREATE TABLE AS
+ *		session_state.c).  EXECUTE, EXPLAIN EXECUTE and CREATE TABLE AS
  *		EXECUTE of such a statement are refused before they convert a
  *		parameter, and cost a pointer test when the session has none.
  *	ALTER ROLE/DATABASE ... SET or RESET, ALTER SYSTEM: refused to roles
@@ -53,23 +53,17 @@
 #include "utils/portal.h"
 
 #include "compat.h"
-#include "protect.h"
+#include "drift_guard.h"
+#include "executor_guard.h"
+#include "planner_guard.h"
+#include "report.h"
+#include "session_state.h"
+#include "tenant_context.h"
 #include "tenant_guard.h"
+#include "utility_guard.h"
+#include "xact_guard.h"
 
-static ProcessUtility_hook_type prev_ProcessUtility = NULL;
-
-/* Nesting depth of EXPLAIN statements without ANALYZE being run. */
-static int	plain_explain_depth = 0;
-
-/*
- * Is the planner working for an EXPLAIN without ANALYZE, which reads no
- * rows and therefore needs no tenant context?
- */
-bool
-tg_planning_plain_explain(void)
-{
-	return plain_explain_depth > 0;
-}
+ProcessUtility_hook_type tg_prev_ProcessUtility = NULL;
 
 static bool
 is_plain_explain(Node *parsetree)
@@ -334,8 +328,8 @@ run_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 			QueryEnvironment *queryEnv, DestReceiver *dest,
 			QueryCompletion *qc)
 {
-	if (prev_ProcessUtility)
-		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+	if (tg_prev_ProcessUtility)
+		tg_prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
 							params, queryEnv, dest, qc);
 	else
 		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
@@ -368,6 +362,29 @@ run_creating_table(PlannedStmt *pstmt, const char *queryString,
 }
 
 /*
+ * Run an EXPLAIN without ANALYZE: while it runs, the planner knows that
+ * the statement it plans reads no rows (planner_guard.c).
+ */
+static void
+run_plain_explain(PlannedStmt *pstmt, const char *queryString,
+				  bool readOnlyTree, ProcessUtilityContext context,
+				  ParamListInfo params, QueryEnvironment *queryEnv,
+				  DestReceiver *dest, QueryCompletion *qc)
+{
+	tg_plain_explain_begin();
+	PG_TRY();
+	{
+		run_utility(pstmt, queryString, readOnlyTree, context, params,
+					queryEnv, dest, qc);
+	}
+	PG_FINALLY();
+	{
+		tg_plain_explain_end();
+	}
+	PG_END_TRY();
+}
+
+/*
  * Is this a kind of utility statement tenant_guard or its drift guard looks
  * at, before or after it runs?  What all others (CALL, DO, FETCH, ...) run
  * is checked where it runs.
@@ -382,7 +399,7 @@ is_guarded_statement(Node *parsetree)
 		case T_ExplainStmt:
 		case T_AlterTableStmt:
 		case T_CreateStmt:
-		case T_CreateTableAsStmt:	/* ON COMMIT DROP, temp_objects.c */
+		case T_CreateTableAsStmt:	/* ON COMMIT DROP, session_state.c */
 		case T_CreateForeignTableStmt:
 		case T_DropStmt:
 		case T_DropOwnedStmt:
@@ -431,19 +448,8 @@ guard_utility(PlannedStmt *pstmt, const char *queryString,
 	}
 
 	if (is_plain_explain(parsetree))
-	{
-		plain_explain_depth++;
-		PG_TRY();
-		{
-			run_utility(pstmt, queryString, readOnlyTree, context, params,
-						queryEnv, dest, qc);
-		}
-		PG_FINALLY();
-		{
-			plain_explain_depth--;
-		}
-		PG_END_TRY();
-	}
+		run_plain_explain(pstmt, queryString, readOnlyTree, context, params,
+						  queryEnv, dest, qc);
 	else if (tg_on_commit_drop_begin(parsetree, &enclosing))
 		run_creating_table(pstmt, queryString, readOnlyTree, context, params,
 						   queryEnv, dest, qc, &enclosing);
@@ -524,7 +530,7 @@ executed_statement(Node *node)
 }
 
 /*
- * The session holds statements that SQL PREPARE made (temp_objects.c): is
+ * The session holds statements that SQL PREPARE made (session_state.c): is
  * this utility statement about to run one of an earlier transaction,
  * named by the statement, or is it itself part of one that a protocol-level
  * Bind made a portal of (a rule can make a DML statement a NOTIFY)?
@@ -536,9 +542,8 @@ check_prepared_use(Node *parsetree)
 {
 	const char *name = executed_statement(parsetree);
 
-	/* the end of the transaction forgets the statements they drop */
 	if (IsA(parsetree, DeallocateStmt) || IsA(parsetree, DiscardStmt))
-		tg_xact_dirty = true;
+		tg_note_sql_deallocate();
 	if (name != NULL)
 		tg_check_prepared_statement(name, NULL);
 	if (ActivePortal != NULL && ActivePortal->prepStmtName != NULL)
@@ -572,7 +577,7 @@ dispatch_utility(PlannedStmt *pstmt, const char *queryString,
 /*
  * The session holds statements SQL PREPARE made, or a CREATE TABLE (AS)
  * ... ON COMMIT DROP is running: check the first, count this statement as
- * nested in the second (temp_objects.c), and dispatch.
+ * nested in the second (session_state.c), and dispatch.
  */
 static pg_noinline void
 check_and_dispatch(PlannedStmt *pstmt, const char *queryString,
@@ -605,7 +610,7 @@ check_and_dispatch(PlannedStmt *pstmt, const char *queryString,
  * ProcessUtility hook.  Kept small, so that every way out is a jump: a
  * session without statements made by SQL PREPARE pays two pointer tests.
  */
-static void
+void
 tg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				  bool readOnlyTree, ProcessUtilityContext context,
 				  ParamListInfo params, QueryEnvironment *queryEnv,
@@ -617,11 +622,4 @@ tg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	else
 		dispatch_utility(pstmt, queryString, readOnlyTree, context, params,
 						 queryEnv, dest, qc);
-}
-
-void
-tg_utility_guard_init(void)
-{
-	prev_ProcessUtility = ProcessUtility_hook;
-	ProcessUtility_hook = tg_ProcessUtility;
 }

@@ -19,7 +19,7 @@
  * At every transaction end the tenant pin and the other per-transaction
  * state are dropped, so the next transaction starts with no tenant, and
  * what this transaction left in the session (statements it prepared with
- * SQL) becomes what an earlier transaction left (temp_objects.c).
+ * SQL) becomes what an earlier transaction left (session_state.c).
  *
  * src/xact_guard.c
  *
@@ -32,19 +32,23 @@
 #include "nodes/pg_list.h"
 #include "utils/memutils.h"
 
-#include "protect.h"
+#include "rel_cache.h"
+#include "report.h"
+#include "tenant_context.h"
 #include "tenant_guard.h"
+#include "xact_guard.h"
+#include "xact_state.h"
 
 /* Tables whose row-level security settings this transaction changed. */
 static List *rls_changed = NIL;
 
 /*
- * Set by whatever leaves state behind that the end of the transaction must
- * clear (a tenant pin, a definer stack, tables to check, a cache sweep), so
- * that the common transaction, which leaves none, ends at the cost of a
- * flag test.
+ * One bit per TgXactModule that left state in this transaction
+ * (xact_state.h).  Defined here, next to the callback that tests it at
+ * every transaction event, so that the test is one instruction, as the
+ * flag's was: a variable of another file is reached through the GOT.
  */
-bool		tg_xact_dirty = false;
+uint8		tg_xact_state = 0;
 
 /*
  * Remember a table whose row-level security settings were changed, to check
@@ -55,7 +59,7 @@ tg_remember_rls_change(Oid relid)
 {
 	MemoryContext oldcxt = MemoryContextSwitchTo(TopTransactionContext);
 
-	tg_xact_dirty = true;
+	tg_xact_state_left(TG_XACT_RLS_CHANGES);
 	rls_changed = list_append_unique_oid(rls_changed, relid);
 	MemoryContextSwitchTo(oldcxt);
 }
@@ -113,27 +117,22 @@ check_at_commit(void)
 	tg_session_state_check_at_commit();
 }
 
-/* Transaction end: drop the state the transaction left behind. */
+/* Transaction end: every module resets the state it left behind. */
 static pg_noinline void
 reset_at_xact_end(void)
 {
-	tg_xact_dirty = false;
 	rls_changed = NIL;
-	tg_tenant_xact_end();
-	tg_session_state_xact_end();
-	tg_definer_xact_end();
-	tg_rel_cache_xact_end();
-	tg_drift_xact_end();
+	tg_xact_state_reset();
 }
 
 /*
  * Transaction callback.  A transaction that left no state behind (see
- * tg_xact_dirty) has nothing to check or reset.
+ * tg_xact_state) has nothing to check or reset.
  */
-static void
+void
 tg_xact_callback(XactEvent event, void *arg)
 {
-	if (likely(!tg_xact_dirty))
+	if (likely(tg_xact_state == 0))
 	{
 		/* a session-level SET search_path leaves no other trace */
 		if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PRE_PREPARE)
@@ -157,10 +156,4 @@ tg_xact_callback(XactEvent event, void *arg)
 		default:
 			break;
 	}
-}
-
-void
-tg_xact_guard_init(void)
-{
-	RegisterXactCallback(tg_xact_callback, NULL);
 }

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * temp_objects.c
+ * session_state.c
  *	  Does the session hold state that an earlier request left, and that
  *	  would act in the next one?
  *
@@ -60,7 +60,7 @@
  * in when plan() runs before SET ROLE), and statements they prepared, were
  * not left by a request.
  *
- * src/temp_objects.c
+ * src/session_state.c
  *
  *-------------------------------------------------------------------------
  */
@@ -93,8 +93,13 @@
 #include "utils/varlena.h"
 
 #include "compat.h"
-#include "protect.h"
+#include "owner_code.h"
+#include "report.h"
+#include "role_cache.h"
+#include "session_state.h"
+#include "tenant_context.h"
 #include "tenant_guard.h"
+#include "xact_state.h"
 
 /*
  * A statement SQL PREPARE made while a role inside the rules was the
@@ -368,7 +373,7 @@ tg_note_sql_prepare(const char *name)
 		return;
 	if (tg_session_guard_applies())
 		check_parameter_types(stmt);
-	tg_xact_dirty = true;
+	tg_xact_state_left(TG_XACT_SESSION_STATE);
 	if (entry == NULL)
 	{
 		oldcxt = MemoryContextSwitchTo(TopMemoryContext);
@@ -865,7 +870,7 @@ note_on_commit_drop_table(Oid relid)
 	oldcxt = MemoryContextSwitchTo(TopTransactionContext);
 	dropped_at_commit = lappend_oid(dropped_at_commit, relid);
 	MemoryContextSwitchTo(oldcxt);
-	tg_xact_dirty = true;
+	tg_xact_state_left(TG_XACT_SESSION_STATE);
 }
 
 /*
@@ -933,7 +938,7 @@ tg_session_state_note_object(ObjectAccessType access, Oid classid,
 	if (!OidIsValid(temp_namespace) || !tg_session_guard_applies())
 		return;
 	temp_schema_touched = true;
-	tg_xact_dirty = true;
+	tg_xact_state_left(TG_XACT_SESSION_STATE);
 	if (access == OAT_POST_CREATE && classid == TypeRelationId)
 		check_temp_type(objid);
 	if (access == OAT_POST_CREATE && classid == RelationRelationId &&

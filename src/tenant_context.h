@@ -1,0 +1,64 @@
+/*-------------------------------------------------------------------------
+ *
+ * tenant_context.h
+ *	  The tenant setting: where its value came from, the tenant a
+ *	  transaction is pinned to (tenant_context.c).
+ *
+ * src/tenant_context.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef TENANT_GUARD_TENANT_CONTEXT_H
+#define TENANT_GUARD_TENANT_CONTEXT_H
+
+#include "utils/guc.h"
+
+typedef enum TgTenantOrigin
+{
+	TG_TENANT_NONE,				/* empty */
+	TG_TENANT_LOCAL,			/* SET LOCAL or set_config(..., true) in
+								 * this transaction: the only valid kind */
+	TG_TENANT_SESSION,			/* SET or set_config(..., false) */
+	TG_TENANT_FUNCTION,			/* the SET clause of a function */
+	TG_TENANT_CONFIG			/* configuration: postgresql.conf, ALTER
+								 * ROLE/DATABASE ... SET, connection options */
+} TgTenantOrigin;
+
+typedef struct TgTenantState
+{
+	TgTenantOrigin origin;
+	const char *value;			/* current value of the tenant setting */
+	GucSource	source;			/* for TG_TENANT_CONFIG: where from */
+	const char *pinned;			/* tenant the transaction is pinned to, or
+								 * NULL */
+} TgTenantState;
+
+extern PGDLLIMPORT bool tg_tenant_setting_changed;
+extern void tg_tenant_setting_define(void);
+
+/*
+ * Bring the tenant setting's variable up to date with
+ * tenant_guard.tenant_setting: a flag test unless the setting was renamed.
+ * The executor and utility hooks call it first thing, so that the variable
+ * under a new name has its check hook before a statement can assign it.
+ */
+static inline void
+tg_tenant_setting_sync(void)
+{
+	if (unlikely(tg_tenant_setting_changed))
+		tg_tenant_setting_define();
+}
+extern void tg_tenant_setting_renamed(const char *newname);
+extern bool tg_is_tenant_setting(const char *name);
+extern void tg_tenant_state(TgTenantState *state);
+extern bool tg_tenant_is_valid(const TgTenantState *state);
+extern bool tg_session_tenant_pending(void);
+extern PGDLLIMPORT bool tg_tenant_touched;	/* assigned since last checked */
+/* did the last transaction that left state behind have a tenant? */
+extern PGDLLIMPORT bool tg_tenant_ended_with_xact;
+extern void tg_tenant_forget_touch(void);
+extern void tg_tenant_xact_end(void);
+extern bool tg_session_guard_applies(void);
+extern int	tg_session_mode(void);
+
+#endif							/* TENANT_GUARD_TENANT_CONTEXT_H */
