@@ -36,6 +36,7 @@
 
 #if PG_VERSION_NUM >= 160000
 #include "catalog/pg_database.h"
+#include "utils/fmgroids.h"
 #include "catalog/pg_namespace.h"
 #include "parser/parse_relation.h"
 #endif
@@ -368,6 +369,23 @@ tg_may_alter_system(const char *name)
 								 ACL_ALTER_SYSTEM) == ACLCHECK_OK;
 #else
 	return superuser();
+#endif
+}
+
+/*
+ * Built-in functions of this release that convert a text value to a type
+ * named by another argument, running that type's input (a domain's
+ * checks): pg_input_is_valid() and pg_input_error_info(), from
+ * PostgreSQL 16.  (The input and receive functions of arrays, records,
+ * ranges and domains exist in every release; owner_code.c lists them.)
+ */
+static inline bool
+tg_func_converts_to_named_type(Oid funcid)
+{
+#if PG_VERSION_NUM >= 160000
+	return funcid == F_PG_INPUT_IS_VALID || funcid == F_PG_INPUT_ERROR_INFO;
+#else
+	return false;
 #endif
 }
 
