@@ -33,6 +33,28 @@
  * every row anyway.  Triggers are not refused: they run on the rows of the
  * request's own statements, in its tenant context.
  *
+ * Types carry code too.  Converting a value to a domain runs the domain's
+ * checks, and converting it to an array, range, multirange or composite
+ * type converts each element, bound or attribute, down to any domain inside
+ * (type_code()): stored code that converts to such a type is judged with
+ * the functions of those checks, and so is a direct call of the input
+ * functions that convert to a type given as an argument (domain_in(),
+ * array_in(), record_in(), ...).  And a type has support code that runs
+ * over every row without any conversion: a range's subtype_diff, which
+ * ANALYZE (autovacuum's too) and GiST builds call, and its canonical
+ * function; the functions of operator classes, which index builds and
+ * ANALYZE call.  A role inside the rules picks a type or an operator class
+ * but not their functions, so those are judged as existing code is: refused
+ * if not built in and owned by a role inside the rules (extensions'
+ * functions, a superuser's, pass).  So on a table with row-level security
+ * a role inside the rules may not add a column, index key or statistics
+ * column of a type with such support code, change a column to one, or use
+ * an operator class with such functions; nor replace such a function once
+ * it is in use there, nor validate a domain check that runs over such a
+ * table's rows, nor re-run stored code (REINDEX, ANALYZE, ...) that
+ * reaches such code.  Base types' input, output and analyze functions are
+ * a superuser's to write and are not judged.
+ *
  * New objects are judged after PostgreSQL created them and before it uses
  * them (the object access hook's OAT_POST_CREATE comes before the index
  * build and before the constraint's validation), from their stored
