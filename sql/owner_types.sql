@@ -173,6 +173,14 @@ ANALYZE orders;
 REINDEX TABLE orders;
 RESET ROLE;
 
+-- audit() reports what a superuser made (or what was there before the
+-- table had row-level security)
+ALTER TABLE orders ADD COLUMN span spyrange;
+CREATE INDEX orders_spy ON orders (id spy_ops);
+CREATE INDEX orders_loud ON orders ((ARRAY[item]::loud[]));
+SELECT severity, object_type, object_name, detail, fix FROM tenant_guard.audit()
+ WHERE finding = 'owner_code_on_table' ORDER BY object_name;
+
 DROP TABLE orders CASCADE;
 DROP OPERATOR CLASS spy_ops USING btree;
 DROP OPERATOR FAMILY spy_ops USING btree;
