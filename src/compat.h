@@ -389,4 +389,21 @@ tg_func_converts_to_named_type(Oid funcid)
 #endif
 }
 
+/*
+ * Expression nodes of this release, besides the casts every release has,
+ * that convert a value to their result type at run time, running that
+ * type's input (a domain's checks) without a cast node below them:
+ * JSON_VALUE(), JSON_QUERY() and JSON_TABLE()'s columns with RETURNING,
+ * from PostgreSQL 17.
+ */
+static inline bool
+tg_node_converts_to_its_type(Node *node)
+{
+#if PG_VERSION_NUM >= 170000
+	return IsA(node, JsonExpr);
+#else
+	return false;
+#endif
+}
+
 #endif							/* TENANT_GUARD_COMPAT_H */

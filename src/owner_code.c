@@ -399,7 +399,8 @@ type_code(Oid typid, bool conversion, CodeSearch *search)
  * cast to a domain, through input and output functions or element by
  * element; a function's result (jsonb_populate_record() converts to the
  * type of its first argument, and a function that returns a domain or a
- * container of one may have built it by conversion).  InvalidOid if none.
+ * container of one may have built it by conversion); JSON_VALUE() and the
+ * like with RETURNING (compat.h).  InvalidOid if none.
  */
 static Oid
 converted_type(Node *node)
@@ -412,7 +413,8 @@ converted_type(Node *node)
 		case T_FuncExpr:
 			return exprType(node);
 		default:
-			return InvalidOid;
+			return tg_node_converts_to_its_type(node) ?
+				exprType(node) : InvalidOid;
 	}
 }
 
@@ -1315,16 +1317,30 @@ existing_code_of(Form_pg_depend dep)
 static Oid
 existing_column_code(Oid relid)
 {
-	Relation	rel = relation_open(relid, AccessShareLock);
-	TupleDesc	desc = RelationGetDescr(rel);
+	Relation	rel = table_open(AttributeRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
 	Oid			found = InvalidOid;
 
-	for (int i = 0; i < desc->natts && !OidIsValid(found); i++)
+	/*
+	 * From pg_attribute, without locking the table: the statement locks it
+	 * more strongly later, and taking a weaker lock first would invite
+	 * deadlocks between two such statements.
+	 */
+	ScanKeyInit(&key, Anum_pg_attribute_attrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(rel, AttributeRelidNumIndexId, true, NULL,
+							  1, &key);
+	while (!OidIsValid(found) && HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
-		if (!TupleDescAttr(desc, i)->attisdropped)
-			found = column_type_code(TupleDescAttr(desc, i)->atttypid);
+		Form_pg_attribute att = (Form_pg_attribute) GETSTRUCT(tuple);
+
+		if (att->attnum > 0 && !att->attisdropped)
+			found = column_type_code(att->atttypid);
 	}
-	relation_close(rel, AccessShareLock);
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
 	return found;
 }
 
