@@ -180,8 +180,19 @@ CREATE INDEX orders_spy ON orders (id spy_ops);
 CREATE INDEX orders_loud ON orders ((ARRAY[item]::loud[]));
 SELECT severity, object_type, object_name, detail, fix FROM tenant_guard.audit()
  WHERE finding = 'owner_code_on_table' ORDER BY object_name;
+-- nor may the owner run it again with statements that name no table
+CREATE SCHEMA regress_tg_owned AUTHORIZATION regress_tg_owner;
+ALTER TABLE orders SET SCHEMA regress_tg_owned;
+CLUSTER regress_tg_owned.orders USING orders_spy;
+SET ROLE regress_tg_owner;
+ANALYZE;
+VACUUM (ANALYZE);
+REINDEX SCHEMA regress_tg_owned;
+CLUSTER;
+RESET ROLE;
 
-DROP TABLE orders CASCADE;
+DROP TABLE regress_tg_owned.orders CASCADE;
+DROP SCHEMA regress_tg_owned;
 DROP OPERATOR CLASS spy_ops USING btree;
 DROP OPERATOR FAMILY spy_ops USING btree;
 DROP OWNED BY regress_tg_owner CASCADE;

@@ -227,6 +227,16 @@ tg_relation_ownercheck(Oid relid, Oid roleid)
 #endif
 }
 
+static inline bool
+tg_database_ownercheck(Oid dbid, Oid roleid)
+{
+#if PG_VERSION_NUM >= 160000
+	return object_ownercheck(DatabaseRelationId, dbid, roleid);
+#else
+	return pg_database_ownercheck(dbid, roleid);
+#endif
+}
+
 /*
  * May the role create objects in the schema (now, or after granting itself
  * the privilege as the schema's owner), or schemas in the current

@@ -1425,6 +1425,47 @@ check_rebuild(RangeVar *relation, bool is_index, const char *what)
 		report_owner_code(relid, what, funcid);
 }
 
+/*
+ * A statement that names no table (ANALYZE;, VACUUM (FULL);, CLUSTER;,
+ * REINDEX SCHEMA or DATABASE) re-runs the stored code of every table the
+ * role may process, in the schema if one is given: those it owns, or all
+ * if it owns the database.  Refused if one of them with row-level security
+ * has code check_rebuild() would refuse.
+ */
+static void
+check_unnamed_rebuild(Oid nspid, const char *what)
+{
+	Relation	rel = table_open(RelationRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	Oid			roleid = GetUserId();
+	bool		all = tg_database_ownercheck(MyDatabaseId, roleid);
+	Oid			relid = InvalidOid;
+	Oid			funcid = InvalidOid;
+
+	ScanKeyInit(&key, Anum_pg_class_relnamespace, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(nspid));
+	scan = systable_beginscan(rel, InvalidOid, false, NULL,
+							  OidIsValid(nspid) ? 1 : 0, &key);
+	while (!OidIsValid(funcid) && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tuple);
+
+		if (!form->relrowsecurity ||
+			(form->relkind != RELKIND_RELATION &&
+			 form->relkind != RELKIND_PARTITIONED_TABLE) ||
+			(!all && !tg_relation_ownercheck(form->oid, roleid)))
+			continue;
+		relid = form->oid;
+		funcid = existing_owner_code(relid);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (OidIsValid(funcid))
+		report_owner_code(relid, what, funcid);
+}
+
 /* VACUUM FULL and ANALYZE evaluate index expressions and statistics. */
 static void
 check_vacuum(VacuumStmt *stmt)
@@ -1442,9 +1483,38 @@ check_vacuum(VacuumStmt *stmt)
 	}
 	if (!evaluates)
 		return;
+	if (stmt->rels == NIL)
+		check_unnamed_rebuild(InvalidOid,
+							  stmt->is_vacuumcmd ? "VACUUM" : "ANALYZE");
 	foreach(lc, stmt->rels)
 		check_rebuild(lfirst_node(VacuumRelation, lc)->relation, false,
 					  stmt->is_vacuumcmd ? "VACUUM" : "ANALYZE");
+}
+
+/* REINDEX of a table, an index, a schema or the database */
+static void
+check_reindex(ReindexStmt *stmt)
+{
+	Oid			nspid;
+
+	switch (stmt->kind)
+	{
+		case REINDEX_OBJECT_TABLE:
+		case REINDEX_OBJECT_INDEX:
+			check_rebuild(stmt->relation,
+						  stmt->kind == REINDEX_OBJECT_INDEX, "REINDEX");
+			break;
+		case REINDEX_OBJECT_SCHEMA:
+			nspid = get_namespace_oid(stmt->name, true);
+			if (OidIsValid(nspid))
+				check_unnamed_rebuild(nspid, "REINDEX");
+			break;
+		case REINDEX_OBJECT_DATABASE:
+			check_unnamed_rebuild(InvalidOid, "REINDEX");
+			break;
+		default:
+			break;				/* REINDEX SYSTEM: the catalogs only */
+	}
 }
 
 /*
@@ -1497,15 +1567,14 @@ tg_owner_code_check_utility(Node *parsetree)
 	switch (nodeTag(parsetree))
 	{
 		case T_ReindexStmt:
-			if (((ReindexStmt *) parsetree)->kind == REINDEX_OBJECT_TABLE ||
-				((ReindexStmt *) parsetree)->kind == REINDEX_OBJECT_INDEX)
-				check_rebuild(((ReindexStmt *) parsetree)->relation,
-							  ((ReindexStmt *) parsetree)->kind == REINDEX_OBJECT_INDEX,
-							  "REINDEX");
+			check_reindex((ReindexStmt *) parsetree);
 			return;
 		case T_ClusterStmt:
-			check_rebuild(((ClusterStmt *) parsetree)->relation, false,
-						  "CLUSTER");
+			if (((ClusterStmt *) parsetree)->relation == NULL)
+				check_unnamed_rebuild(InvalidOid, "CLUSTER");
+			else
+				check_rebuild(((ClusterStmt *) parsetree)->relation, false,
+							  "CLUSTER");
 			return;
 		case T_VacuumStmt:
 			check_vacuum((VacuumStmt *) parsetree);
