@@ -156,6 +156,28 @@ CREATE OR REPLACE FUNCTION spy_cmp(a int, b int) RETURNS int LANGUAGE plpgsql
 RESET ROLE;
 DROP INDEX orders_spy;
 
+-- (b) a default operator class a superuser made for a type that had none,
+-- over the owner's function: ANALYZE sorts a column's values with it
+SET ROLE regress_tg_owner;
+CREATE FUNCTION spy_pcmp(a point, b point) RETURNS int LANGUAGE plpgsql
+  IMMUTABLE AS $$BEGIN RAISE NOTICE 'pcmp % %', a, b;
+  RETURN CASE WHEN a[0] < b[0] THEN -1 WHEN a[0] > b[0] THEN 1 ELSE 0 END; END$$;
+RESET ROLE;
+CREATE OPERATOR CLASS spy_point_ops DEFAULT FOR TYPE point USING btree AS
+  OPERATOR 1 <<, OPERATOR 2 <^, OPERATOR 3 ~=, OPERATOR 4 >^, OPERATOR 5 >>,
+  FUNCTION 1 spy_pcmp(point, point);
+SET ROLE regress_tg_owner;
+ALTER TABLE orders ADD COLUMN pt point;
+RESET ROLE;
+ALTER TABLE orders ADD COLUMN pt point;
+UPDATE orders SET pt = point(id, id);
+SET ROLE regress_tg_owner;
+ANALYZE orders;
+RESET ROLE;
+ALTER TABLE orders DROP COLUMN pt;
+DROP OPERATOR CLASS spy_point_ops USING btree;
+DROP OPERATOR FAMILY spy_point_ops USING btree;
+
 -- ordinary migrations still go through: built-in ranges, arrays and
 -- composites of plain types, built-in operator classes
 SET ROLE regress_tg_owner;

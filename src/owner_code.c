@@ -79,6 +79,7 @@
 #include "catalog/index.h"
 #include "catalog/indexing.h"
 #include "catalog/objectaccess.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_amop.h"
 #include "catalog/pg_amproc.h"
 #include "catalog/pg_attrdef.h"
@@ -326,6 +327,22 @@ range_code(Oid typid, CodeSearch *search)
 	return search->found;
 }
 
+/*
+ * The code of a type's default btree and hash operator classes, with which
+ * ANALYZE sorts and compares a column's values (and extended statistics
+ * and GROUP BY theirs).  Built-in types have built-in ones, but a
+ * superuser may make a default class for a type that has none (point, a
+ * composite type) over another role's function.
+ */
+static Oid
+default_opclass_code(Oid typid, CodeSearch *search)
+{
+	if (!OidIsValid(opclass_code(GetDefaultOpClass(typid, BTREE_AM_OID),
+								 search)))
+		(void) opclass_code(GetDefaultOpClass(typid, HASH_AM_OID), search);
+	return search->found;
+}
+
 /* type_code() of each attribute of a composite type */
 static Oid
 composite_code(Oid typid, bool conversion, CodeSearch *search)
@@ -351,8 +368,8 @@ composite_code(Oid typid, bool conversion, CodeSearch *search)
  * of ranges and multiranges, at any depth (a domain over an array of a
  * composite of a domain).  Converting a value to an array converts each
  * element, and so on down.  Without conversion, the code that storing,
- * comparing and analyzing values runs: ANALYZE and index builds call no
- * domain checks.
+ * comparing and analyzing values runs, with the functions of default
+ * operator classes: ANALYZE and index builds call no domain checks.
  */
 static Oid
 type_code(Oid typid, bool conversion, CodeSearch *search)
@@ -389,6 +406,8 @@ type_code(Oid typid, bool conversion, CodeSearch *search)
 			break;
 	}
 	ReleaseSysCache(tuple);
+	if (!conversion && !OidIsValid(search->found))
+		(void) default_opclass_code(typid, search);
 	if (!OidIsValid(search->found) && OidIsValid(inner))
 		(void) type_code(inner, conversion, search);
 	return search->found;
