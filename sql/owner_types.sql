@@ -46,6 +46,22 @@ ALTER TABLE orders ADD CONSTRAINT c11
   CHECK (domain_in(item::cstring, 'loud'::regtype, -1) IS NOT NULL);
 ALTER TABLE orders ADD CONSTRAINT c12
   CHECK (array_in(('{' || item || '}')::cstring, 'loud'::regtype, -1) IS NOT NULL);
+-- JSON_VALUE() ... RETURNING converts without a cast node (PostgreSQL 17
+-- and later; earlier releases have no JSON_VALUE() and print the same)
+DO $$
+BEGIN
+  IF current_setting('server_version_num')::int >= 170000 THEN
+    BEGIN
+      EXECUTE $q$ALTER TABLE orders ADD CONSTRAINT c13
+        CHECK (JSON_VALUE(to_jsonb(item), '$' RETURNING loud) IS NOT NULL)$q$;
+      RAISE NOTICE 'JSON_VALUE() RETURNING a domain: not refused';
+    EXCEPTION WHEN insufficient_privilege THEN
+      RAISE NOTICE 'JSON_VALUE() RETURNING a domain: refused';
+    END;
+  ELSE
+    RAISE NOTICE 'JSON_VALUE() RETURNING a domain: refused';
+  END IF;
+END$$;
 -- ... an index ...
 CREATE INDEX orders_leak ON orders ((ARRAY[item]::loud[]));
 CREATE INDEX orders_leak2 ON orders (id) WHERE ROW(item)::wrap IS NOT NULL;
