@@ -27,6 +27,7 @@ OBJS = \
 	src/set_tenant.o \
 	src/status.o \
 	src/temp_objects.o \
+	src/type_code.o \
 	src/tenant_context.o \
 	src/utility_guard.o \
 	src/xact_guard.o

@@ -36,7 +36,7 @@
  * Types carry code too.  Converting a value to a domain runs the domain's
  * checks, and converting it to an array, range, multirange or composite
  * type converts each element, bound or attribute, down to any domain inside
- * (type_code()): stored code that converts to such a type is judged with
+ * (type_code.c): stored code that converts to such a type is judged with
  * the functions of those checks, and so is a direct call of the input
  * functions that convert to a type given as an argument (domain_in(),
  * array_in(), record_in(), ...).  And a type has support code that runs
@@ -73,14 +73,11 @@
 #include "access/relation.h"
 #include "access/table.h"
 #include "access/xact.h"
-#include "miscadmin.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/index.h"
 #include "catalog/indexing.h"
 #include "catalog/objectaccess.h"
-#include "catalog/pg_am.h"
-#include "catalog/pg_amop.h"
 #include "catalog/pg_amproc.h"
 #include "catalog/pg_attrdef.h"
 #include "catalog/pg_class.h"
@@ -90,7 +87,6 @@
 #include "catalog/pg_opclass.h"
 #include "catalog/pg_policy.h"
 #include "catalog/pg_proc.h"
-#include "catalog/pg_range.h"
 #include "catalog/pg_rewrite.h"
 #include "catalog/pg_statistic_ext.h"
 #include "catalog/pg_type.h"
@@ -110,61 +106,13 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
-#include "utils/typcache.h"
 #include "utils/syscache.h"
 
 #include "compat.h"
 #include "protect.h"
 #include "tenant_guard.h"
 
-/*
- * How code is judged.  Code about to be created (creating) is refused if it
- * calls a function that is not built in or is volatile (is_foreign_code());
- * code that exists (re-run by REINDEX, ANALYZE, ...) if it calls a function
- * that is not built in and whose owner is inside the rules
- * (owned_inside()).  A type's support functions (a range's subtype_diff and
- * canonical functions, the functions of operator classes) are always judged
- * by the second line: a role inside the rules picks a type or an operator
- * class, but its functions were chosen by whoever made it, and those of
- * extensions a superuser installed are not built in.
- */
-typedef struct CodeSearch
-{
-	bool		existing;		/* judge by owned_inside() */
-	Oid			found;			/* the first function judged harmful */
-} CodeSearch;
-
 static Oid	foreign_code_in(Node *node);
-static Oid	type_code(Oid typid, bool conversion, CodeSearch *search);
-
-/*
- * Built-in functions that convert a value to a type named by an argument:
- * the input and receive functions of arrays, records, ranges, multiranges
- * and domains run whatever that type's conversion runs (a domain's
- * checks), so called directly (domain_in(item::cstring, 'd'::regtype, -1))
- * they run code that the expression does not show.  Casts that use them
- * (CoerceViaIO) are judged by their result type instead.
- */
-static bool
-converts_to_any_type(Oid funcid)
-{
-	switch (funcid)
-	{
-		case F_ARRAY_IN:
-		case F_ARRAY_RECV:
-		case F_RECORD_IN:
-		case F_RECORD_RECV:
-		case F_RANGE_IN:
-		case F_RANGE_RECV:
-		case F_MULTIRANGE_IN:
-		case F_MULTIRANGE_RECV:
-		case F_DOMAIN_IN:
-		case F_DOMAIN_RECV:
-			return true;
-		default:
-			return tg_func_converts_to_named_type(funcid);
-	}
-}
 
 /*
  * Could the function do anything with the values it is given?  Functions
@@ -173,244 +121,26 @@ converts_to_any_type(Oid funcid)
  * set_config(), lo_from_bytea(), or query_to_xml() and ts_stat(), which
  * run SQL built from their arguments.  Built-in functions that are not
  * volatile only compute their result, except those that convert a value
- * to a type they are given (above).
+ * to a type they are given (tg_converts_to_any_type()).
  */
 static bool
 is_foreign_code(Oid funcid)
 {
 	return funcid >= FirstNormalObjectId ||
 		func_volatile(funcid) == PROVOLATILE_VOLATILE ||
-		converts_to_any_type(funcid);
-}
-
-/* Not built in, and owned by a role inside the rules. */
-static bool
-owned_inside(Oid funcid)
-{
-	HeapTuple	tuple;
-	bool		inside;
-
-	if (funcid < FirstNormalObjectId)
-		return false;
-	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
-	if (!HeapTupleIsValid(tuple))
-		return false;
-	inside = !tg_role_is_exempt(((Form_pg_proc) GETSTRUCT(tuple))->proowner);
-	ReleaseSysCache(tuple);
-	return inside;
+		tg_converts_to_any_type(funcid);
 }
 
 /* check_functions_in_node() callback: a function the search refuses */
 static bool
 harmful(Oid funcid, void *context)
 {
-	CodeSearch *search = (CodeSearch *) context;
+	TgCodeSearch *search = (TgCodeSearch *) context;
 
-	if (!(search->existing ? owned_inside(funcid) : is_foreign_code(funcid)))
+	if (!(search->existing ? tg_owned_inside(funcid) : is_foreign_code(funcid)))
 		return false;
 	search->found = funcid;
 	return true;
-}
-
-/* A type support function, judged by owned_inside(). */
-static bool
-harmful_support(Oid funcid, CodeSearch *search)
-{
-	if (!OidIsValid(funcid) || !owned_inside(funcid))
-		return false;
-	search->found = funcid;
-	return true;
-}
-
-static bool foreign_code_walker(Node *node, CodeSearch *search);
-
-/*
- * The first harmful function of a domain's own CHECK constraints (not its
- * base type's), or InvalidOid.
- */
-static Oid
-domain_check_code(Oid typid, CodeSearch *search)
-{
-	Relation	rel = table_open(ConstraintRelationId, AccessShareLock);
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tuple;
-
-	ScanKeyInit(&key, Anum_pg_constraint_contypid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(typid));
-	scan = systable_beginscan(rel, ConstraintTypidIndexId, true, NULL,
-							  1, &key);
-	while (!OidIsValid(search->found) &&
-		   HeapTupleIsValid(tuple = systable_getnext(scan)))
-	{
-		bool		isnull;
-		Datum		bin = heap_getattr(tuple, Anum_pg_constraint_conbin,
-									   RelationGetDescr(rel), &isnull);
-
-		if (!isnull)
-			(void) foreign_code_walker(stringToNode(TextDatumGetCString(bin)),
-									   search);
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return search->found;
-}
-
-/*
- * The functions of an operator family: support functions, and those of its
- * operators.  Index builds call them on every row they sort or place, and
- * ANALYZE the ones of a column type's default operator classes.  Operator
- * classes are a superuser's, but the functions may be another role's, who
- * can replace them.
- */
-static Oid
-opfamily_code(Oid opfamily, CodeSearch *search)
-{
-	Relation	rel;
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tuple;
-
-	rel = table_open(AccessMethodProcedureRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_amproc_amprocfamily, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(opfamily));
-	scan = systable_beginscan(rel, AccessMethodProcedureIndexId, true, NULL,
-							  1, &key);
-	while (!OidIsValid(search->found) &&
-		   HeapTupleIsValid(tuple = systable_getnext(scan)))
-		(void) harmful_support(((Form_pg_amproc) GETSTRUCT(tuple))->amproc,
-							   search);
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-
-	rel = table_open(AccessMethodOperatorRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_amop_amopfamily, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(opfamily));
-	scan = systable_beginscan(rel, AccessMethodStrategyIndexId, true, NULL,
-							  1, &key);
-	while (!OidIsValid(search->found) &&
-		   HeapTupleIsValid(tuple = systable_getnext(scan)))
-		(void) harmful_support(get_opcode(((Form_pg_amop) GETSTRUCT(tuple))->amopopr),
-							   search);
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return search->found;
-}
-
-static Oid
-opclass_code(Oid opclass, CodeSearch *search)
-{
-	if (!OidIsValid(opclass))
-		return InvalidOid;
-	return opfamily_code(get_opclass_family(opclass), search);
-}
-
-/*
- * A range type's own code: its canonical function (which every conversion
- * to the range calls), its subtype_diff function (which ANALYZE and GiST
- * index builds call on every row), and its subtype's operator class (which
- * compares the bounds).
- */
-static Oid
-range_code(Oid typid, CodeSearch *search)
-{
-	HeapTuple	tuple = SearchSysCache1(RANGETYPE, ObjectIdGetDatum(typid));
-	Form_pg_range range;
-
-	if (!HeapTupleIsValid(tuple))
-		return InvalidOid;
-	range = (Form_pg_range) GETSTRUCT(tuple);
-	if (!harmful_support(range->rngcanonical, search) &&
-		!harmful_support(range->rngsubdiff, search))
-		(void) opclass_code(range->rngsubopc, search);
-	ReleaseSysCache(tuple);
-	return search->found;
-}
-
-/*
- * The code of a type's default btree and hash operator classes, with which
- * ANALYZE sorts and compares a column's values (and extended statistics
- * and GROUP BY theirs).  Built-in types have built-in ones, but a
- * superuser may make a default class for a type that has none (point, a
- * composite type) over another role's function.
- */
-static Oid
-default_opclass_code(Oid typid, CodeSearch *search)
-{
-	if (!OidIsValid(opclass_code(GetDefaultOpClass(typid, BTREE_AM_OID),
-								 search)))
-		(void) opclass_code(GetDefaultOpClass(typid, HASH_AM_OID), search);
-	return search->found;
-}
-
-/* type_code() of each attribute of a composite type */
-static Oid
-composite_code(Oid typid, bool conversion, CodeSearch *search)
-{
-	TupleDesc	tupdesc = lookup_rowtype_tupdesc(typid, -1);
-
-	for (int i = 0; i < tupdesc->natts && !OidIsValid(search->found); i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
-
-		if (!att->attisdropped)
-			(void) type_code(att->atttypid, conversion, search);
-	}
-	ReleaseTupleDesc(tupdesc);
-	return search->found;
-}
-
-/*
- * The first harmful function that a type's values can run, or InvalidOid:
- * the support functions of ranges (range_code()), and, for a conversion to
- * the type, the checks of domains; through domains' base types, the
- * elements of arrays, the attributes of composite types and the subtypes
- * of ranges and multiranges, at any depth (a domain over an array of a
- * composite of a domain).  Converting a value to an array converts each
- * element, and so on down.  Without conversion, the code that storing,
- * comparing and analyzing values runs, with the functions of default
- * operator classes: ANALYZE and index builds call no domain checks.
- */
-static Oid
-type_code(Oid typid, bool conversion, CodeSearch *search)
-{
-	HeapTuple	tuple;
-	Form_pg_type typ;
-	Oid			inner = InvalidOid;
-
-	check_stack_depth();
-	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
-	if (!HeapTupleIsValid(tuple))
-		return InvalidOid;
-	typ = (Form_pg_type) GETSTRUCT(tuple);
-	switch (typ->typtype)
-	{
-		case TYPTYPE_DOMAIN:
-			if (conversion)
-				(void) domain_check_code(typid, search);
-			inner = typ->typbasetype;
-			break;
-		case TYPTYPE_COMPOSITE:
-			(void) composite_code(typid, conversion, search);
-			break;
-		case TYPTYPE_RANGE:
-			if (!OidIsValid(range_code(typid, search)))
-				inner = get_range_subtype(typid);
-			break;
-		case TYPTYPE_MULTIRANGE:
-			inner = get_multirange_range(typid);
-			break;
-		default:
-			if (OidIsValid(typ->typelem) && typ->typlen == -1)
-				inner = typ->typelem;	/* an array */
-			break;
-	}
-	ReleaseSysCache(tuple);
-	if (!conversion && !OidIsValid(search->found))
-		(void) default_opclass_code(typid, search);
-	if (!OidIsValid(search->found) && OidIsValid(inner))
-		(void) type_code(inner, conversion, search);
-	return search->found;
 }
 
 /*
@@ -443,23 +173,23 @@ converted_type(Node *node)
  * function in FROM (jsonb_to_record(...) AS (v d)) and of XMLTABLE.
  */
 static Oid
-conversion_code_of_node(Node *node, CodeSearch *search)
+conversion_code_of_node(Node *node, TgCodeSearch *search)
 {
 	Oid			typid = converted_type(node);
 	ListCell   *lc;
 
 	if (OidIsValid(typid))
-		return type_code(typid, true, search);
+		return tg_type_code(typid, true, search);
 	if (IsA(node, RangeTblFunction))
 		foreach(lc, ((RangeTblFunction *) node)->funccoltypes)
 		{
-			if (OidIsValid(type_code(lfirst_oid(lc), true, search)))
+			if (OidIsValid(tg_type_code(lfirst_oid(lc), true, search)))
 				break;
 		}
 	else if (IsA(node, TableFunc))
 		foreach(lc, ((TableFunc *) node)->coltypes)
 		{
-			if (OidIsValid(type_code(lfirst_oid(lc), true, search)))
+			if (OidIsValid(tg_type_code(lfirst_oid(lc), true, search)))
 				break;
 		}
 	return search->found;
@@ -469,23 +199,23 @@ conversion_code_of_node(Node *node, CodeSearch *search)
  * A cast through a type's output and input functions runs the output
  * function of its argument's type and the conversion to its result type;
  * the input functions of arrays, records and ranges (which
- * converts_to_any_type() refuses when called directly) are judged by the
+ * tg_converts_to_any_type() refuses when called directly) are judged by the
  * latter.
  */
 static bool
-harmful_io_cast(CoerceViaIO *io, CodeSearch *search)
+harmful_io_cast(CoerceViaIO *io, TgCodeSearch *search)
 {
 	Oid			outfunc;
 	bool		varlena;
 
 	getTypeOutputInfo(exprType((Node *) io->arg), &outfunc, &varlena);
-	if (!converts_to_any_type(outfunc) && harmful(outfunc, search))
+	if (!tg_converts_to_any_type(outfunc) && harmful(outfunc, search))
 		return true;
-	return OidIsValid(type_code(io->resulttype, true, search));
+	return OidIsValid(tg_type_code(io->resulttype, true, search));
 }
 
-static bool
-foreign_code_walker(Node *node, CodeSearch *search)
+bool
+tg_find_harmful_code(Node *node, TgCodeSearch *search)
 {
 	if (node == NULL)
 		return false;
@@ -502,9 +232,9 @@ foreign_code_walker(Node *node, CodeSearch *search)
 			return true;
 	}
 	if (IsA(node, Query))
-		return query_tree_walker((Query *) node, foreign_code_walker,
+		return query_tree_walker((Query *) node, tg_find_harmful_code,
 								 (void *) search, 0);
-	return expression_tree_walker(node, foreign_code_walker, (void *) search);
+	return expression_tree_walker(node, tg_find_harmful_code, (void *) search);
 }
 
 /*
@@ -515,9 +245,9 @@ foreign_code_walker(Node *node, CodeSearch *search)
 static Oid
 foreign_code_in(Node *node)
 {
-	CodeSearch	search = {false, InvalidOid};
+	TgCodeSearch	search = {false, InvalidOid};
 
-	(void) foreign_code_walker(node, &search);
+	(void) tg_find_harmful_code(node, &search);
 	return search.found;
 }
 
@@ -525,9 +255,9 @@ foreign_code_in(Node *node)
 static Oid
 column_type_code(Oid typid)
 {
-	CodeSearch	search = {false, InvalidOid};
+	TgCodeSearch	search = {false, InvalidOid};
 
-	return type_code(typid, false, &search);
+	return tg_type_code(typid, false, &search);
 }
 
 static bool
@@ -813,7 +543,7 @@ index_key_code(HeapTuple tuple, TupleDesc desc)
 									 &isnull));
 	List	   *exprs = (List *) stored_expr(tuple, desc, Anum_pg_index_indexprs);
 	ListCell   *next_expr = list_head(exprs);
-	CodeSearch	search = {false, InvalidOid};
+	TgCodeSearch	search = {false, InvalidOid};
 
 	for (int i = 0; i < index->indnkeyatts && !OidIsValid(search.found); i++)
 	{
@@ -829,8 +559,8 @@ index_key_code(HeapTuple tuple, TupleDesc desc)
 		}
 		else
 			continue;
-		if (!isnull && !OidIsValid(opclass_code(indclass->values[i], &search)))
-			(void) type_code(typid, false, &search);
+		if (!isnull && !OidIsValid(tg_opclass_code(indclass->values[i], &search)))
+			(void) tg_type_code(typid, false, &search);
 	}
 	return search.found;
 }
@@ -1064,7 +794,7 @@ row_fed_code_walker(Node *node, Oid *found)
 	}
 	if (!IsA(node, Query) && reads_a_column(node, NULL))
 	{
-		CodeSearch	search = {false, InvalidOid};
+		TgCodeSearch	search = {false, InvalidOid};
 
 		*found = conversion_code_of_node(node, &search);
 		if (OidIsValid(*found))
@@ -1313,19 +1043,19 @@ check_alter_column_type(Oid relid, AlterTableCmd *cmd)
  * The harmful code that stored code reaches through what it refers to (a
  * pg_depend row): a function, the checks of a domain it converts values to
  * (at any depth of arrays, ranges and composites), an index's operator
- * class.  Judged as existing code (owned_inside()).
+ * class.  Judged as existing code (tg_owned_inside()).
  */
 static Oid
 existing_code_of(Form_pg_depend dep)
 {
-	CodeSearch	search = {true, InvalidOid};
+	TgCodeSearch	search = {true, InvalidOid};
 
 	if (dep->refclassid == ProcedureRelationId)
 		(void) harmful(dep->refobjid, &search);
 	else if (dep->refclassid == TypeRelationId)
-		(void) type_code(dep->refobjid, true, &search);
+		(void) tg_type_code(dep->refobjid, true, &search);
 	else if (dep->refclassid == OperatorClassRelationId)
-		(void) opclass_code(dep->refobjid, &search);
+		(void) tg_opclass_code(dep->refobjid, &search);
 	return search.found;
 }
 

@@ -9,6 +9,9 @@
  *	drift_guard.c		DDL that would weaken a protected table; partitions
  *						created or attached later
  *	policy_analysis.c	does a policy enforce the tenant condition?
+ *	owner_code.c		rule 6: DDL that would run owner code over every
+ *						tenant's rows
+ *	type_code.c			rule 6 through types: the code a type's values run
  *
  * src/protect.h
  *
@@ -71,10 +74,31 @@ extern bool tg_isolation_intact(Oid relid, AttrNumber attnum);
 extern void tg_drift_note_hierarchy_change(Oid relid);
 extern Oid	tg_policy_table(Oid policyid);
 
+/*
+ * How rule 6 judges code (owner_code.c, type_code.c).  Code about to be
+ * created is refused if it calls a function that is not built in or is
+ * volatile; code that exists (re-run by REINDEX, ANALYZE, ...) if it calls
+ * a function that is not built in and whose owner is inside the rules
+ * (tg_owned_inside()).  A type's support functions are always judged by the
+ * second line.  A search stops at the first function it refuses.
+ */
+typedef struct TgCodeSearch
+{
+	bool		existing;		/* judge by tg_owned_inside() */
+	Oid			found;			/* the first function judged harmful */
+} TgCodeSearch;
+
 /* owner_code.c */
 extern void tg_owner_code_object_access(int access, Oid classId,
 										Oid objectId, int subId);
 extern void tg_owner_code_check_utility(Node *parsetree);
+extern bool tg_find_harmful_code(Node *node, TgCodeSearch *search);
+
+/* type_code.c */
+extern bool tg_converts_to_any_type(Oid funcid);
+extern bool tg_owned_inside(Oid funcid);
+extern Oid	tg_opclass_code(Oid opclass, TgCodeSearch *search);
+extern Oid	tg_type_code(Oid typid, bool conversion, TgCodeSearch *search);
 
 /* policy_analysis.c */
 extern Oid	tg_tenant_function_oid(void);
