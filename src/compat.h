@@ -36,6 +36,7 @@
 
 #if PG_VERSION_NUM >= 160000
 #include "catalog/pg_database.h"
+#include "utils/fmgroids.h"
 #include "catalog/pg_namespace.h"
 #include "parser/parse_relation.h"
 #endif
@@ -226,6 +227,16 @@ tg_relation_ownercheck(Oid relid, Oid roleid)
 #endif
 }
 
+static inline bool
+tg_database_ownercheck(Oid dbid, Oid roleid)
+{
+#if PG_VERSION_NUM >= 160000
+	return object_ownercheck(DatabaseRelationId, dbid, roleid);
+#else
+	return pg_database_ownercheck(dbid, roleid);
+#endif
+}
+
 /*
  * May the role create objects in the schema (now, or after granting itself
  * the privilege as the schema's owner), or schemas in the current
@@ -368,6 +379,40 @@ tg_may_alter_system(const char *name)
 								 ACL_ALTER_SYSTEM) == ACLCHECK_OK;
 #else
 	return superuser();
+#endif
+}
+
+/*
+ * Built-in functions of this release that convert a text value to a type
+ * named by another argument, running that type's input (a domain's
+ * checks): pg_input_is_valid() and pg_input_error_info(), from
+ * PostgreSQL 16.  (The input and receive functions of arrays, records,
+ * ranges and domains exist in every release; owner_code.c lists them.)
+ */
+static inline bool
+tg_func_converts_to_named_type(Oid funcid)
+{
+#if PG_VERSION_NUM >= 160000
+	return funcid == F_PG_INPUT_IS_VALID || funcid == F_PG_INPUT_ERROR_INFO;
+#else
+	return false;
+#endif
+}
+
+/*
+ * Expression nodes of this release, besides the casts every release has,
+ * that convert a value to their result type at run time, running that
+ * type's input (a domain's checks) without a cast node below them:
+ * JSON_VALUE(), JSON_QUERY() and JSON_TABLE()'s columns with RETURNING,
+ * from PostgreSQL 17.
+ */
+static inline bool
+tg_node_converts_to_its_type(Node *node)
+{
+#if PG_VERSION_NUM >= 170000
+	return IsA(node, JsonExpr);
+#else
+	return false;
 #endif
 }
 

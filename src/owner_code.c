@@ -33,6 +33,28 @@
  * every row anyway.  Triggers are not refused: they run on the rows of the
  * request's own statements, in its tenant context.
  *
+ * Types carry code too.  Converting a value to a domain runs the domain's
+ * checks, and converting it to an array, range, multirange or composite
+ * type converts each element, bound or attribute, down to any domain inside
+ * (type_code.c): stored code that converts to such a type is judged with
+ * the functions of those checks, and so is a direct call of the input
+ * functions that convert to a type given as an argument (domain_in(),
+ * array_in(), record_in(), ...).  And a type has support code that runs
+ * over every row without any conversion: a range's subtype_diff, which
+ * ANALYZE (autovacuum's too) and GiST builds call, and its canonical
+ * function; the functions of operator classes, which index builds and
+ * ANALYZE call.  A role inside the rules picks a type or an operator class
+ * but not their functions, so those are judged as existing code is: refused
+ * if not built in and owned by a role inside the rules (extensions'
+ * functions, a superuser's, pass).  So on a table with row-level security
+ * a role inside the rules may not add a column, index key or statistics
+ * column of a type with such support code, change a column to one, or use
+ * an operator class with such functions; nor replace such a function once
+ * it is in use there, nor validate a domain check that runs over such a
+ * table's rows, nor re-run stored code (REINDEX, ANALYZE, ...) that
+ * reaches such code.  Base types' input, output and analyze functions are
+ * a superuser's to write and are not judged.
+ *
  * New objects are judged after PostgreSQL created them and before it uses
  * them (the object access hook's OAT_POST_CREATE comes before the index
  * build and before the constraint's validation), from their stored
@@ -56,11 +78,13 @@
 #include "catalog/index.h"
 #include "catalog/indexing.h"
 #include "catalog/objectaccess.h"
+#include "catalog/pg_amproc.h"
 #include "catalog/pg_attrdef.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_depend.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_opclass.h"
 #include "catalog/pg_policy.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_rewrite.h"
@@ -84,6 +108,7 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "compat.h"
 #include "drift_guard.h"
 #include "owner_code.h"
 #include "protect.h"
@@ -91,9 +116,9 @@
 #include "report.h"
 #include "role_cache.h"
 #include "tenant_guard.h"
+#include "type_code.h"
 
 static Oid	foreign_code_in(Node *node);
-static Oid	base_type_of(Oid typid);
 
 /*
  * Could the function do anything with the values it is given?  Functions
@@ -101,104 +126,144 @@ static Oid	base_type_of(Oid typid);
  * have side effects that carry a value elsewhere: pg_notify(),
  * set_config(), lo_from_bytea(), or query_to_xml() and ts_stat(), which
  * run SQL built from their arguments.  Built-in functions that are not
- * volatile only compute their result.
+ * volatile only compute their result, except those that convert a value
+ * to a type they are given (tg_converts_to_any_type()).
  */
 static bool
 is_foreign_code(Oid funcid)
 {
 	return funcid >= FirstNormalObjectId ||
-		func_volatile(funcid) == PROVOLATILE_VOLATILE;
+		func_volatile(funcid) == PROVOLATILE_VOLATILE ||
+		tg_converts_to_any_type(funcid);
 }
 
-/* check_functions_in_node() callback */
+/* check_functions_in_node() callback: a function the search refuses */
 static bool
-not_built_in(Oid funcid, void *context)
+harmful(Oid funcid, void *context)
 {
-	if (!is_foreign_code(funcid))
+	TgCodeSearch *search = (TgCodeSearch *) context;
+
+	if (!(search->existing ? tg_owned_inside(funcid) : is_foreign_code(funcid)))
 		return false;
-	*(Oid *) context = funcid;
+	search->found = funcid;
 	return true;
 }
 
 /*
- * The first function of a domain's CHECK constraints (and its base
- * domains') that is not built in, or InvalidOid.
+ * The type a node converts values to, running that type's conversion: a
+ * cast to a domain, through input and output functions or element by
+ * element; a function's result (jsonb_populate_record() converts to the
+ * type of its first argument, and a function that returns a domain or a
+ * container of one may have built it by conversion); JSON_VALUE() and the
+ * like with RETURNING (compat.h).  InvalidOid if none.
  */
 static Oid
-foreign_code_in_domain(Oid typid)
+converted_type(Node *node)
 {
-	Oid			found = InvalidOid;
-
-	while (!OidIsValid(found) && OidIsValid(typid) &&
-		   get_typtype(typid) == TYPTYPE_DOMAIN)
+	switch (nodeTag(node))
 	{
-		Relation	rel = table_open(ConstraintRelationId, AccessShareLock);
-		ScanKeyData key;
-		SysScanDesc scan;
-		HeapTuple	tuple;
-
-		ScanKeyInit(&key, Anum_pg_constraint_contypid, BTEqualStrategyNumber,
-					F_OIDEQ, ObjectIdGetDatum(typid));
-		scan = systable_beginscan(rel, ConstraintTypidIndexId, true, NULL,
-								  1, &key);
-		while (!OidIsValid(found) &&
-			   HeapTupleIsValid(tuple = systable_getnext(scan)))
-		{
-			bool		isnull;
-			Datum		bin = heap_getattr(tuple, Anum_pg_constraint_conbin,
-										   RelationGetDescr(rel), &isnull);
-
-			if (!isnull)
-				found = foreign_code_in(stringToNode(TextDatumGetCString(bin)));
-		}
-		systable_endscan(scan);
-		table_close(rel, AccessShareLock);
-		typid = base_type_of(typid);
+		case T_CoerceToDomain:
+		case T_CoerceViaIO:
+		case T_ArrayCoerceExpr:
+		case T_FuncExpr:
+			return exprType(node);
+		default:
+			return tg_node_converts_to_its_type(node) ?
+				exprType(node) : InvalidOid;
 	}
-	return found;
 }
 
-/* The type a domain is defined over (one level). */
+/*
+ * The harmful code that a node itself (not its arguments) runs by
+ * converting values: see converted_type(), and the column types of a
+ * function in FROM (jsonb_to_record(...) AS (v d)) and of XMLTABLE.
+ */
 static Oid
-base_type_of(Oid typid)
+conversion_code_of_node(Node *node, TgCodeSearch *search)
 {
-	HeapTuple	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
-	Oid			base;
+	Oid			typid = converted_type(node);
+	ListCell   *lc;
 
-	if (!HeapTupleIsValid(tuple))
-		return InvalidOid;
-	base = ((Form_pg_type) GETSTRUCT(tuple))->typbasetype;
-	ReleaseSysCache(tuple);
-	return base;
+	if (OidIsValid(typid))
+		return tg_type_code(typid, true, search);
+	if (IsA(node, RangeTblFunction))
+		foreach(lc, ((RangeTblFunction *) node)->funccoltypes)
+		{
+			if (OidIsValid(tg_type_code(lfirst_oid(lc), true, search)))
+				break;
+		}
+	else if (IsA(node, TableFunc))
+		foreach(lc, ((TableFunc *) node)->coltypes)
+		{
+			if (OidIsValid(tg_type_code(lfirst_oid(lc), true, search)))
+				break;
+		}
+	return search->found;
 }
 
+/*
+ * A cast through a type's output and input functions runs the output
+ * function of its argument's type and the conversion to its result type;
+ * the input functions of arrays, records and ranges (which
+ * tg_converts_to_any_type() refuses when called directly) are judged by the
+ * latter.
+ */
 static bool
-foreign_code_walker(Node *node, Oid *found)
+harmful_io_cast(CoerceViaIO *io, TgCodeSearch *search)
+{
+	Oid			outfunc;
+	bool		varlena;
+
+	getTypeOutputInfo(exprType((Node *) io->arg), &outfunc, &varlena);
+	if (!tg_converts_to_any_type(outfunc) && harmful(outfunc, search))
+		return true;
+	return OidIsValid(tg_type_code(io->resulttype, true, search));
+}
+
+bool
+tg_find_harmful_code(Node *node, TgCodeSearch *search)
 {
 	if (node == NULL)
 		return false;
-	if (check_functions_in_node(node, not_built_in, found))
-		return true;
-	if (IsA(node, CoerceToDomain))
+	if (IsA(node, CoerceViaIO))
 	{
-		*found = foreign_code_in_domain(((CoerceToDomain *) node)->resulttype);
-		if (OidIsValid(*found))
+		if (harmful_io_cast((CoerceViaIO *) node, search))
+			return true;
+	}
+	else
+	{
+		if (check_functions_in_node(node, harmful, search))
+			return true;
+		if (OidIsValid(conversion_code_of_node(node, search)))
 			return true;
 	}
 	if (IsA(node, Query))
-		return query_tree_walker((Query *) node, foreign_code_walker,
-								 (void *) found, 0);
-	return expression_tree_walker(node, foreign_code_walker, (void *) found);
+		return query_tree_walker((Query *) node, tg_find_harmful_code,
+								 (void *) search, 0);
+	return expression_tree_walker(node, tg_find_harmful_code, (void *) search);
 }
 
-/* The first function in an expression that is not built in, or InvalidOid. */
+/*
+ * The first function in an expression about to be stored that is not
+ * built in (or is volatile), including the checks of domains it converts
+ * values to; or InvalidOid.
+ */
 static Oid
 foreign_code_in(Node *node)
 {
-	Oid			found = InvalidOid;
+	TgCodeSearch	search = {false, InvalidOid};
 
-	(void) foreign_code_walker(node, &found);
-	return found;
+	(void) tg_find_harmful_code(node, &search);
+	return search.found;
+}
+
+/* The code a column of this type makes ANALYZE and index builds run. */
+static Oid
+column_type_code(Oid typid)
+{
+	TgCodeSearch	search = {false, InvalidOid};
+
+	return tg_type_code(typid, false, &search);
 }
 
 static bool
@@ -267,37 +332,179 @@ stored_expr(HeapTuple tuple, TupleDesc desc, AttrNumber att)
 	return isnull ? NULL : stringToNode(TextDatumGetCString(d));
 }
 
-/* Does a column of a table with row-level security use this domain? */
-static bool
-domain_used_under_rls(Oid typid, int depth)
+/*
+ * The table with row-level security whose stored code (index, check
+ * constraint, generated column, statistics, policy) the dependent object
+ * of a pg_depend row is, or InvalidOid.  *what names the object.
+ */
+static Oid
+code_user_table(Form_pg_depend dep, char **what)
+{
+	Oid			relid = InvalidOid;
+
+	if (dep->classid == PolicyRelationId)
+	{
+		relid = tg_policy_table(dep->objid);
+		*what = "a policy";
+		return relid;			/* judged with or without RLS enabled */
+	}
+	if (dep->classid == RelationRelationId)
+	{
+		HeapTuple	tuple = SearchSysCache1(INDEXRELID,
+										   ObjectIdGetDatum(dep->objid));
+
+		if (HeapTupleIsValid(tuple))
+		{
+			relid = ((Form_pg_index) GETSTRUCT(tuple))->indrelid;
+			ReleaseSysCache(tuple);
+		}
+		*what = "an index";
+	}
+	else if (dep->classid == ConstraintRelationId)
+	{
+		HeapTuple	tuple = SearchSysCache1(CONSTROID,
+										   ObjectIdGetDatum(dep->objid));
+
+		if (HeapTupleIsValid(tuple))
+		{
+			relid = ((Form_pg_constraint) GETSTRUCT(tuple))->conrelid;
+			ReleaseSysCache(tuple);
+		}
+		*what = "a check constraint";
+	}
+	else if (dep->classid == StatisticExtRelationId)
+	{
+		HeapTuple	tuple = SearchSysCache1(STATEXTOID,
+										   ObjectIdGetDatum(dep->objid));
+
+		if (HeapTupleIsValid(tuple))
+		{
+			relid = ((Form_pg_statistic_ext) GETSTRUCT(tuple))->stxrelid;
+			ReleaseSysCache(tuple);
+		}
+		*what = "a statistics object";
+	}
+	else if (dep->classid == AttrDefaultRelationId)
+	{
+		TupleDesc	desc;
+		HeapTuple	tuple = tg_fresh_catalog_row(AttrDefaultRelationId,
+											  AttrDefaultOidIndexId,
+											  Anum_pg_attrdef_oid, dep->objid,
+											  &desc);
+
+		if (tuple != NULL)
+			relid = ((Form_pg_attrdef) GETSTRUCT(tuple))->adrelid;
+		*what = "a generated column";
+	}
+	if (OidIsValid(relid) && !has_rls(relid))
+		relid = InvalidOid;
+	return relid;
+}
+
+/*
+ * A table with row-level security that uses this type, or InvalidOid: with
+ * a column of it, or of an array, range or composite type of it, or of a
+ * domain over any of these; or with stored code (an index, a check
+ * constraint, a generated column, statistics, a policy) that names it.  A
+ * domain's new check would run wherever values are converted to it, and a
+ * range's subtype_diff wherever its values are analyzed.  (The graph of
+ * types is acyclic: no depth limit that nesting could get past.)
+ */
+static Oid
+type_user_table(Oid typid)
 {
 	Relation	rel;
 	ScanKeyData keys[2];
 	SysScanDesc scan;
 	HeapTuple	tuple;
-	bool		used = false;
+	Oid			relid = InvalidOid;
 
-	if (depth > 8)
-		return true;			/* deeply nested domains: assume so */
+	check_stack_depth();
 	rel = table_open(DependRelationId, AccessShareLock);
 	ScanKeyInit(&keys[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
 				F_OIDEQ, ObjectIdGetDatum(TypeRelationId));
 	ScanKeyInit(&keys[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
 				F_OIDEQ, ObjectIdGetDatum(typid));
 	scan = systable_beginscan(rel, DependReferenceIndexId, true, NULL, 2, keys);
-	while (!used && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	while (!OidIsValid(relid) && HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
 		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
+		char	   *what;
 
-		if (dep->classid == RelationRelationId && dep->objsubid > 0)
-			used = has_rls(dep->objid);
-		else if (dep->classid == TypeRelationId &&
-				 get_typtype(dep->objid) == TYPTYPE_DOMAIN)
-			used = domain_used_under_rls(dep->objid, depth + 1);
+		if (dep->classid == RelationRelationId && dep->objsubid > 0 &&
+			get_rel_relkind(dep->objid) == RELKIND_COMPOSITE_TYPE)
+			relid = type_user_table(get_rel_type_id(dep->objid));
+		else if (dep->classid == RelationRelationId && dep->objsubid > 0)
+			relid = has_rls(dep->objid) ? dep->objid : InvalidOid;
+		else if (dep->classid == TypeRelationId)
+			relid = type_user_table(dep->objid);
+		else
+			relid = code_user_table(dep, &what);
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
-	return used;
+	return relid;
+}
+
+/*
+ * A table with row-level security with an index that uses an operator
+ * class of this family, or InvalidOid.
+ */
+static Oid
+opfamily_user_table(Oid opfamily)
+{
+	Relation	rel = table_open(OperatorClassRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	Oid			relid = InvalidOid;
+
+	ScanKeyInit(&key, Anum_pg_opclass_opcfamily, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(opfamily));
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+	while (!OidIsValid(relid) && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Relation	deprel = table_open(DependRelationId, AccessShareLock);
+		ScanKeyData keys[2];
+		SysScanDesc depscan;
+		HeapTuple	deptuple;
+
+		ScanKeyInit(&keys[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(OperatorClassRelationId));
+		ScanKeyInit(&keys[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+					F_OIDEQ,
+					ObjectIdGetDatum(((Form_pg_opclass) GETSTRUCT(tuple))->oid));
+		depscan = systable_beginscan(deprel, DependReferenceIndexId, true,
+									 NULL, 2, keys);
+		while (!OidIsValid(relid) &&
+			   HeapTupleIsValid(deptuple = systable_getnext(depscan)))
+		{
+			char	   *what;
+
+			relid = code_user_table((Form_pg_depend) GETSTRUCT(deptuple), &what);
+		}
+		systable_endscan(depscan);
+		table_close(deprel, AccessShareLock);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return relid;
+}
+
+/*
+ * Refuse a check of a domain that a table with row-level security uses
+ * (type_user_table()): validating it reads every tenant's rows.
+ */
+static void
+report_domain_code(const char *conname, Oid typid, Oid funcid)
+{
+	ereport(tg_violation_level(),
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("check constraint \"%s\" on domain %s would run function %s over every tenant's rows",
+					conname, format_type_be(typid),
+					format_procedure_qualified(funcid)),
+			 errdetail("A table with row-level security has a column of this domain, and PostgreSQL applies no row-level security to the rows DDL reads."),
+			 errhint("Run such migrations as a role outside the rules (a superuser or a role with BYPASSRLS), or call only built-in functions that are not volatile.")));
 }
 
 static void
@@ -325,14 +532,45 @@ check_constraint(Oid conid)
 						  psprintf("check constraint \"%s\"",
 								   NameStr(con->conname)), funcid);
 	else if (OidIsValid(con->contypid) &&
-			 domain_used_under_rls(con->contypid, 0))
-		ereport(tg_violation_level(),
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("check constraint \"%s\" on domain %s would run function %s over every tenant's rows",
-						NameStr(con->conname), format_type_be(con->contypid),
-						format_procedure_qualified(funcid)),
-				 errdetail("A table with row-level security has a column of this domain, and PostgreSQL applies no row-level security to the rows DDL reads."),
-				 errhint("Run such migrations as a role outside the rules (a superuser or a role with BYPASSRLS), or call only built-in functions that are not volatile.")));
+			 OidIsValid(type_user_table(con->contypid)))
+		report_domain_code(NameStr(con->conname), con->contypid, funcid);
+}
+
+/*
+ * The code an index build runs on each key: the functions of the key's
+ * operator class, and the support code of the key's type (a GiST index on
+ * a range calls its subtype_diff).  A pg_index row, with its descriptor.
+ */
+static Oid
+index_key_code(HeapTuple tuple, TupleDesc desc)
+{
+	Form_pg_index index = (Form_pg_index) GETSTRUCT(tuple);
+	bool		isnull;
+	oidvector  *indclass = (oidvector *)
+		DatumGetPointer(heap_getattr(tuple, Anum_pg_index_indclass, desc,
+									 &isnull));
+	List	   *exprs = (List *) stored_expr(tuple, desc, Anum_pg_index_indexprs);
+	ListCell   *next_expr = list_head(exprs);
+	TgCodeSearch	search = {false, InvalidOid};
+
+	for (int i = 0; i < index->indnkeyatts && !OidIsValid(search.found); i++)
+	{
+		AttrNumber	attnum = index->indkey.values[i];
+		Oid			typid;
+
+		if (attnum != 0)
+			typid = get_atttype(index->indrelid, attnum);
+		else if (next_expr != NULL)
+		{
+			typid = exprType((Node *) lfirst(next_expr));
+			next_expr = lnext(exprs, next_expr);
+		}
+		else
+			continue;
+		if (!isnull && !OidIsValid(tg_opclass_code(indclass->values[i], &search)))
+			(void) tg_type_code(typid, false, &search);
+	}
+	return search.found;
 }
 
 static void
@@ -353,6 +591,8 @@ check_index(Oid indexid)
 	funcid = foreign_code_in(stored_expr(tuple, desc, Anum_pg_index_indexprs));
 	if (!OidIsValid(funcid))
 		funcid = foreign_code_in(stored_expr(tuple, desc, Anum_pg_index_indpred));
+	if (!OidIsValid(funcid))
+		funcid = index_key_code(tuple, desc);
 	if (OidIsValid(funcid))
 	{
 		HeapTuple	classtup = tg_fresh_catalog_row(RelationRelationId,
@@ -425,7 +665,10 @@ check_rule(Oid ruleid)
 						  InvalidOid);
 }
 
-/* Extended statistics on expressions: ANALYZE computes them over every row. */
+/*
+ * Extended statistics: ANALYZE computes them over every row, evaluating
+ * their expressions and comparing the values with their types' code.
+ */
 static void
 check_statistics(Oid statid)
 {
@@ -435,6 +678,8 @@ check_statistics(Oid statid)
 										  Anum_pg_statistic_ext_oid, statid,
 										  &desc);
 	Form_pg_statistic_ext stat;
+	List	   *exprs;
+	ListCell   *lc;
 	Oid			funcid;
 
 	if (tuple == NULL)
@@ -442,11 +687,63 @@ check_statistics(Oid statid)
 	stat = (Form_pg_statistic_ext) GETSTRUCT(tuple);
 	if (!has_rls(stat->stxrelid))
 		return;
-	funcid = foreign_code_in(stored_expr(tuple, desc, Anum_pg_statistic_ext_stxexprs));
+	exprs = (List *) stored_expr(tuple, desc, Anum_pg_statistic_ext_stxexprs);
+	funcid = foreign_code_in((Node *) exprs);
+	for (int i = 0; i < stat->stxkeys.dim1 && !OidIsValid(funcid); i++)
+		funcid = column_type_code(get_atttype(stat->stxrelid,
+											  stat->stxkeys.values[i]));
+	foreach(lc, exprs)
+	{
+		if (!OidIsValid(funcid))
+			funcid = column_type_code(exprType((Node *) lfirst(lc)));
+	}
 	if (OidIsValid(funcid))
 		report_owner_code(stat->stxrelid,
 						  psprintf("statistics object \"%s\"",
 								   NameStr(stat->stxname)), funcid);
+}
+
+/*
+ * A new column (ALTER TABLE ... ADD COLUMN): ANALYZE, autovacuum's too,
+ * and index builds run the support code of its type over every row
+ * (column_type_code()).
+ */
+static void
+check_column(Oid relid, AttrNumber attnum)
+{
+	Relation	rel;
+	ScanKeyData keys[2];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	Oid			typid = InvalidOid;
+	NameData	attname;
+	Oid			funcid;
+
+	if (!has_rls(relid))
+		return;
+	/* the new pg_attribute row, which the syscache does not see yet */
+	rel = table_open(AttributeRelationId, AccessShareLock);
+	ScanKeyInit(&keys[0], Anum_pg_attribute_attrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	ScanKeyInit(&keys[1], Anum_pg_attribute_attnum, BTEqualStrategyNumber,
+				F_INT2EQ, Int16GetDatum(attnum));
+	scan = systable_beginscan(rel, AttributeRelidNumIndexId, true,
+							  SnapshotSelf, 2, keys);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+	{
+		typid = ((Form_pg_attribute) GETSTRUCT(tuple))->atttypid;
+		attname = ((Form_pg_attribute) GETSTRUCT(tuple))->attname;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (!OidIsValid(typid))
+		return;
+	funcid = column_type_code(typid);
+	if (OidIsValid(funcid))
+		report_owner_code(relid,
+						  psprintf("column \"%s\"", NameStr(attname)),
+						  funcid);
 }
 
 /* Does the expression read a column of some row, at any query level? */
@@ -468,7 +765,8 @@ reads_a_column(Node *node, void *context)
  * every row a query scans, other tenants' included, in an order the
  * planner picks by cost: such a function sees every tenant's rows.  One
  * that sees no column (tenant_guard.tenant(), a current_tenant_id()
- * wrapper) sees none.
+ * wrapper) sees none.  Converting a column's value to a domain, or to an
+ * array, range or composite of one, hands it to the domain's checks.
  */
 static bool
 row_fed_code_walker(Node *node, Oid *found)
@@ -502,6 +800,14 @@ row_fed_code_walker(Node *node, Oid *found)
 		*found = funcid;
 		return true;
 	}
+	if (!IsA(node, Query) && reads_a_column(node, NULL))
+	{
+		TgCodeSearch	search = {false, InvalidOid};
+
+		*found = conversion_code_of_node(node, &search);
+		if (OidIsValid(*found))
+			return true;
+	}
 	if (IsA(node, Query))
 		return query_tree_walker((Query *) node, row_fed_code_walker,
 								 (void *) found, 0);
@@ -533,59 +839,46 @@ check_policy(Oid policyid)
 }
 
 /*
- * The table with row-level security whose stored code (index, check
- * constraint, generated column, statistics, policy) the dependent object
- * of a pg_depend row is, or InvalidOid.  *what names the object.
+ * The table with row-level security over whose rows the type code that the
+ * dependent object of a pg_depend row is runs, or InvalidOid: a domain's
+ * check, a range type (its subtype_diff or canonical function), an
+ * operator class's support function.  *what names it.
  */
 static Oid
-code_user_table(Form_pg_depend dep, char **what)
+type_code_user_table(Form_pg_depend dep, char **what)
 {
 	Oid			relid = InvalidOid;
+	HeapTuple	tuple;
 
-	if (dep->classid == PolicyRelationId)
+	if (dep->classid == ConstraintRelationId)
 	{
-		relid = tg_policy_table(dep->objid);
-		*what = "a policy";
-		return relid;			/* judged with or without RLS enabled */
-	}
-	if (dep->classid == RelationRelationId)
-	{
-		HeapTuple	tuple = SearchSysCache1(INDEXRELID,
-										   ObjectIdGetDatum(dep->objid));
-
-		if (HeapTupleIsValid(tuple))
+		tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(dep->objid));
+		if (!HeapTupleIsValid(tuple))
+			return InvalidOid;
+		if (OidIsValid(((Form_pg_constraint) GETSTRUCT(tuple))->contypid))
 		{
-			relid = ((Form_pg_index) GETSTRUCT(tuple))->indrelid;
-			ReleaseSysCache(tuple);
+			relid = type_user_table(((Form_pg_constraint) GETSTRUCT(tuple))->contypid);
+			*what = psprintf("a check of domain %s",
+							 format_type_be(((Form_pg_constraint) GETSTRUCT(tuple))->contypid));
 		}
-		*what = "an index";
+		ReleaseSysCache(tuple);
 	}
-	else if (dep->classid == ConstraintRelationId)
+	else if (dep->classid == TypeRelationId)
 	{
-		HeapTuple	tuple = SearchSysCache1(CONSTROID,
-										   ObjectIdGetDatum(dep->objid));
-
-		if (HeapTupleIsValid(tuple))
-		{
-			relid = ((Form_pg_constraint) GETSTRUCT(tuple))->conrelid;
-			ReleaseSysCache(tuple);
-		}
-		*what = "a check constraint";
+		relid = type_user_table(dep->objid);
+		*what = psprintf("type %s", format_type_be(dep->objid));
 	}
-	else if (dep->classid == StatisticExtRelationId)
+	else if (dep->classid == AccessMethodProcedureRelationId)
 	{
-		HeapTuple	tuple = SearchSysCache1(STATEXTOID,
-										   ObjectIdGetDatum(dep->objid));
+		TupleDesc	desc;
 
-		if (HeapTupleIsValid(tuple))
-		{
-			relid = ((Form_pg_statistic_ext) GETSTRUCT(tuple))->stxrelid;
-			ReleaseSysCache(tuple);
-		}
-		*what = "a statistics object";
+		tuple = tg_fresh_catalog_row(AccessMethodProcedureRelationId,
+								  AccessMethodProcedureOidIndexId,
+								  Anum_pg_amproc_oid, dep->objid, &desc);
+		if (tuple != NULL)
+			relid = opfamily_user_table(((Form_pg_amproc) GETSTRUCT(tuple))->amprocfamily);
+		*what = "an index's operator class";
 	}
-	if (OidIsValid(relid) && !has_rls(relid))
-		relid = InvalidOid;
 	return relid;
 }
 
@@ -614,6 +907,9 @@ check_function_replacement(Oid funcid)
 		Oid			relid = code_user_table((Form_pg_depend) GETSTRUCT(tuple),
 											&what);
 
+		if (!OidIsValid(relid))
+			relid = type_code_user_table((Form_pg_depend) GETSTRUCT(tuple),
+										 &what);
 		if (OidIsValid(relid))
 			ereport(tg_violation_level(),
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -660,6 +956,8 @@ tg_owner_code_object_access(int access, Oid classId, Oid objectId,
 		case RelationRelationId:
 			if (subId == 0)
 				check_index(objectId);
+			else
+				check_column(objectId, (AttrNumber) subId);
 			break;
 		case AttrDefaultRelationId:
 			check_attrdef(objectId, (AttrNumber) subId);
@@ -739,6 +1037,8 @@ check_alter_column_type(Oid relid, AlterTableCmd *cmd)
 	expr = coerce_to_target_type(pstate, expr, exprType(expr), typid, typmod,
 								 COERCION_ASSIGNMENT, COERCE_IMPLICIT_CAST, -1);
 	funcid = foreign_code_in(expr);
+	if (!OidIsValid(funcid))
+		funcid = column_type_code(typid);
 	if (OidIsValid(funcid))
 		report_owner_code(relid,
 						  psprintf(def->raw_default ?
@@ -748,10 +1048,66 @@ check_alter_column_type(Oid relid, AlterTableCmd *cmd)
 }
 
 /*
+ * The harmful code that stored code reaches through what it refers to (a
+ * pg_depend row): a function, the checks of a domain it converts values to
+ * (at any depth of arrays, ranges and composites), an index's operator
+ * class.  Judged as existing code (tg_owned_inside()).
+ */
+static Oid
+existing_code_of(Form_pg_depend dep)
+{
+	TgCodeSearch	search = {true, InvalidOid};
+
+	if (dep->refclassid == ProcedureRelationId)
+		(void) harmful(dep->refobjid, &search);
+	else if (dep->refclassid == TypeRelationId)
+		(void) tg_type_code(dep->refobjid, true, &search);
+	else if (dep->refclassid == OperatorClassRelationId)
+		(void) tg_opclass_code(dep->refobjid, &search);
+	return search.found;
+}
+
+/*
+ * The support code of the types of a table's columns (column_type_code()),
+ * which ANALYZE and index builds run over every row.
+ */
+static Oid
+existing_column_code(Oid relid)
+{
+	Relation	rel = table_open(AttributeRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	Oid			found = InvalidOid;
+
+	/*
+	 * From pg_attribute, without locking the table: the statement locks it
+	 * more strongly later, and taking a weaker lock first would invite
+	 * deadlocks between two such statements.
+	 */
+	ScanKeyInit(&key, Anum_pg_attribute_attrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(rel, AttributeRelidNumIndexId, true, NULL,
+							  1, &key);
+	while (!OidIsValid(found) && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_attribute att = (Form_pg_attribute) GETSTRUCT(tuple);
+
+		if (att->attnum > 0 && !att->attisdropped)
+			found = column_type_code(att->atttypid);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
  * A function that stored code on relid (an index, a check constraint, a
  * generated column, a statistics object) calls, that is not built in and
  * whose owner is inside the rules (so could have written anything), or
- * InvalidOid.  Found through pg_depend, which records both steps.
+ * InvalidOid; directly, through the domains and operator classes it uses,
+ * or through the support code of the table's column types.  Found through
+ * pg_depend, which records both steps.
  */
 static Oid
 existing_owner_code(Oid relid)
@@ -787,24 +1143,13 @@ existing_owner_code(Oid relid)
 								   2, fkeys);
 		while (!OidIsValid(found) &&
 			   HeapTupleIsValid(ftuple = systable_getnext(fscan)))
-		{
-			Form_pg_depend fdep = (Form_pg_depend) GETSTRUCT(ftuple);
-			HeapTuple	proc;
-
-			if (fdep->refclassid != ProcedureRelationId ||
-				fdep->refobjid < FirstNormalObjectId)
-				continue;
-			proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(fdep->refobjid));
-			if (!HeapTupleIsValid(proc))
-				continue;
-			if (!tg_role_is_exempt(((Form_pg_proc) GETSTRUCT(proc))->proowner))
-				found = fdep->refobjid;
-			ReleaseSysCache(proc);
-		}
+			found = existing_code_of((Form_pg_depend) GETSTRUCT(ftuple));
 		systable_endscan(fscan);
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
+	if (!OidIsValid(found))
+		found = existing_column_code(relid);
 	return found;
 }
 
@@ -837,6 +1182,47 @@ check_rebuild(RangeVar *relation, bool is_index, const char *what)
 		report_owner_code(relid, what, funcid);
 }
 
+/*
+ * A statement that names no table (ANALYZE;, VACUUM (FULL);, CLUSTER;,
+ * REINDEX SCHEMA or DATABASE) re-runs the stored code of every table the
+ * role may process, in the schema if one is given: those it owns, or all
+ * if it owns the database.  Refused if one of them with row-level security
+ * has code check_rebuild() would refuse.
+ */
+static void
+check_unnamed_rebuild(Oid nspid, const char *what)
+{
+	Relation	rel = table_open(RelationRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	Oid			roleid = GetUserId();
+	bool		all = tg_database_ownercheck(MyDatabaseId, roleid);
+	Oid			relid = InvalidOid;
+	Oid			funcid = InvalidOid;
+
+	ScanKeyInit(&key, Anum_pg_class_relnamespace, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(nspid));
+	scan = systable_beginscan(rel, InvalidOid, false, NULL,
+							  OidIsValid(nspid) ? 1 : 0, &key);
+	while (!OidIsValid(funcid) && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tuple);
+
+		if (!form->relrowsecurity ||
+			(form->relkind != RELKIND_RELATION &&
+			 form->relkind != RELKIND_PARTITIONED_TABLE) ||
+			(!all && !tg_relation_ownercheck(form->oid, roleid)))
+			continue;
+		relid = form->oid;
+		funcid = existing_owner_code(relid);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (OidIsValid(funcid))
+		report_owner_code(relid, what, funcid);
+}
+
 /* VACUUM FULL and ANALYZE evaluate index expressions and statistics. */
 static void
 check_vacuum(VacuumStmt *stmt)
@@ -854,14 +1240,77 @@ check_vacuum(VacuumStmt *stmt)
 	}
 	if (!evaluates)
 		return;
+	if (stmt->rels == NIL)
+		check_unnamed_rebuild(InvalidOid,
+							  stmt->is_vacuumcmd ? "VACUUM" : "ANALYZE");
 	foreach(lc, stmt->rels)
 		check_rebuild(lfirst_node(VacuumRelation, lc)->relation, false,
 					  stmt->is_vacuumcmd ? "VACUUM" : "ANALYZE");
 }
 
+/* REINDEX of a table, an index, a schema or the database */
+static void
+check_reindex(ReindexStmt *stmt)
+{
+	Oid			nspid;
+
+	switch (stmt->kind)
+	{
+		case REINDEX_OBJECT_TABLE:
+		case REINDEX_OBJECT_INDEX:
+			check_rebuild(stmt->relation,
+						  stmt->kind == REINDEX_OBJECT_INDEX, "REINDEX");
+			break;
+		case REINDEX_OBJECT_SCHEMA:
+			nspid = get_namespace_oid(stmt->name, true);
+			if (OidIsValid(nspid))
+				check_unnamed_rebuild(nspid, "REINDEX");
+			break;
+		case REINDEX_OBJECT_DATABASE:
+			check_unnamed_rebuild(InvalidOid, "REINDEX");
+			break;
+		default:
+			break;				/* REINDEX SYSTEM: the catalogs only */
+	}
+}
+
+/*
+ * ALTER DOMAIN ... VALIDATE CONSTRAINT of a domain that a table with
+ * row-level security uses: the check (made NOT VALID before the table used
+ * the domain) runs over every tenant's rows.
+ */
+static void
+check_domain_validation(AlterDomainStmt *stmt)
+{
+	Oid			typid;
+	Oid			conid;
+	HeapTuple	tuple;
+	Oid			funcid = InvalidOid;
+	bool		isnull;
+	Datum		bin;
+
+	if (stmt->subtype != 'V')
+		return;
+	typid = LookupTypeNameOid(NULL, makeTypeNameFromNameList(stmt->typeName),
+							  true);
+	if (!OidIsValid(typid))
+		return;					/* ALTER DOMAIN will say what is wrong */
+	conid = get_domain_constraint_oid(typid, stmt->name, true);
+	tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conid));
+	if (!HeapTupleIsValid(tuple))
+		return;
+	bin = SysCacheGetAttr(CONSTROID, tuple, Anum_pg_constraint_conbin, &isnull);
+	if (!isnull)
+		funcid = foreign_code_in(stringToNode(TextDatumGetCString(bin)));
+	ReleaseSysCache(tuple);
+	if (OidIsValid(funcid) && OidIsValid(type_user_table(typid)))
+		report_domain_code(stmt->name, typid, funcid);
+}
+
 /*
  * Before a utility statement: ALTER COLUMN ... TYPE by a role inside the
- * rules on a table with row-level security.
+ * rules on a table with row-level security, statements that run stored code
+ * again, ALTER DOMAIN ... VALIDATE CONSTRAINT.
  */
 void
 tg_owner_code_check_utility(Node *parsetree)
@@ -875,18 +1324,20 @@ tg_owner_code_check_utility(Node *parsetree)
 	switch (nodeTag(parsetree))
 	{
 		case T_ReindexStmt:
-			if (((ReindexStmt *) parsetree)->kind == REINDEX_OBJECT_TABLE ||
-				((ReindexStmt *) parsetree)->kind == REINDEX_OBJECT_INDEX)
-				check_rebuild(((ReindexStmt *) parsetree)->relation,
-							  ((ReindexStmt *) parsetree)->kind == REINDEX_OBJECT_INDEX,
-							  "REINDEX");
+			check_reindex((ReindexStmt *) parsetree);
 			return;
 		case T_ClusterStmt:
-			check_rebuild(((ClusterStmt *) parsetree)->relation, false,
-						  "CLUSTER");
+			if (((ClusterStmt *) parsetree)->relation == NULL)
+				check_unnamed_rebuild(InvalidOid, "CLUSTER");
+			else
+				check_rebuild(((ClusterStmt *) parsetree)->relation, false,
+							  "CLUSTER");
 			return;
 		case T_VacuumStmt:
 			check_vacuum((VacuumStmt *) parsetree);
+			return;
+		case T_AlterDomainStmt:
+			check_domain_validation((AlterDomainStmt *) parsetree);
 			return;
 		case T_AlterTableStmt:
 			break;

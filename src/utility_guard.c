@@ -412,6 +412,7 @@ is_guarded_statement(Node *parsetree)
 		case T_ReindexStmt:		/* rule 6, owner_code.c */
 		case T_ClusterStmt:
 		case T_VacuumStmt:
+		case T_AlterDomainStmt:	/* VALIDATE CONSTRAINT, owner_code.c */
 			return true;
 		default:
 			return false;

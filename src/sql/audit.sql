@@ -110,46 +110,107 @@ role_creatable_schemas AS (
 		ON n.nspname = CASE WHEN s.name = '$user' THEN rp.rolname::text ELSE s.name END
 	 WHERE has_schema_privilege(rp.oid, n.oid, 'CREATE')
 ),
+type_code AS (
+	-- code that a user type reaches (rule 6), through domains, arrays,
+	-- ranges, multiranges and composite types: the checks of domains
+	-- ('check': functions that are not built in), which run where values
+	-- are converted to the type, and the support functions of ranges
+	-- ('support': subtype_diff and canonical functions owned by a role
+	-- inside the rules), which ANALYZE and index builds run
+	WITH RECURSIVE parts(root, typ) AS (
+		SELECT oid, oid FROM pg_type WHERE oid >= 16384
+		UNION
+		SELECT p.root, c.typ
+		  FROM parts p
+		  JOIN pg_type t ON t.oid = p.typ
+		 CROSS JOIN LATERAL (
+			SELECT t.typbasetype WHERE t.typtype = 'd'
+			UNION ALL
+			SELECT t.typelem WHERE t.typelem <> 0 AND t.typlen = -1
+			UNION ALL
+			SELECT r.rngsubtype FROM pg_range r WHERE r.rngtypid = t.oid
+			UNION ALL
+			SELECT r.rngtypid FROM pg_range r WHERE r.rngmultitypid = t.oid
+			UNION ALL
+			SELECT a.atttypid FROM pg_attribute a
+			 WHERE t.typtype = 'c' AND a.attrelid = t.typrelid
+			   AND a.attnum > 0 AND NOT a.attisdropped) AS c(typ)
+	)
+	SELECT p.root, 'check' AS kind, d.refobjid AS func
+	  FROM parts p
+	  JOIN pg_constraint con ON con.contypid = p.typ
+	  JOIN pg_depend d ON d.classid = 'pg_constraint'::regclass AND d.objid = con.oid
+					  AND d.refclassid = 'pg_proc'::regclass
+	 WHERE d.refobjid >= 16384
+	UNION
+	SELECT p.root, 'support', f.oid
+	  FROM parts p
+	  JOIN pg_range r ON r.rngtypid = p.typ
+	  JOIN pg_proc f ON f.oid IN (r.rngsubdiff, r.rngcanonical)
+	 WHERE f.oid >= 16384 AND f.proowner NOT IN (SELECT oid FROM bypass_roles)
+),
+code_funcs AS (
+	-- the functions that stored code (classid, objid) runs (rule 6):
+	-- those it calls, the checks of domains it converts values to, and
+	-- the functions of an index's operator classes that a role inside the
+	-- rules owns
+	SELECT d.classid, d.objid, d.refobjid AS func
+	  FROM pg_depend d
+	 WHERE d.refclassid = 'pg_proc'::regclass AND d.refobjid >= 16384
+	UNION
+	SELECT d.classid, d.objid, tc.func
+	  FROM pg_depend d
+	  JOIN type_code tc ON tc.root = d.refobjid
+	 WHERE d.refclassid = 'pg_type'::regclass
+	UNION
+	SELECT d.classid, d.objid, f.oid
+	  FROM pg_depend d
+	  JOIN pg_opclass oc ON oc.oid = d.refobjid
+	  JOIN pg_amproc ap ON ap.amprocfamily = oc.opcfamily
+	  JOIN pg_proc f ON f.oid = ap.amproc
+	 WHERE d.refclassid = 'pg_opclass'::regclass AND f.oid >= 16384
+	   AND f.proowner NOT IN (SELECT oid FROM bypass_roles)
+),
 owner_code AS (
 	-- code that DDL runs over every row, or that runs on every write,
 	-- written by someone: functions that are not built in (rule 6)
-	SELECT t.name, 'constraint' AS kind, con.conname::text AS object, f.oid AS func,
+	SELECT t.name, 'constraint' AS kind, con.conname::text AS object, f.func,
 		   NULL::text AS ref
 	  FROM tenant_tables t
 	  JOIN pg_constraint con ON con.conrelid = t.oid AND con.contype = 'c'
-	  JOIN pg_depend d ON d.classid = 'pg_constraint'::regclass AND d.objid = con.oid
-					  AND d.refclassid = 'pg_proc'::regclass
-	  JOIN pg_proc f ON f.oid = d.refobjid
-	 WHERE t.relrowsecurity AND f.oid >= 16384
+	  JOIN code_funcs f ON f.classid = 'pg_constraint'::regclass AND f.objid = con.oid
+	 WHERE t.relrowsecurity
 	UNION
-	SELECT t.name, 'index', ic.relname::text, f.oid, i.indexrelid::regclass::text
+	SELECT t.name, 'index', ic.relname::text, f.func, i.indexrelid::regclass::text
 	  FROM tenant_tables t
 	  JOIN pg_index i ON i.indrelid = t.oid
 	  JOIN pg_class ic ON ic.oid = i.indexrelid
-	  JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = i.indexrelid
-					  AND d.refclassid = 'pg_proc'::regclass
-	  JOIN pg_proc f ON f.oid = d.refobjid
-	 WHERE t.relrowsecurity AND f.oid >= 16384
+	  JOIN code_funcs f ON f.classid = 'pg_class'::regclass AND f.objid = i.indexrelid
+	 WHERE t.relrowsecurity
 	UNION
-	SELECT t.name, 'generated column', a.attname::text, f.oid, NULL
+	SELECT t.name, 'generated column', a.attname::text, f.func, NULL
 	  FROM tenant_tables t
 	  JOIN pg_attrdef ad ON ad.adrelid = t.oid
 	  JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ad.adnum
 						 AND a.attgenerated <> ''
-	  JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid
-					  AND d.refclassid = 'pg_proc'::regclass
-	  JOIN pg_proc f ON f.oid = d.refobjid
-	 WHERE t.relrowsecurity AND f.oid >= 16384
+	  JOIN code_funcs f ON f.classid = 'pg_attrdef'::regclass AND f.objid = ad.oid
+	 WHERE t.relrowsecurity
 	UNION
-	SELECT t.name, 'statistics', st.stxname::text, f.oid,
+	SELECT t.name, 'statistics', st.stxname::text, f.func,
 		   format('%I.%I', sn.nspname, st.stxname)
 	  FROM tenant_tables t
 	  JOIN pg_statistic_ext st ON st.stxrelid = t.oid
 	  JOIN pg_namespace sn ON sn.oid = st.stxnamespace
-	  JOIN pg_depend d ON d.classid = 'pg_statistic_ext'::regclass AND d.objid = st.oid
-					  AND d.refclassid = 'pg_proc'::regclass
-	  JOIN pg_proc f ON f.oid = d.refobjid
-	 WHERE t.relrowsecurity AND f.oid >= 16384
+	  JOIN code_funcs f ON f.classid = 'pg_statistic_ext'::regclass AND f.objid = st.oid
+	 WHERE t.relrowsecurity
+	UNION
+	-- a column whose type's support code ANALYZE and index builds run
+	SELECT t.name, 'column', a.attname::text, tc.func, NULL
+	  FROM tenant_tables t
+	  JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum > 0
+						 AND NOT a.attisdropped
+	  JOIN type_code tc ON tc.root = a.atttypid AND tc.kind = 'support'
+	 WHERE t.relrowsecurity
 	UNION
 	SELECT t.name, 'rule', rw.rulename::text, NULL::oid, NULL
 	  FROM tenant_tables t
@@ -348,6 +409,9 @@ findings AS (
 				THEN 'Rule runs on every write of every tenant and can copy the rows anywhere.'
 				WHEN o.kind = 'trigger'
 				THEN format('Trigger runs function %s, which is not built in, on every write of every tenant.', o.func::regprocedure)
+				WHEN o.kind = 'column'
+				THEN format('The column''s type runs function %s, owned by a role inside the rules, over every tenant''s rows whenever ANALYZE (autovacuum''s too) or an index build reads the column, without row-level security.',
+							o.func::regprocedure)
 				ELSE format('The %s runs function %s, which is not built in, over every tenant''s rows whenever DDL validates or rebuilds it, without row-level security.',
 							o.kind, o.func::regprocedure)
 		   END,
@@ -357,6 +421,8 @@ findings AS (
 				WHEN 'constraint' THEN format('ALTER TABLE %s DROP CONSTRAINT %I; -- or use built-in functions only', o.name, o.object)
 				WHEN 'index' THEN format('DROP INDEX %s; -- or use built-in functions only', o.ref)
 				WHEN 'statistics' THEN format('DROP STATISTICS %s; -- or use built-in functions only', o.ref)
+				WHEN 'column' THEN format('ALTER FUNCTION %s OWNER TO a_role_outside_the_rules; -- after reviewing it, or change the type of column %I of %s',
+										  o.func::regprocedure, o.object, o.name)
 				ELSE format('ALTER TABLE %s ALTER COLUMN %I DROP EXPRESSION; -- or use built-in functions only', o.name, o.object)
 		   END
 	  FROM owner_code o

@@ -1,0 +1,238 @@
+--
+-- Rule 6 through types: the table owner, a role inside the rules, may not
+-- make DDL run its own code over every tenant's rows by way of a domain
+-- inside an array, range, multirange or composite type, nor through the
+-- support functions of a type or an operator class (a range's
+-- subtype_diff, which ANALYZE calls; an index's comparison function).
+-- leak() shows each row it is given: a NOTICE in this output is a leak.
+--
+CREATE ROLE regress_tg_owner;
+GRANT CREATE ON SCHEMA public TO regress_tg_owner;
+SET ROLE regress_tg_owner;
+CREATE TABLE orders (id int PRIMARY KEY, tenant_id int NOT NULL, item text,
+                     amount int);
+SELECT tenant_guard.protect('orders');
+CREATE FUNCTION leak(v text) RETURNS text LANGUAGE plpgsql IMMUTABLE
+  AS $$BEGIN RAISE NOTICE 'row %', v; RETURN v; END$$;
+CREATE DOMAIN loud AS text CHECK (leak(VALUE) IS NOT NULL);
+-- a volatile built-in function carries values elsewhere
+CREATE DOMAIN noisy AS text CHECK (set_config('loot.item', VALUE, false) <> '');
+CREATE DOMAIN louder AS loud;
+CREATE TYPE wrap AS (v loud);
+CREATE TYPE wraps AS (v loud[]);
+CREATE TYPE loudrange AS RANGE (subtype = loud);
+RESET ROLE;
+INSERT INTO orders VALUES (1, 1, 'apple', 10), (2, 2, 'pear', 20);
+SET ROLE regress_tg_owner;
+
+-- (a) a domain inside a container type, in a check constraint ...
+ALTER TABLE orders ADD CONSTRAINT c1 CHECK (ARRAY[item]::loud[] IS NOT NULL);
+ALTER TABLE orders ADD CONSTRAINT c2 CHECK (('{' || item || '}')::loud[] IS NOT NULL);
+ALTER TABLE orders ADD CONSTRAINT c3 CHECK (ROW(item)::wrap IS NOT NULL);
+ALTER TABLE orders ADD CONSTRAINT c4 CHECK (('(' || item || ')')::wrap IS NOT NULL);
+ALTER TABLE orders ADD CONSTRAINT c5
+  CHECK (('[' || item || ',' || item || ']')::loudrange IS NOT NULL);
+ALTER TABLE orders ADD CONSTRAINT c6
+  CHECK (('{[' || item || ',' || item || ']}')::loudmultirange IS NOT NULL);
+ALTER TABLE orders ADD CONSTRAINT c7 CHECK (('{' || item || '}')::noisy[] IS NOT NULL);
+ALTER TABLE orders ADD CONSTRAINT c8 CHECK (('{' || item || '}')::louder[] IS NOT NULL);
+ALTER TABLE orders ADD CONSTRAINT c9
+  CHECK (('("{' || item || '}")')::wraps IS NOT NULL);
+ALTER TABLE orders ADD CONSTRAINT c10
+  CHECK (jsonb_populate_record(NULL::wrap, jsonb_build_object('v', item)) IS NOT NULL);
+-- the input functions of arrays, records, ranges and domains, called
+-- directly, convert to the type they are given
+ALTER TABLE orders ADD CONSTRAINT c11
+  CHECK (domain_in(item::cstring, 'loud'::regtype, -1) IS NOT NULL);
+ALTER TABLE orders ADD CONSTRAINT c12
+  CHECK (array_in(('{' || item || '}')::cstring, 'loud'::regtype, -1) IS NOT NULL);
+-- JSON_VALUE() ... RETURNING converts without a cast node (PostgreSQL 17
+-- and later; earlier releases have no JSON_VALUE() and print the same)
+DO $$
+BEGIN
+  IF current_setting('server_version_num')::int >= 170000 THEN
+    BEGIN
+      EXECUTE $q$ALTER TABLE orders ADD CONSTRAINT c13
+        CHECK (JSON_VALUE(to_jsonb(item), '$' RETURNING loud) IS NOT NULL)$q$;
+      RAISE NOTICE 'JSON_VALUE() RETURNING a domain: not refused';
+    EXCEPTION WHEN insufficient_privilege THEN
+      RAISE NOTICE 'JSON_VALUE() RETURNING a domain: refused';
+    END;
+  ELSE
+    RAISE NOTICE 'JSON_VALUE() RETURNING a domain: refused';
+  END IF;
+END$$;
+-- ... an index ...
+CREATE INDEX orders_leak ON orders ((ARRAY[item]::loud[]));
+CREATE INDEX orders_leak2 ON orders (id) WHERE ROW(item)::wrap IS NOT NULL;
+-- ... a generated column ...
+ALTER TABLE orders ADD COLUMN copy text
+  GENERATED ALWAYS AS ((ARRAY[item]::loud[])[1]) STORED;
+-- ... statistics ...
+CREATE STATISTICS orders_stats ON (('{' || item || '}')::loud[]) FROM orders;
+-- ... a new column type, or ALTER COLUMN ... TYPE ... USING ...
+ALTER TABLE orders ALTER COLUMN item TYPE loud[] USING ARRAY[item];
+ALTER TABLE orders ALTER COLUMN item TYPE wrap USING ROW(item);
+ALTER TABLE orders ALTER COLUMN item TYPE text USING (('{' || item || '}')::loud[])[1];
+-- what a superuser made, the owner may not run again
+RESET ROLE;
+CREATE INDEX orders_loud ON orders ((ARRAY[item]::loud[]));
+SET ROLE regress_tg_owner;
+REINDEX INDEX orders_loud;
+CREATE OR REPLACE FUNCTION leak(v text) RETURNS text LANGUAGE plpgsql IMMUTABLE
+  AS $$BEGIN RAISE NOTICE 'row %', v; RETURN v; END$$;
+RESET ROLE;
+DROP INDEX orders_loud;
+SET ROLE regress_tg_owner;
+-- ... or a column whose domain check is validated later
+CREATE DOMAIN later AS text;
+ALTER DOMAIN later ADD CONSTRAINT leaks CHECK (length(leak(VALUE)) >= 0) NOT VALID;
+ALTER TABLE orders ADD COLUMN tag later;
+RESET ROLE;
+UPDATE orders SET tag = id;
+SET ROLE regress_tg_owner;
+ALTER DOMAIN later VALIDATE CONSTRAINT leaks;
+-- or an index that converts to a domain that gets a check later
+CREATE DOMAIN quiet AS text;
+CREATE INDEX orders_quiet ON orders ((ARRAY[item]::quiet[]));
+ALTER DOMAIN quiet ADD CONSTRAINT loud CHECK (leak(VALUE) IS NOT NULL);
+-- ... or a policy, restrictive or permissive
+CREATE POLICY spy1 ON orders AS RESTRICTIVE
+  USING (('{' || item || '}')::loud[] IS NOT NULL);
+CREATE POLICY spy2 ON orders USING (ROW(item)::wrap IS NOT NULL);
+CREATE POLICY spy3 ON orders USING (item::loud IS NOT NULL);
+CREATE POLICY spy4 ON orders
+  USING (EXISTS (SELECT FROM jsonb_populate_recordset(NULL::wrap,
+                                                      jsonb_build_array(jsonb_build_object('v', item)))));
+CREATE POLICY spy5 ON orders
+  USING (EXISTS (SELECT FROM jsonb_to_record(jsonb_build_object('v', item)) AS r(v loud)));
+CREATE POLICY spy6 ON orders
+  USING (EXISTS (SELECT FROM XMLTABLE('/a' PASSING xmlelement(name a, item)
+                                      COLUMNS v loud PATH '.')));
+-- a policy may still convert values that are not the row's
+CREATE POLICY fine ON orders AS RESTRICTIVE
+  USING (tenant_id IS NOT NULL AND ARRAY['x']::loud[] IS NOT NULL);
+RESET ROLE;
+SELECT polname FROM pg_policy WHERE polrelid = 'orders'::regclass ORDER BY 1;
+DROP POLICY fine ON orders;
+SET ROLE regress_tg_owner;
+
+-- (b) a range's subtype_diff, which ANALYZE (and a GiST index build) calls
+-- on every row of a column of the range type
+CREATE FUNCTION spy_diff(a float8, b float8) RETURNS float8 LANGUAGE plpgsql
+  IMMUTABLE AS $$BEGIN RAISE NOTICE 'diff % %', a, b; RETURN b - a; END$$;
+CREATE TYPE spyrange AS RANGE (subtype = float8, subtype_diff = spy_diff);
+CREATE TYPE spywrap AS (r spyrange);
+ALTER TABLE orders ADD COLUMN span spyrange;
+ALTER TABLE orders ADD COLUMN spans spyrange[];
+ALTER TABLE orders ADD COLUMN spanw spywrap;
+ALTER TABLE orders ALTER COLUMN amount TYPE spyrange
+  USING ('[' || amount || ',' || amount + 1 || ')')::spyrange;
+ALTER TABLE orders ALTER COLUMN amount TYPE spyrange USING NULL;
+-- through a domain over it, or its multirange
+CREATE DOMAIN spydomain AS spyrange;
+ALTER TABLE orders ADD COLUMN spand spydomain;
+ALTER TABLE orders ADD COLUMN spanm spymultirange;
+-- a superuser may; the owner may not make PostgreSQL run it again
+RESET ROLE;
+ALTER TABLE orders DROP COLUMN IF EXISTS span, DROP COLUMN IF EXISTS spans,
+  DROP COLUMN IF EXISTS spanw;
+ALTER TABLE orders ADD COLUMN span spyrange;
+UPDATE orders SET span = spyrange(id, id * 100);
+SET ROLE regress_tg_owner;
+ANALYZE orders;
+VACUUM (ANALYZE) orders;
+CREATE INDEX orders_span ON orders USING gist (span);
+CREATE STATISTICS orders_stats ON span, id FROM orders;
+CREATE OR REPLACE FUNCTION spy_diff(a float8, b float8) RETURNS float8
+  LANGUAGE plpgsql IMMUTABLE
+  AS $$BEGIN RAISE NOTICE 'diff % %', a, b; RETURN b - a; END$$;
+RESET ROLE;
+ALTER TABLE orders DROP COLUMN span;
+
+-- (b) an operator class a superuser made over the owner's function
+SET ROLE regress_tg_owner;
+CREATE FUNCTION spy_cmp(a int, b int) RETURNS int LANGUAGE plpgsql IMMUTABLE
+  AS $$BEGIN RAISE NOTICE 'cmp % %', a, b; RETURN btint4cmp(a, b); END$$;
+RESET ROLE;
+CREATE OPERATOR CLASS spy_ops FOR TYPE int USING btree AS
+  OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >,
+  FUNCTION 1 spy_cmp(int, int);
+SET ROLE regress_tg_owner;
+CREATE INDEX orders_spy ON orders (amount spy_ops);
+RESET ROLE;
+DROP INDEX IF EXISTS orders_spy;
+CREATE INDEX orders_spy ON orders (amount spy_ops);
+SET ROLE regress_tg_owner;
+REINDEX INDEX orders_spy;
+CLUSTER orders USING orders_spy;
+CREATE OR REPLACE FUNCTION spy_cmp(a int, b int) RETURNS int LANGUAGE plpgsql
+  IMMUTABLE
+  AS $$BEGIN RAISE NOTICE 'cmp % %', a, b; RETURN btint4cmp(a, b); END$$;
+RESET ROLE;
+DROP INDEX orders_spy;
+
+-- (b) a default operator class a superuser made for a type that had none,
+-- over the owner's function: ANALYZE sorts a column's values with it
+SET ROLE regress_tg_owner;
+CREATE FUNCTION spy_pcmp(a point, b point) RETURNS int LANGUAGE plpgsql
+  IMMUTABLE AS $$BEGIN RAISE NOTICE 'pcmp % %', a, b;
+  RETURN CASE WHEN a[0] < b[0] THEN -1 WHEN a[0] > b[0] THEN 1 ELSE 0 END; END$$;
+RESET ROLE;
+CREATE OPERATOR CLASS spy_point_ops DEFAULT FOR TYPE point USING btree AS
+  OPERATOR 1 <<, OPERATOR 2 <^, OPERATOR 3 ~=, OPERATOR 4 >^, OPERATOR 5 >>,
+  FUNCTION 1 spy_pcmp(point, point);
+SET ROLE regress_tg_owner;
+ALTER TABLE orders ADD COLUMN pt point;
+RESET ROLE;
+ALTER TABLE orders ADD COLUMN pt point;
+UPDATE orders SET pt = point(id, id);
+SET ROLE regress_tg_owner;
+ANALYZE orders;
+RESET ROLE;
+ALTER TABLE orders DROP COLUMN pt;
+DROP OPERATOR CLASS spy_point_ops USING btree;
+DROP OPERATOR FAMILY spy_point_ops USING btree;
+
+-- ordinary migrations still go through: built-in ranges, arrays and
+-- composites of plain types, built-in operator classes
+SET ROLE regress_tg_owner;
+CREATE DOMAIN positive AS int CHECK (VALUE > 0);
+CREATE TYPE pair AS (a int, b positive);
+ALTER TABLE orders ADD CONSTRAINT ok CHECK (ARRAY[amount]::positive[] IS NOT NULL);
+ALTER TABLE orders ADD COLUMN tags text[];
+ALTER TABLE orders ADD COLUMN period int4range;
+ALTER TABLE orders ADD COLUMN p pair;
+CREATE INDEX orders_period ON orders USING gist (period);
+CREATE INDEX orders_tags ON orders USING gin (tags);
+ALTER TABLE orders ADD COLUMN n int;
+ALTER TABLE orders ALTER COLUMN n TYPE positive[] USING ARRAY[n];
+ANALYZE orders;
+REINDEX TABLE orders;
+RESET ROLE;
+
+-- audit() reports what a superuser made (or what was there before the
+-- table had row-level security)
+ALTER TABLE orders ADD COLUMN span spyrange;
+CREATE INDEX orders_spy ON orders (id spy_ops);
+CREATE INDEX orders_loud ON orders ((ARRAY[item]::loud[]));
+SELECT severity, object_type, object_name, detail, fix FROM tenant_guard.audit()
+ WHERE finding = 'owner_code_on_table' ORDER BY object_name;
+-- nor may the owner run it again with statements that name no table
+CREATE SCHEMA regress_tg_owned AUTHORIZATION regress_tg_owner;
+ALTER TABLE orders SET SCHEMA regress_tg_owned;
+CLUSTER regress_tg_owned.orders USING orders_spy;
+SET ROLE regress_tg_owner;
+ANALYZE;
+VACUUM (ANALYZE);
+REINDEX SCHEMA regress_tg_owned;
+CLUSTER;
+RESET ROLE;
+
+DROP TABLE regress_tg_owned.orders CASCADE;
+DROP SCHEMA regress_tg_owned;
+DROP OPERATOR CLASS spy_ops USING btree;
+DROP OPERATOR FAMILY spy_ops USING btree;
+DROP OWNED BY regress_tg_owner CASCADE;
+REVOKE CREATE ON SCHEMA public FROM regress_tg_owner;
+DROP ROLE regress_tg_owner;
