@@ -328,9 +328,21 @@ fi
 
 cs_split "$CS_PATCH" "$TG_WORKDIR/expected_by_test"
 cs_split "$TG_WORKDIR/difference.diff" "$TG_WORKDIR/actual_by_test"
+# Tests whose difference with tenant_guard depends on what the tests run
+# beside them do: psql, whose regress role may not keep a session
+# search_path through its own schema testpart (rule 2), then lists the
+# partitioned relations of schema public, which the tests of its parallel
+# group create and drop.  Their difference must exist, and is not compared
+# line by line.
+CS_UNSTABLE=" psql "
 unexpected=()
 for test in $( (ls "$TG_WORKDIR/expected_by_test"; ls "$TG_WORKDIR/actual_by_test") |
 		sed 's/\.out$//' | sort -u); do
+	if [[ $CS_UNSTABLE == *" $test "* ]] &&
+			[ -s "$TG_WORKDIR/expected_by_test/$test.out" ] &&
+			[ -s "$TG_WORKDIR/actual_by_test/$test.out" ]; then
+		continue
+	fi
 	if ! cmp -s "$TG_WORKDIR/expected_by_test/$test.out" \
 			"$TG_WORKDIR/actual_by_test/$test.out"; then
 		unexpected+=("$test")
