@@ -231,6 +231,83 @@ RESET ROLE;
 
 DROP TABLE regress_tg_owned.orders CASCADE;
 DROP SCHEMA regress_tg_owned;
+
+--
+-- Ways around found by an attack review of the above.
+--
+RESET ROLE;
+CREATE TABLE orders2 (id int PRIMARY KEY, tenant_id int NOT NULL, item text);
+ALTER TABLE orders2 OWNER TO regress_tg_owner;
+SET ROLE regress_tg_owner;
+SELECT tenant_guard.protect('orders2');
+RESET ROLE;
+INSERT INTO orders2 VALUES (1, 1, 'apple'), (2, 2, 'pear');
+SET ROLE regress_tg_owner;
+-- a cast the owner writes is called where no statement names it: the ||
+-- operator with text, quote_literal(), to_json(), foreign key checks
+CREATE FUNCTION row_text(o orders2) RETURNS text LANGUAGE plpgsql IMMUTABLE
+  AS $$BEGIN RAISE NOTICE 'row %', o; RETURN 'x'; END$$;
+CREATE CAST (orders2 AS text) WITH FUNCTION row_text(orders2);
+CREATE TYPE box2 AS (v text);
+CREATE CAST (box2 AS text) WITH INOUT;
+DROP CAST (box2 AS text);
+-- a policy: an aggregate over the row, and the operator a simple CASE
+-- gives the row's value to
+CREATE FUNCTION leak_acc(s text, v text) RETURNS text LANGUAGE plpgsql
+  IMMUTABLE AS $$BEGIN RAISE NOTICE 'row %', v; RETURN v; END$$;
+CREATE AGGREGATE leakagg(text) (sfunc = leak_acc, stype = text);
+CREATE POLICY p_agg ON orders2 AS RESTRICTIVE
+  USING ((SELECT leakagg(x) FROM (SELECT orders2.item x) s) IS NOT NULL);
+CREATE FUNCTION leak_eq(a text, b box2) RETURNS boolean LANGUAGE plpgsql
+  IMMUTABLE AS $$BEGIN RAISE NOTICE 'row %', a; RETURN false; END$$;
+CREATE OPERATOR = (LEFTARG = text, RIGHTARG = box2, FUNCTION = leak_eq);
+CREATE POLICY p_case ON orders2 AS RESTRICTIVE
+  USING (CASE item WHEN ROW('x')::box2 THEN false ELSE true END);
+-- ATTACH PARTITION checks the partition constraint on every row, with the
+-- parent's partition key
+CREATE TABLE all_orders (id int, tenant_id int NOT NULL, item text)
+  PARTITION BY RANGE (leak(item));
+CREATE TABLE orders3 (id int, tenant_id int NOT NULL, item text);
+RESET ROLE;
+INSERT INTO orders3 VALUES (1, 1, 'apple'), (2, 2, 'pear');
+SET ROLE regress_tg_owner;
+SELECT tenant_guard.protect('orders3');
+ALTER TABLE all_orders ATTACH PARTITION orders3
+  FOR VALUES FROM (MINVALUE) TO (MAXVALUE);
+-- ALTER TYPE ... ALTER ATTRIBUTE ... TYPE ... CASCADE rewrites the tables
+-- of the type
+CREATE TYPE orow AS (id int, tenant_id int, item text);
+RESET ROLE;
+CREATE TABLE orders4 OF orow (PRIMARY KEY (id));
+ALTER TABLE orders4 OWNER TO regress_tg_owner;
+INSERT INTO orders4 VALUES (1, 1, 'apple'), (2, 2, 'pear');
+SET ROLE regress_tg_owner;
+SELECT tenant_guard.protect('orders4');
+ALTER TYPE orow ALTER ATTRIBUTE item TYPE loud CASCADE;
+-- a rewrite by ADD COLUMN with a default runs the existing indexes again,
+-- as REINDEX would, and so does ANALYZE of a partitioned parent
+RESET ROLE;
+CREATE INDEX orders2_leak ON orders2 ((leak(item)));
+SET ROLE regress_tg_owner;
+ALTER TABLE orders2 ADD COLUMN z float8 DEFAULT random();
+ALTER TABLE orders2 ADD COLUMN w int GENERATED ALWAYS AS IDENTITY;
+RESET ROLE;
+CREATE TABLE parted (id int, tenant_id int NOT NULL, item text)
+  PARTITION BY LIST (tenant_id);
+ALTER TABLE parted OWNER TO regress_tg_owner;
+CREATE TABLE parted_1 PARTITION OF parted FOR VALUES IN (1, 2);
+ALTER TABLE parted_1 OWNER TO regress_tg_owner;
+INSERT INTO parted VALUES (1, 1, 'apple'), (2, 2, 'pear');
+ALTER TABLE parted_1 ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY parted_1_tenant ON parted_1
+  USING (tenant_id = tenant_guard.tenant()::int);
+CREATE INDEX parted_1_leak ON parted_1 ((leak(item)));
+SET ROLE regress_tg_owner;
+ANALYZE parted;
+REINDEX TABLE parted;
+RESET ROLE;
+DROP TABLE parted, all_orders, orders2, orders3, orders4 CASCADE;
+DROP TYPE orow, box2 CASCADE;
 DROP OPERATOR CLASS spy_ops USING btree;
 DROP OPERATOR FAMILY spy_ops USING btree;
 DROP OWNED BY regress_tg_owner CASCADE;

@@ -416,4 +416,18 @@ tg_node_converts_to_its_type(Node *node)
 #endif
 }
 
+/*
+ * ALTER TABLE ... SET ACCESS METHOD, which rewrites the table, is new in
+ * PostgreSQL 15.
+ */
+static inline bool
+tg_at_sets_access_method(AlterTableType subtype)
+{
+#if PG_VERSION_NUM >= 150000
+	return subtype == AT_SetAccessMethod;
+#else
+	return false;
+#endif
+}
+
 #endif							/* TENANT_GUARD_COMPAT_H */

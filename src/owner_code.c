@@ -85,6 +85,9 @@
 #include "catalog/pg_depend.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_opclass.h"
+#include "catalog/partition.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_partitioned_table.h"
 #include "catalog/pg_policy.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_rewrite.h"
@@ -96,6 +99,7 @@
 #include "optimizer/optimizer.h"
 #include "parser/parse_coerce.h"
 #include "parser/parse_expr.h"
+#include "parser/parse_func.h"
 #include "parser/parse_relation.h"
 #include "parser/parse_type.h"
 #include "utils/builtins.h"
@@ -746,13 +750,17 @@ check_column(Oid relid, AttrNumber attnum)
 						  funcid);
 }
 
-/* Does the expression read a column of some row, at any query level? */
+/*
+ * Does the expression read a column of some row, at any query level?  The
+ * value a simple CASE compares (CASE item WHEN ...) reaches the operators
+ * of its WHEN clauses as a placeholder: it counts as the column it may be.
+ */
 static bool
 reads_a_column(Node *node, void *context)
 {
 	if (node == NULL)
 		return false;
-	if (IsA(node, Var))
+	if (IsA(node, Var) || IsA(node, CaseTestExpr))
 		return true;
 	if (IsA(node, Query))
 		return query_tree_walker((Query *) node, reads_a_column, context, 0);
@@ -793,6 +801,16 @@ row_fed_code_walker(Node *node, Oid *found)
 		set_sa_opfuncid((ScalarArrayOpExpr *) node);
 		funcid = ((ScalarArrayOpExpr *) node)->opfuncid;
 		args = ((ScalarArrayOpExpr *) node)->args;
+	}
+	else if (IsA(node, Aggref))
+	{
+		funcid = ((Aggref *) node)->aggfnoid;
+		args = ((Aggref *) node)->args;
+	}
+	else if (IsA(node, WindowFunc))
+	{
+		funcid = ((WindowFunc *) node)->winfnoid;
+		args = ((WindowFunc *) node)->args;
 	}
 	if (OidIsValid(funcid) && is_foreign_code(funcid) &&
 		reads_a_column((Node *) args, NULL))
@@ -1154,6 +1172,30 @@ existing_owner_code(Oid relid)
 }
 
 /*
+ * check_rebuild() of a table known by its OID.  The statements recurse to
+ * the table's partitions and inheritance children, whose code counts as
+ * the table's: each one with row-level security is judged.
+ */
+static void
+check_rebuild_relid(Oid relid, const char *what)
+{
+	List	   *tables = find_all_inheritors(relid, NoLock, NULL);
+	ListCell   *lc;
+
+	foreach(lc, tables)
+	{
+		Oid			table = lfirst_oid(lc);
+		Oid			funcid;
+
+		if (!has_rls(table))
+			continue;
+		funcid = existing_owner_code(table);
+		if (OidIsValid(funcid))
+			report_owner_code(table, what, funcid);
+	}
+}
+
+/*
  * A statement that evaluates a table's existing indexes, constraints,
  * generated columns or statistics over every row (REINDEX, CLUSTER,
  * VACUUM FULL, ANALYZE, VALIDATE CONSTRAINT, a rewriting ALTER TABLE):
@@ -1166,7 +1208,6 @@ static void
 check_rebuild(RangeVar *relation, bool is_index, const char *what)
 {
 	Oid			relid;
-	Oid			funcid;
 
 	if (relation == NULL)
 		return;
@@ -1175,11 +1216,8 @@ check_rebuild(RangeVar *relation, bool is_index, const char *what)
 		relid = get_rel_relkind(relid) == RELKIND_INDEX ||
 			get_rel_relkind(relid) == RELKIND_PARTITIONED_INDEX ?
 			IndexGetRelation(relid, true) : InvalidOid;
-	if (!OidIsValid(relid) || !has_rls(relid))
-		return;
-	funcid = existing_owner_code(relid);
-	if (OidIsValid(funcid))
-		report_owner_code(relid, what, funcid);
+	if (OidIsValid(relid))
+		check_rebuild_relid(relid, what);
 }
 
 /*
@@ -1308,6 +1346,167 @@ check_domain_validation(AlterDomainStmt *stmt)
 }
 
 /*
+ * CREATE CAST ... WITH FUNCTION by a role inside the rules.  PostgreSQL
+ * calls casts where no statement names them: the built-in functions that
+ * turn any value into text or json (text || anynonarray, quote_literal(),
+ * to_json()) and a foreign key's validation call them, in DDL that reads
+ * every tenant's rows.  Refused unless the function is built in and not
+ * volatile; WITHOUT FUNCTION and WITH INOUT run no code of the role's.
+ */
+static void
+check_create_cast(CreateCastStmt *stmt)
+{
+	Oid			funcid;
+
+	if (stmt->func == NULL)
+		return;
+	funcid = LookupFuncWithArgs(OBJECT_FUNCTION, stmt->func, true);
+	if (!OidIsValid(funcid) || !is_foreign_code(funcid))
+		return;
+	ereport(tg_violation_level(),
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("role \"%s\" cannot create a cast with function %s",
+					GetUserNameFromId(GetUserId(), false),
+					format_procedure_qualified(funcid)),
+			 errdetail("PostgreSQL calls casts where no statement names them (the || operator with text, quote_literal(), to_json(), foreign key checks), also in DDL that reads every tenant's rows without row-level security; roles inside tenant_guard's rules may create casts only with built-in functions that are not volatile."),
+			 errhint("Run such migrations as a role outside the rules (a superuser or a role with BYPASSRLS).")));
+}
+
+/*
+ * The code a partitioned table's key runs over a row: its expressions,
+ * judged as new code, and the support functions of its operator classes,
+ * judged as existing code.  InvalidOid if none.
+ */
+static Oid
+partition_key_code(Oid parent)
+{
+	HeapTuple	tuple = SearchSysCache1(PARTRELID, ObjectIdGetDatum(parent));
+	Form_pg_partitioned_table part;
+	Datum		datum;
+	bool		isnull;
+	Oid			found = InvalidOid;
+
+	if (!HeapTupleIsValid(tuple))
+		return InvalidOid;
+	part = (Form_pg_partitioned_table) GETSTRUCT(tuple);
+	datum = SysCacheGetAttr(PARTRELID, tuple,
+							Anum_pg_partitioned_table_partexprs, &isnull);
+	if (!isnull)
+		found = foreign_code_in(stringToNode(TextDatumGetCString(datum)));
+	for (int i = 0; i < part->partnatts && !OidIsValid(found); i++)
+	{
+		TgCodeSearch existing = {true, InvalidOid};
+		oidvector  *classes;
+
+		datum = SysCacheGetAttr(PARTRELID, tuple,
+								Anum_pg_partitioned_table_partclass, &isnull);
+		classes = (oidvector *) DatumGetPointer(datum);
+		found = tg_opclass_code(classes->values[i], &existing);
+	}
+	ReleaseSysCache(tuple);
+	return found;
+}
+
+/*
+ * ATTACH PARTITION checks the partition constraint on every row of the
+ * table attached, and it and CREATE TABLE ... PARTITION OF on every row of
+ * the parent's default partition: the parent's partition key runs over
+ * them.  Refused if one of those tables has row-level security and the key
+ * runs code rule 6 refuses.
+ */
+static void
+check_partition_key(Oid parent, Oid attached, const char *what)
+{
+	Oid			scanned[2];
+	Oid			funcid = InvalidOid;
+
+	if (!OidIsValid(parent) ||
+		get_rel_relkind(parent) != RELKIND_PARTITIONED_TABLE)
+		return;
+	scanned[0] = attached;
+	scanned[1] = get_default_partition_oid(parent);
+	for (int i = 0; i < 2; i++)
+	{
+		if (!OidIsValid(scanned[i]) || !has_rls(scanned[i]))
+			continue;
+		if (!OidIsValid(funcid))
+			funcid = partition_key_code(parent);
+		if (OidIsValid(funcid))
+			report_owner_code(scanned[i], what, funcid);
+	}
+}
+
+/*
+ * ALTER TYPE ... ALTER ATTRIBUTE ... TYPE ... CASCADE changes the column of
+ * every table of the composite type (CREATE TABLE ... OF type), and
+ * rewrites it: judged as ALTER COLUMN ... TYPE on each with row-level
+ * security.
+ */
+static void
+check_alter_attribute_type(AlterTableStmt *stmt, AlterTableCmd *cmd)
+{
+	Oid			typrel = RangeVarGetRelid(stmt->relation, NoLock, true);
+	Oid			typid = OidIsValid(typrel) ? get_rel_type_id(typrel) : InvalidOid;
+	Relation	depend;
+	ScanKeyData keys[2];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	List	   *tables = NIL;
+	ListCell   *lc;
+
+	if (!OidIsValid(typid))
+		return;
+	depend = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&keys[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(TypeRelationId));
+	ScanKeyInit(&keys[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(typid));
+	scan = systable_beginscan(depend, DependReferenceIndexId, true, NULL,
+							  2, keys);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
+
+		if (dep->classid == RelationRelationId && dep->objsubid == 0 &&
+			get_rel_relkind(dep->objid) == RELKIND_RELATION)
+			tables = list_append_unique_oid(tables, dep->objid);
+	}
+	systable_endscan(scan);
+	table_close(depend, AccessShareLock);
+	foreach(lc, tables)
+	{
+		Oid			relid = lfirst_oid(lc);
+
+		if (!has_rls(relid))
+			continue;
+		check_rebuild_relid(relid, "ALTER TYPE");
+		check_alter_column_type(relid, cmd);
+	}
+}
+
+/* Does ALTER TABLE ... ADD COLUMN rewrite the table (a default, identity)? */
+static bool
+adds_rewriting_column(AlterTableCmd *cmd)
+{
+	ColumnDef  *def = (ColumnDef *) cmd->def;
+	ListCell   *lc;
+
+	if (cmd->subtype != AT_AddColumn || def == NULL || !IsA(def, ColumnDef))
+		return false;
+	if (def->raw_default != NULL || def->identity)
+		return true;
+	foreach(lc, def->constraints)
+	{
+		ConstrType	contype = lfirst_node(Constraint, lc)->contype;
+
+		if (contype == CONSTR_DEFAULT || contype == CONSTR_IDENTITY ||
+			contype == CONSTR_GENERATED)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Before a utility statement: ALTER COLUMN ... TYPE by a role inside the
  * rules on a table with row-level security, statements that run stored code
  * again, ALTER DOMAIN ... VALIDATE CONSTRAINT.
@@ -1339,12 +1538,33 @@ tg_owner_code_check_utility(Node *parsetree)
 		case T_AlterDomainStmt:
 			check_domain_validation((AlterDomainStmt *) parsetree);
 			return;
+		case T_CreateCastStmt:
+			check_create_cast((CreateCastStmt *) parsetree);
+			return;
+		case T_CreateStmt:
+			if (((CreateStmt *) parsetree)->partbound != NULL &&
+				((CreateStmt *) parsetree)->inhRelations != NIL)
+				check_partition_key(RangeVarGetRelid(linitial(((CreateStmt *) parsetree)->inhRelations),
+													 NoLock, true),
+									InvalidOid, "CREATE TABLE ... PARTITION OF");
+			return;
 		case T_AlterTableStmt:
 			break;
 		default:
 			return;
 	}
 	stmt = (AlterTableStmt *) parsetree;
+	if (stmt->objtype == OBJECT_TYPE)
+	{
+		foreach(lc, stmt->cmds)
+		{
+			AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+			if (cmd->subtype == AT_AlterColumnType)
+				check_alter_attribute_type(stmt, cmd);
+		}
+		return;
+	}
 	if (stmt->objtype != OBJECT_TABLE)
 		return;
 	foreach(lc, stmt->cmds)
@@ -1352,8 +1572,15 @@ tg_owner_code_check_utility(Node *parsetree)
 		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
 
 		if (cmd->subtype == AT_ValidateConstraint ||
-			cmd->subtype == AT_SetLogged || cmd->subtype == AT_SetUnLogged)
+			cmd->subtype == AT_SetLogged || cmd->subtype == AT_SetUnLogged ||
+			tg_at_sets_access_method(cmd->subtype) ||
+			adds_rewriting_column(cmd))
 			check_rebuild(stmt->relation, false, "ALTER TABLE");
+		if (cmd->subtype == AT_AttachPartition)
+			check_partition_key(RangeVarGetRelid(stmt->relation, NoLock, true),
+								RangeVarGetRelid(((PartitionCmd *) cmd->def)->name,
+												 NoLock, true),
+								"ATTACH PARTITION");
 		if (cmd->subtype != AT_AlterColumnType)
 			continue;
 		if (!OidIsValid(relid))

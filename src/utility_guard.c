@@ -399,6 +399,7 @@ is_guarded_statement(Node *parsetree)
 		case T_ExplainStmt:
 		case T_AlterTableStmt:
 		case T_CreateStmt:
+		case T_CreateCastStmt:	/* rule 6, owner_code.c */
 		case T_CreateTableAsStmt:	/* ON COMMIT DROP, session_state.c */
 		case T_CreateForeignTableStmt:
 		case T_DropStmt:
