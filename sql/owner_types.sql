@@ -306,7 +306,27 @@ SET ROLE regress_tg_owner;
 ANALYZE parted;
 REINDEX TABLE parted;
 RESET ROLE;
-DROP TABLE parted, all_orders, orders2, orders3, orders4 CASCADE;
+-- an index made before the table had row-level security calls an operator
+-- of the owner's: PostgreSQL records the operator, not its function, which
+-- the owner may then neither replace nor have run again, and audit() sees
+SET ROLE regress_tg_owner;
+CREATE FUNCTION op_f(a text, b text) RETURNS boolean LANGUAGE sql IMMUTABLE
+  AS 'SELECT a = b';
+CREATE OPERATOR ### (LEFTARG = text, RIGHTARG = text, FUNCTION = op_f);
+CREATE TABLE orders5 (id int PRIMARY KEY, tenant_id int NOT NULL, item text);
+CREATE INDEX orders5_op ON orders5 ((item ### 'x'));
+SELECT tenant_guard.protect('orders5');
+RESET ROLE;
+INSERT INTO orders5 VALUES (1, 1, 'apple'), (2, 2, 'pear');
+SET ROLE regress_tg_owner;
+CREATE OR REPLACE FUNCTION op_f(a text, b text) RETURNS boolean
+  LANGUAGE plpgsql IMMUTABLE
+  AS $$BEGIN RAISE NOTICE 'row %', a; RETURN a = b; END$$;
+REINDEX TABLE orders5;
+RESET ROLE;
+SELECT object_type, object_name FROM tenant_guard.audit()
+ WHERE finding = 'owner_code_on_table' AND object_name LIKE '%orders5%';
+DROP TABLE parted, all_orders, orders2, orders3, orders4, orders5 CASCADE;
 DROP TYPE orow, box2 CASCADE;
 DROP OPERATOR CLASS spy_ops USING btree;
 DROP OPERATOR FAMILY spy_ops USING btree;

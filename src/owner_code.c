@@ -85,6 +85,7 @@
 #include "catalog/pg_depend.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_opclass.h"
+#include "catalog/pg_operator.h"
 #include "catalog/partition.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_partitioned_table.h"
@@ -901,13 +902,14 @@ type_code_user_table(Form_pg_depend dep, char **what)
 }
 
 /*
- * CREATE OR REPLACE FUNCTION of a function that stored code on a table
- * with row-level security calls: the new body would run over every
- * tenant's rows (at the next index build or ANALYZE, or, for a policy,
- * at the next query).
+ * Refuse the replacement of function funcid if stored code that runs over
+ * the rows of a table with row-level security depends on the object
+ * (refclassid, refobjid): the function itself, or an operator it
+ * implements (PostgreSQL records the operator an index or a check calls,
+ * not its function).
  */
 static void
-check_function_replacement(Oid funcid)
+check_code_users(Oid refclassid, Oid refobjid, Oid funcid)
 {
 	Relation	rel = table_open(DependRelationId, AccessShareLock);
 	ScanKeyData keys[2];
@@ -915,9 +917,9 @@ check_function_replacement(Oid funcid)
 	HeapTuple	tuple;
 
 	ScanKeyInit(&keys[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(ProcedureRelationId));
+				F_OIDEQ, ObjectIdGetDatum(refclassid));
 	ScanKeyInit(&keys[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(funcid));
+				F_OIDEQ, ObjectIdGetDatum(refobjid));
 	scan = systable_beginscan(rel, DependReferenceIndexId, true, NULL, 2, keys);
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
@@ -936,6 +938,33 @@ check_function_replacement(Oid funcid)
 							tg_relation_name(relid)),
 					 errdetail("Roles inside tenant_guard's rules may not change code that runs over the rows of a table with row-level security."),
 					 errhint("Run such migrations as a role outside the rules (a superuser or a role with BYPASSRLS).")));
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+}
+
+/*
+ * CREATE OR REPLACE FUNCTION of a function that stored code on a table
+ * with row-level security calls, directly or as an operator's function
+ * (pg_operator has no index on oprcode: scanned, only when a role inside
+ * the rules replaces a function).
+ */
+static void
+check_function_replacement(Oid funcid)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+
+	check_code_users(ProcedureRelationId, funcid, funcid);
+	rel = table_open(OperatorRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_operator op = (Form_pg_operator) GETSTRUCT(tuple);
+
+		if (op->oprcode == funcid)
+			check_code_users(OperatorRelationId, op->oid, funcid);
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -1082,6 +1111,8 @@ existing_code_of(Form_pg_depend dep)
 		(void) tg_type_code(dep->refobjid, true, &search);
 	else if (dep->refclassid == OperatorClassRelationId)
 		(void) tg_opclass_code(dep->refobjid, &search);
+	else if (dep->refclassid == OperatorRelationId)
+		(void) harmful(get_opcode(dep->refobjid), &search);	/* its function */
 	return search.found;
 }
 

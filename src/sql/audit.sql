@@ -158,6 +158,13 @@ code_funcs AS (
 	  FROM pg_depend d
 	 WHERE d.refclassid = 'pg_proc'::regclass AND d.refobjid >= 16384
 	UNION
+	-- an operator's function (PostgreSQL records the operator)
+	SELECT d.classid, d.objid, op.oprcode::oid
+	  FROM pg_depend d
+	  JOIN pg_operator op ON op.oid = d.refobjid
+	 WHERE d.refclassid = 'pg_operator'::regclass
+	   AND op.oprcode::oid >= 16384
+	UNION
 	SELECT d.classid, d.objid, tc.func
 	  FROM pg_depend d
 	  JOIN type_code tc ON tc.root = d.refobjid
