@@ -983,17 +983,9 @@ temp_object_description(const ObjectAddress *object)
 	return buf.data;
 }
 
-/*
- * The transaction is about to commit or be prepared.  A role inside the
- * rules cannot leave the session temporary objects, or a session-level
- * search_path through a schema it can create objects in, for the
- * statements the next request runs before it sets its tenant (see the
- * head of this file): refuse, and the abort undoes them.  In warn mode,
- * say so and commit.  A transaction that set no search_path and created
- * no object in a temporary schema costs two tests.
- */
-void
-tg_session_state_check_at_commit(void)
+/* tg_session_state_check_at_commit()'s work, out of its line. */
+static pg_noinline void
+check_session_state_at_commit(void)
 {
 	const char *path = search_path_kept_at_commit();
 	TgLeftover	leftover;
@@ -1012,4 +1004,23 @@ tg_session_state_check_at_commit(void)
 		tg_report_leftover_at_commit(&leftover,
 									 tg_session_mode() == TG_MODE_WARN);
 	}
+}
+
+/*
+ * The transaction is about to commit or be prepared.  A role inside the
+ * rules cannot leave the session temporary objects, or a session-level
+ * search_path through a schema it can create objects in, for the
+ * statements the next request runs before it sets its tenant (see the
+ * head of this file): refuse, and the abort undoes them.  In warn mode,
+ * say so and commit.  A transaction that set no search_path and created
+ * no object in a temporary schema costs two tests.
+ */
+void
+tg_session_state_check_at_commit(void)
+{
+	/* every transaction commits through here: the common one in a jump */
+	if (likely(!temp_schema_touched) && likely(search_path_conf != NULL) &&
+		likely(tg_guc_stack(search_path_conf) == NULL))
+		return;
+	check_session_state_at_commit();
 }
