@@ -248,6 +248,8 @@ SET ROLE regress_tg_owner;
 CREATE FUNCTION row_text(o orders2) RETURNS text LANGUAGE plpgsql IMMUTABLE
   AS $$BEGIN RAISE NOTICE 'row %', o; RETURN 'x'; END$$;
 CREATE CAST (orders2 AS text) WITH FUNCTION row_text(orders2);
+-- PostgreSQL's own refusal comes first
+CREATE CAST (text AS int8) WITH FUNCTION leak(text);
 CREATE TYPE box2 AS (v text);
 CREATE CAST (box2 AS text) WITH INOUT;
 DROP CAST (box2 AS text);

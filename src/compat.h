@@ -22,6 +22,7 @@
 
 #include "access/xact.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
@@ -234,6 +235,26 @@ tg_database_ownercheck(Oid dbid, Oid roleid)
 	return object_ownercheck(DatabaseRelationId, dbid, roleid);
 #else
 	return pg_database_ownercheck(dbid, roleid);
+#endif
+}
+
+/*
+ * May the role create a cast between the two types, as far as PostgreSQL's
+ * own checks go (CreateCast(): USAGE on both, and owning one of them)?
+ */
+static inline bool
+tg_may_create_cast(Oid source, Oid target, Oid roleid)
+{
+#if PG_VERSION_NUM >= 160000
+	return object_aclcheck(TypeRelationId, source, roleid, ACL_USAGE) == ACLCHECK_OK &&
+		object_aclcheck(TypeRelationId, target, roleid, ACL_USAGE) == ACLCHECK_OK &&
+		(object_ownercheck(TypeRelationId, source, roleid) ||
+		 object_ownercheck(TypeRelationId, target, roleid));
+#else
+	return pg_type_aclcheck(source, roleid, ACL_USAGE) == ACLCHECK_OK &&
+		pg_type_aclcheck(target, roleid, ACL_USAGE) == ACLCHECK_OK &&
+		(pg_type_ownercheck(source, roleid) ||
+		 pg_type_ownercheck(target, roleid));
 #endif
 }
 

@@ -1387,9 +1387,17 @@ check_domain_validation(AlterDomainStmt *stmt)
 static void
 check_create_cast(CreateCastStmt *stmt)
 {
+	Oid			source;
+	Oid			target;
 	Oid			funcid;
 
 	if (stmt->func == NULL)
+		return;
+	/* PostgreSQL's own refusals (no such type, no privilege) come first */
+	source = LookupTypeNameOid(NULL, stmt->sourcetype, true);
+	target = LookupTypeNameOid(NULL, stmt->targettype, true);
+	if (!OidIsValid(source) || !OidIsValid(target) ||
+		!tg_may_create_cast(source, target, GetUserId()))
 		return;
 	funcid = LookupFuncWithArgs(OBJECT_FUNCTION, stmt->func, true);
 	if (!OidIsValid(funcid) || !is_foreign_code(funcid))
