@@ -1423,6 +1423,7 @@ partition_key_code(Oid parent)
 	Form_pg_partitioned_table part;
 	Datum		datum;
 	bool		isnull;
+	oidvector  *classes;
 	Oid			found = InvalidOid;
 
 	if (!HeapTupleIsValid(tuple))
@@ -1432,14 +1433,13 @@ partition_key_code(Oid parent)
 							Anum_pg_partitioned_table_partexprs, &isnull);
 	if (!isnull)
 		found = foreign_code_in(stringToNode(TextDatumGetCString(datum)));
+	datum = SysCacheGetAttr(PARTRELID, tuple,
+							Anum_pg_partitioned_table_partclass, &isnull);
+	classes = (oidvector *) DatumGetPointer(datum);
 	for (int i = 0; i < part->partnatts && !OidIsValid(found); i++)
 	{
 		TgCodeSearch existing = {true, InvalidOid};
-		oidvector  *classes;
 
-		datum = SysCacheGetAttr(PARTRELID, tuple,
-								Anum_pg_partitioned_table_partclass, &isnull);
-		classes = (oidvector *) DatumGetPointer(datum);
 		found = tg_opclass_code(classes->values[i], &existing);
 	}
 	ReleaseSysCache(tuple);

@@ -257,12 +257,6 @@ find_temp_object(bool at_commit, ObjectAddress *found_object)
 	return found;
 }
 
-bool
-tg_session_has_temp_objects(void)
-{
-	return find_temp_object(false, NULL);
-}
-
 /*
  * Could the input function of a parameter of this type run code that a role
  * inside the rules wrote or can change?  Bind (and EXECUTE) convert the

@@ -35,7 +35,6 @@ typedef struct TgLeftover
 	bool		schema_missing; /* ... and the schema does not exist yet */
 } TgLeftover;
 
-extern bool tg_session_has_temp_objects(void);
 extern bool tg_session_leftover(TgLeftover *leftover);
 extern void tg_note_sql_prepare(const char *name);
 

@@ -432,8 +432,7 @@ guard_utility(PlannedStmt *pstmt, const char *queryString,
 {
 	Node	   *parsetree = pstmt->utilityStmt;
 
-	/* volatile: assigned before the PG_TRY() below and read after it */
-	volatile bool session_set_reported = false;
+	bool		session_set_reported = false;
 	TgOnCommitDrop enclosing;
 
 	/* a renamed tenant setting gets its check hook before anything runs */
