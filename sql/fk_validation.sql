@@ -120,6 +120,15 @@ INSERT INTO notes VALUES (1, 1, 3);
 SET ROLE regress_tg_owner;
 BEGIN;
 SET LOCAL app.current_tenant = '1';
+DELETE FROM orders WHERE id = 3;	-- rule 6 refuses the owner's trigger first
+ROLLBACK;
+RESET ROLE;
+-- with a function that a role outside the rules owns, the trigger fires,
+-- and its statements are checked
+ALTER FUNCTION notes_probe() OWNER TO CURRENT_USER;
+SET ROLE regress_tg_owner;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
 DELETE FROM orders WHERE id = 3;
 ROLLBACK;
 RESET ROLE;

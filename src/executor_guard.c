@@ -64,6 +64,7 @@
 
 #include "compat.h"
 #include "executor_guard.h"
+#include "referential_action.h"
 #include "rel_cache.h"
 #include "report.h"
 #include "role_cache.h"
@@ -413,7 +414,10 @@ check_plan(QueryDesc *queryDesc, int eflags, int first, bool in_worker)
 	check.in_referential_action = InNoForceRLSOperation();
 	if (check.in_referential_action &&
 		is_referential_integrity_query(queryDesc, eflags))
+	{
+		tg_check_referential_action(pstmt);
 		return;
+	}
 
 	for_each_from(lc, pstmt->rtable, first)
 	{

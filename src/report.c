@@ -558,6 +558,24 @@ tg_report_referential_action(Oid relid)
 }
 
 /*
+ * A foreign key's action changes the referencing rows of every tenant, and
+ * would fire a trigger that a role inside the rules wrote on each of them
+ * (referential_action.c).
+ */
+void
+tg_report_referential_trigger(Oid relid, const char *fkey,
+							  Oid trigger_relid, const char *trigger)
+{
+	ereport(tg_violation_level(),
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("foreign key \"%s\" on table \"%s\" would fire trigger \"%s\" on every tenant's rows",
+					fkey, tg_relation_name(relid), trigger),
+			 errdetail("The foreign key's ON UPDATE or ON DELETE action changes the rows of every tenant that reference the changed key, without row-level security, and trigger \"%s\" on table \"%s\" runs code owned by a role inside tenant_guard's rules on each of them.",
+					   trigger, tg_relation_name(trigger_relid)),
+			 errhint("Make the foreign key carry the tenant column to a protected table's tenant column, have a role outside the rules own the trigger's function, or change the referenced keys as a role outside the rules.")));
+}
+
+/*
  * A transaction is about to get its tenant while the session holds state
  * an earlier request left (session_state.c).  Called from the tenant
  * setting's check hook: the refusal goes through GUC_check_err*, and the
