@@ -328,6 +328,21 @@ REINDEX TABLE orders5;
 RESET ROLE;
 SELECT object_type, object_name FROM tenant_guard.audit()
  WHERE finding = 'owner_code_on_table' AND object_name LIKE '%orders5%';
+-- audit() reports a partition key and a cast that run a function of a
+-- role inside the rules, made before the rules applied (here by a
+-- superuser)
+SET ROLE regress_tg_owner;
+CREATE FUNCTION row_text5(o orders5) RETURNS text LANGUAGE plpgsql IMMUTABLE
+  AS $$BEGIN RAISE NOTICE 'row %', o; RETURN 'x'; END$$;
+RESET ROLE;
+CREATE CAST (orders5 AS text) WITH FUNCTION row_text5(orders5);
+SELECT tenant_guard.protect('all_orders');
+SELECT severity, finding, object_type, object_name, detail, fix
+  FROM tenant_guard.audit()
+ WHERE finding = 'owner_cast'
+    OR (finding = 'owner_code_on_table' AND object_type = 'partition key')
+ ORDER BY finding;
+DROP CAST (orders5 AS text);
 DROP TABLE parted, all_orders, orders2, orders3, orders4, orders5 CASCADE;
 DROP TYPE orow, box2 CASCADE;
 DROP OPERATOR CLASS spy_ops USING btree;

@@ -154,23 +154,23 @@ code_funcs AS (
 	-- those it calls, the checks of domains it converts values to, and
 	-- the functions of an index's operator classes that a role inside the
 	-- rules owns
-	SELECT d.classid, d.objid, d.refobjid AS func
+	SELECT d.classid, d.objid, d.objsubid, d.refobjid AS func
 	  FROM pg_depend d
 	 WHERE d.refclassid = 'pg_proc'::regclass AND d.refobjid >= 16384
 	UNION
 	-- an operator's function (PostgreSQL records the operator)
-	SELECT d.classid, d.objid, op.oprcode::oid
+	SELECT d.classid, d.objid, d.objsubid, op.oprcode::oid
 	  FROM pg_depend d
 	  JOIN pg_operator op ON op.oid = d.refobjid
 	 WHERE d.refclassid = 'pg_operator'::regclass
 	   AND op.oprcode::oid >= 16384
 	UNION
-	SELECT d.classid, d.objid, tc.func
+	SELECT d.classid, d.objid, d.objsubid, tc.func
 	  FROM pg_depend d
 	  JOIN type_code tc ON tc.root = d.refobjid
 	 WHERE d.refclassid = 'pg_type'::regclass
 	UNION
-	SELECT d.classid, d.objid, f.oid
+	SELECT d.classid, d.objid, d.objsubid, f.oid
 	  FROM pg_depend d
 	  JOIN pg_opclass oc ON oc.oid = d.refobjid
 	  JOIN pg_amproc ap ON ap.amprocfamily = oc.opcfamily
@@ -218,6 +218,15 @@ owner_code AS (
 						 AND NOT a.attisdropped
 	  JOIN type_code tc ON tc.root = a.atttypid AND tc.kind = 'support'
 	 WHERE t.relrowsecurity
+	UNION
+	-- a partitioned table's key, which runs over every row of a table
+	-- attached as a partition (the table's own dependencies, not its
+	-- columns')
+	SELECT t.name, 'partition key', NULL, f.func, NULL
+	  FROM tenant_tables t
+	  JOIN code_funcs f ON f.classid = 'pg_class'::regclass AND f.objid = t.oid
+					   AND f.objsubid = 0
+	 WHERE t.relrowsecurity AND t.relkind = 'p'
 	UNION
 	SELECT t.name, 'rule', rw.rulename::text, NULL::oid, NULL
 	  FROM tenant_tables t
@@ -411,11 +420,16 @@ findings AS (
 
 	UNION ALL
 	SELECT CASE WHEN o.kind IN ('rule', 'trigger') THEN 'medium' ELSE 'high' END,
-		   'owner_code_on_table', o.kind, format('%I ON %s', o.object, o.name),
+		   'owner_code_on_table', o.kind,
+		   CASE WHEN o.kind = 'partition key' THEN o.name
+				ELSE format('%I ON %s', o.object, o.name) END,
 		   CASE WHEN o.kind = 'rule'
 				THEN 'Rule runs on every write of every tenant and can copy the rows anywhere.'
 				WHEN o.kind = 'trigger'
 				THEN format('Trigger runs function %s, which is not built in, on every write of every tenant.', o.func::regprocedure)
+				WHEN o.kind = 'partition key'
+				THEN format('The partition key runs function %s, which is not built in, over every row of a table attached as a partition, without row-level security, and on every row written.',
+							o.func::regprocedure)
 				WHEN o.kind = 'column'
 				THEN format('The column''s type runs function %s, owned by a role inside the rules, over every tenant''s rows whenever ANALYZE (autovacuum''s too) or an index build reads the column, without row-level security.',
 							o.func::regprocedure)
@@ -428,11 +442,61 @@ findings AS (
 				WHEN 'constraint' THEN format('ALTER TABLE %s DROP CONSTRAINT %I; -- or use built-in functions only', o.name, o.object)
 				WHEN 'index' THEN format('DROP INDEX %s; -- or use built-in functions only', o.ref)
 				WHEN 'statistics' THEN format('DROP STATISTICS %s; -- or use built-in functions only', o.ref)
+				WHEN 'partition key' THEN format('ALTER FUNCTION %s OWNER TO a_role_outside_the_rules; -- after reviewing it; a partition key cannot be changed',
+												 o.func::regprocedure)
 				WHEN 'column' THEN format('ALTER FUNCTION %s OWNER TO a_role_outside_the_rules; -- after reviewing it, or change the type of column %I of %s',
 										  o.func::regprocedure, o.object, o.name)
 				ELSE format('ALTER TABLE %s ALTER COLUMN %I DROP EXPRESSION; -- or use built-in functions only', o.name, o.object)
 		   END
 	  FROM owner_code o
+
+	UNION ALL
+	SELECT 'medium', 'owner_cast', 'cast',
+		   format('%s AS %s', c.castsource::regtype, c.casttarget::regtype),
+		   format('Cast runs function %s, owned by role %I, which is inside the rules: PostgreSQL calls casts where no statement names them (the || operator with text, quote_literal(), to_json(), foreign key checks), also in DDL that reads every tenant''s rows without row-level security.',
+				  c.castfunc::regprocedure, o.rolname),
+		   format('ALTER FUNCTION %s OWNER TO a_role_outside_the_rules; -- after reviewing it, or: DROP CAST (%s AS %s);',
+				  c.castfunc::regprocedure, c.castsource::regtype, c.casttarget::regtype)
+	  FROM pg_cast c
+	  JOIN pg_proc f ON f.oid = c.castfunc
+	  JOIN pg_roles o ON o.oid = f.proowner
+	 WHERE c.oid >= 16384 AND f.oid >= 16384
+	   AND NOT o.rolsuper AND NOT o.rolbypassrls
+	   AND NOT EXISTS (SELECT FROM pg_depend d
+						WHERE d.classid = 'pg_cast'::regclass
+						  AND d.objid = c.oid AND d.deptype = 'e')
+
+	UNION ALL
+	SELECT 'medium', 'referential_action_fires_owner_trigger', 'constraint',
+		   format('%I ON %s', con.conname, ct.name),
+		   format('The foreign key''s ON UPDATE or ON DELETE action changes the rows of every tenant that reference a changed key, and trigger %I on %s runs function %s, owned by a role inside the rules, on them: tenant_guard refuses the action to sessions inside the rules (rule 6).',
+				  tg.tgname, tg.tgrelid::regclass, tg.tgfoid::regprocedure),
+		   format('-- carry the tenant column to a protected table''s tenant column in foreign key %I, or have a role outside the rules own function %s',
+				  con.conname, tg.tgfoid::regprocedure)
+	  FROM pg_constraint con
+	  JOIN tenant_tables ct ON ct.oid = con.conrelid
+	 CROSS JOIN LATERAL (
+		SELECT tr.tgname, tr.tgrelid, tr.tgfoid
+		  FROM (SELECT ct.oid
+				UNION
+				SELECT relid FROM pg_partition_tree(ct.oid)) AS pt(relid)
+		  JOIN pg_trigger tr ON tr.tgrelid = pt.relid
+		  JOIN pg_proc f ON f.oid = tr.tgfoid
+		 WHERE NOT tr.tgisinternal AND tr.tgenabled <> 'D'
+		   AND (tr.tgtype & 1) <> 0		-- FOR EACH ROW
+		   AND (tr.tgtype & (8 | 16)) <> 0	-- DELETE or UPDATE
+		   AND f.oid >= 16384 AND f.proowner NOT IN (SELECT oid FROM bypass_roles)
+		 ORDER BY tr.tgrelid, tr.tgname
+		 LIMIT 1) AS tg
+	 WHERE con.contype = 'f' AND con.conparentid = 0 AND ct.relrowsecurity
+	   AND (con.confupdtype IN ('c', 'n', 'd') OR con.confdeltype IN ('c', 'n', 'd'))
+	   AND NOT EXISTS (SELECT FROM @extschema@.registry r
+						 JOIN pg_attribute ra ON ra.attrelid = r.relation
+											 AND ra.attname = r.tenant_column
+						 JOIN generate_subscripts(con.conkey, 1) AS i
+						   ON con.conkey[i] = ct.tenant_attnum
+						  AND con.confkey[i] = ra.attnum
+						WHERE r.relation = con.confrelid)
 
 	UNION ALL
 	SELECT 'medium', 'rls_without_policy', 'table', t.name,
