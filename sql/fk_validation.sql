@@ -123,9 +123,25 @@ SET LOCAL app.current_tenant = '1';
 DELETE FROM orders WHERE id = 3;	-- rule 6 refuses the owner's trigger first
 ROLLBACK;
 RESET ROLE;
--- with a function that a role outside the rules owns, the trigger fires,
--- and its statements are checked
+-- with a function that a role outside the rules owns, and that names its
+-- tables through a search_path of its own that no role inside the rules
+-- may create objects in, the trigger fires, and its statements are checked
 ALTER FUNCTION notes_probe() OWNER TO CURRENT_USER;
+CREATE SCHEMA regress_tg_fixed;
+ALTER FUNCTION notes_probe() SET search_path = regress_tg_fixed, public;
+SET ROLE regress_tg_owner;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+DELETE FROM orders WHERE id = 3;	-- public is in its path, and the owner's
+ROLLBACK;
+RESET ROLE;
+CREATE OR REPLACE FUNCTION notes_probe() RETURNS trigger LANGUAGE plpgsql
+  SET search_path = pg_catalog AS $$
+BEGIN
+  PERFORM count(*) FROM ONLY public.payments fk
+    LEFT JOIN ONLY public.orders pk ON pk.id = fk.order_id;
+  RETURN OLD;
+END $$;
 SET ROLE regress_tg_owner;
 BEGIN;
 SET LOCAL app.current_tenant = '1';
@@ -140,5 +156,6 @@ SELECT tenant_guard.unprotect('notes'), tenant_guard.unprotect('payments'),
 RESET client_min_messages;
 DROP TABLE notes, payments, items, orders;
 DROP FUNCTION fk_probe_sql(), fk_probe_plpgsql(), notes_probe();
+DROP SCHEMA regress_tg_fixed;
 REVOKE CREATE ON SCHEMA public FROM regress_tg_owner;
 DROP ROLE regress_tg_owner, regress_tg_app;

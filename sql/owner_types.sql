@@ -343,6 +343,45 @@ SELECT severity, finding, object_type, object_name, detail, fix
     OR (finding = 'owner_code_on_table' AND object_type = 'partition key')
  ORDER BY finding;
 DROP CAST (orders5 AS text);
+-- a superuser's function whose body names a function without its schema
+-- runs whatever a role inside the rules put first in the search_path
+-- (PostgreSQL 17 gives REINDEX, ANALYZE and CLUSTER a search_path of their
+-- own, but not a rewriting ALTER TABLE)
+CREATE FUNCTION norm(t text) RETURNS text LANGUAGE sql IMMUTABLE
+  AS 'SELECT lower(t)';
+CREATE TABLE orders6 (id int PRIMARY KEY, tenant_id int NOT NULL, item text);
+CREATE INDEX orders6_norm ON orders6 (norm(item));
+ALTER TABLE orders6 OWNER TO regress_tg_owner;
+INSERT INTO orders6 VALUES (1, 1, 'apple'), (2, 2, 'pear');
+SET ROLE regress_tg_owner;
+SELECT tenant_guard.protect('orders6');
+CREATE FUNCTION public.lower(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE
+  AS $$BEGIN RAISE NOTICE 'row %', t; RETURN t; END$$;
+BEGIN;
+SET LOCAL search_path = public, pg_catalog;
+REINDEX TABLE orders6;
+ROLLBACK;
+BEGIN;
+SET LOCAL search_path = public, pg_catalog;
+ALTER TABLE orders6 ADD COLUMN z float8 DEFAULT random();
+ROLLBACK;
+REINDEX TABLE orders6;			-- "$user", public: public is the owner's too
+-- with a search_path of schemas the owner cannot create objects in, or a
+-- function with its own, the code is the superuser's
+BEGIN;
+SET LOCAL search_path = pg_catalog, pg_temp;
+REINDEX TABLE public.orders6;
+COMMIT;
+RESET ROLE;
+ALTER FUNCTION norm(text) SET search_path = pg_catalog;
+SET ROLE regress_tg_owner;
+BEGIN;
+SET LOCAL search_path = public, pg_catalog;
+REINDEX TABLE orders6;
+COMMIT;
+RESET ROLE;
+DROP TABLE orders6;
+DROP FUNCTION norm(text), public.lower(text);
 DROP TABLE parted, all_orders, orders2, orders3, orders4, orders5 CASCADE;
 DROP TYPE orow, box2 CASCADE;
 DROP OPERATOR CLASS spy_ops USING btree;

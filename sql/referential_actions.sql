@@ -118,14 +118,25 @@ RESET ROLE;
 SELECT severity, finding, object_name, detail, fix FROM tenant_guard.audit()
  WHERE finding = 'referential_action_fires_owner_trigger' ORDER BY object_name;
 
--- (e) a trigger function owned by a role outside the rules is not judged,
--- and roles outside the rules may run the cascade
+-- (e) a trigger function owned by a role outside the rules is the owner's
+-- to choose only through the search_path, when that names a schema the
+-- owner may create objects in (public here); roles outside the rules may
+-- run the cascade
 CREATE TRIGGER spy BEFORE UPDATE OR DELETE ON orders
   FOR EACH ROW EXECUTE FUNCTION spy();
 ALTER FUNCTION spy() OWNER TO CURRENT_USER;
 SET ROLE regress_tg_owner;
 UPDATE items SET id = 200 WHERE id = 100;
+BEGIN;
+SET LOCAL search_path = pg_catalog;
+UPDATE public.items SET id = 200 WHERE id = 100;
+ROLLBACK;
 RESET ROLE;
+ALTER FUNCTION spy() SET search_path = pg_catalog;
+SET ROLE regress_tg_owner;
+UPDATE items SET id = 200 WHERE id = 100;
+RESET ROLE;
+ALTER FUNCTION spy() RESET search_path;
 ALTER FUNCTION spy() OWNER TO regress_tg_owner;
 UPDATE items SET id = 300 WHERE id = 200;	-- a superuser
 SELECT id, tenant_id, item_id, amount FROM orders ORDER BY id;

@@ -288,6 +288,18 @@ tg_can_create_schema(Oid roleid)
 #endif
 }
 
+/* May the role create objects in the schema? */
+static inline bool
+tg_may_create_in_schema(Oid nspid, Oid roleid)
+{
+#if PG_VERSION_NUM >= 160000
+	return object_aclcheck(NamespaceRelationId, nspid, roleid,
+						   ACL_CREATE) == ACLCHECK_OK;
+#else
+	return pg_namespace_aclcheck(nspid, roleid, ACL_CREATE) == ACLCHECK_OK;
+#endif
+}
+
 /*
  * PostgreSQL's own permission checks of a plan's or a query's range table,
  * raising its "permission denied" error on a violation, as the executor

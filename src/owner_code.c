@@ -148,7 +148,7 @@ harmful(Oid funcid, void *context)
 {
 	TgCodeSearch *search = (TgCodeSearch *) context;
 
-	if (!(search->existing ? tg_owned_inside(funcid) : is_foreign_code(funcid)))
+	if (!(search->existing ? tg_controlled_inside(funcid) : is_foreign_code(funcid)))
 		return false;
 	search->found = funcid;
 	return true;
@@ -277,13 +277,41 @@ has_rls(Oid relid)
 	return tg_rel_info(relid)->rls_enabled;
 }
 
+/*
+ * Is the function owned by a role outside the rules?  Existing code of
+ * such a role is harmful only when the search_path can change what its
+ * body calls (tg_controlled_inside()), which the message then explains.
+ */
+static bool
+owned_outside(Oid funcid)
+{
+	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
+	bool		outside = false;
+
+	if (HeapTupleIsValid(tuple))
+	{
+		outside = tg_role_is_exempt(((Form_pg_proc) GETSTRUCT(tuple))->proowner);
+		ReleaseSysCache(tuple);
+	}
+	return outside;
+}
+
 /* Refuse an object on a table with row-level security; what says which. */
 static void
 report_owner_code(Oid relid, const char *what, Oid funcid)
 {
 	char	   *rel = tg_relation_name(relid);
 
-	if (OidIsValid(funcid))
+	if (OidIsValid(funcid) && owned_outside(funcid) &&
+		tg_controlled_inside(funcid))
+		ereport(tg_violation_level(),
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("%s on table \"%s\" would run function %s over every tenant's rows",
+						what, rel, format_procedure_qualified(funcid)),
+				 errdetail("The function looks up the names in its body through a search_path that names a schema where a role inside tenant_guard's rules may create objects to take their place, and PostgreSQL does not apply the row-level security of table \"%s\" to the rows DDL reads.",
+						   rel),
+				 errhint("Run the statement with SET LOCAL search_path = pg_catalog, pg_temp, or give the function a search_path of schemas only roles outside the rules may create objects in (ALTER FUNCTION ... SET search_path).")));
+	else if (OidIsValid(funcid))
 		ereport(tg_violation_level(),
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("%s on table \"%s\" would run function %s over every tenant's rows",
@@ -1098,7 +1126,7 @@ check_alter_column_type(Oid relid, AlterTableCmd *cmd)
  * The harmful code that stored code reaches through what it refers to (a
  * pg_depend row): a function, the checks of a domain it converts values to
  * (at any depth of arrays, ranges and composites), an index's operator
- * class.  Judged as existing code (tg_owned_inside()).
+ * class.  Judged as existing code (tg_controlled_inside()).
  */
 static Oid
 existing_code_of(Form_pg_depend dep)

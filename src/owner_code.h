@@ -22,12 +22,12 @@ extern HeapTuple tg_fresh_catalog_row(Oid catalog, Oid index, AttrNumber keyatt,
  * created is refused if it calls a function that is not built in or is
  * volatile; code that exists (re-run by REINDEX, ANALYZE, ...) if it calls
  * a function that is not built in and whose owner is inside the rules
- * (tg_owned_inside()).  A type's support functions are always judged by the
+ * (tg_controlled_inside()).  A type's support functions are always judged by the
  * second line.  A search stops at the first function it refuses.
  */
 typedef struct TgCodeSearch
 {
-	bool		existing;		/* judge by tg_owned_inside() */
+	bool		existing;		/* judge by tg_controlled_inside() */
 	Oid			found;			/* the first function judged harmful */
 } TgCodeSearch;
 

@@ -76,7 +76,7 @@ fires_owner_code(const Trigger *trigger, CmdType operation)
 	if (operation == CMD_UPDATE ? !TRIGGER_FOR_UPDATE(trigger->tgtype) :
 		!TRIGGER_FOR_DELETE(trigger->tgtype))
 		return false;
-	if (tg_owned_inside(trigger->tgfoid))
+	if (tg_controlled_inside(trigger->tgfoid))
 		return true;
 	return trigger->tgqual != NULL &&
 		tg_find_harmful_code((Node *) stringToNode(trigger->tgqual), &search);

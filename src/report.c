@@ -570,9 +570,9 @@ tg_report_referential_trigger(Oid relid, const char *fkey,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("foreign key \"%s\" on table \"%s\" would fire trigger \"%s\" on every tenant's rows",
 					fkey, tg_relation_name(relid), trigger),
-			 errdetail("The foreign key's ON UPDATE or ON DELETE action changes the rows of every tenant that reference the changed key, without row-level security, and trigger \"%s\" on table \"%s\" runs code owned by a role inside tenant_guard's rules on each of them.",
+			 errdetail("The foreign key's ON UPDATE or ON DELETE action changes the rows of every tenant that reference the changed key, without row-level security, and trigger \"%s\" on table \"%s\" runs code that a role inside tenant_guard's rules controls on each of them (a function it owns, or one whose unqualified names the search_path lets it choose).",
 					   trigger, tg_relation_name(trigger_relid)),
-			 errhint("Make the foreign key carry the tenant column to a protected table's tenant column, have a role outside the rules own the trigger's function, or change the referenced keys as a role outside the rules.")));
+			 errhint("Make the foreign key carry the tenant column to a protected table's tenant column, have a role outside the rules own the trigger's function and give it a search_path of its own, or change the referenced keys as a role outside the rules.")));
 }
 
 /*

@@ -12,7 +12,7 @@
  * default btree and hash classes).  owner_code.c asks for the first
  * harmful function of either kind; this file walks the catalogs for it.
  *
- * Support functions are judged as existing code is (tg_owned_inside()): a
+ * Support functions are judged as existing code is (tg_controlled_inside()): a
  * role inside the rules picks a type or an operator class, but not their
  * functions, which whoever made them chose; extensions' functions, which
  * are not built in either, are a superuser's.  A domain's checks are
@@ -31,19 +31,23 @@
 #include "catalog/indexing.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_amop.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_amproc.h"
+#include "catalog/pg_language.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_range.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/typcache.h"
+#include "utils/varlena.h"
 
 #include "compat.h"
 #include "role_cache.h"
@@ -79,28 +83,131 @@ tg_converts_to_any_type(Oid funcid)
 	}
 }
 
-/* Not built in, and owned by a role inside the rules. */
+/* May the current role or the session's role create objects in the schema? */
+static bool
+capturing(Oid nspid)
+{
+	return OidIsValid(nspid) && !isTempNamespace(nspid) &&
+		(tg_may_create_in_schema(nspid, GetUserId()) ||
+		 tg_may_create_in_schema(nspid, GetOuterUserId()));
+}
+
+/*
+ * Does the session's search_path name a schema capturing() is true of?
+ * The temporary schema does not count: functions and operators are never
+ * looked up there.
+ */
+static bool
+session_path_captures(void)
+{
+	List	   *path = fetch_search_path(false);
+	ListCell   *lc;
+	bool		found = false;
+
+	foreach(lc, path)
+	{
+		if (capturing(lfirst_oid(lc)))
+		{
+			found = true;
+			break;
+		}
+	}
+	list_free(path);
+	return found;
+}
+
+/*
+ * The search_path a function's SET clause gives it, or NULL if it has
+ * none and runs with the caller's.
+ */
+static char *
+own_search_path(HeapTuple proctup)
+{
+	bool		isnull;
+	Datum		config = SysCacheGetAttr(PROCOID, proctup,
+										 Anum_pg_proc_proconfig, &isnull);
+	Datum	   *items;
+	int			n;
+
+	if (isnull)
+		return NULL;
+	deconstruct_array(DatumGetArrayTypeP(config), TEXTOID, -1, false,
+					  TYPALIGN_INT, &items, NULL, &n);
+	for (int i = 0; i < n; i++)
+	{
+		char	   *item = TextDatumGetCString(items[i]);
+
+		if (strncmp(item, "search_path=", 12) == 0)
+			return item + 12;
+	}
+	return NULL;
+}
+
+/* Does a search_path value name a schema capturing() is true of? */
+static bool
+path_value_captures(const char *value)
+{
+	List	   *names;
+	ListCell   *lc;
+
+	if (!SplitIdentifierString(pstrdup(value), ',', &names))
+		return false;			/* the function fails to run */
+	foreach(lc, names)
+	{
+		const char *name = (const char *) lfirst(lc);
+
+		if (strcmp(name, "$user") == 0)
+			name = GetUserNameFromId(GetUserId(), true);
+		if (name != NULL && capturing(get_namespace_oid(name, true)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Could a role inside the rules decide what an existing function does?  It
+ * could if it owns it (and so could have written anything), unless it is
+ * built in; and if the function is in a language that looks names up when
+ * it runs (SQL, PL/pgSQL, ...) and its search_path (its own, or else the
+ * session's) names a schema where such a role may create objects: a
+ * function of that name there, or an operator, takes the place of the one
+ * the body meant.  PostgreSQL 17 and later run maintenance
+ * commands with a search_path of their own, but not the rest of DDL, nor a
+ * referential action's triggers.
+ */
 bool
-tg_owned_inside(Oid funcid)
+tg_controlled_inside(Oid funcid)
 {
 	HeapTuple	tuple;
-	bool		inside;
+	Form_pg_proc proc;
+	bool		controlled;
 
 	if (funcid < FirstNormalObjectId)
 		return false;
 	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
 	if (!HeapTupleIsValid(tuple))
 		return false;
-	inside = !tg_role_is_exempt(((Form_pg_proc) GETSTRUCT(tuple))->proowner);
+	proc = (Form_pg_proc) GETSTRUCT(tuple);
+	if (!tg_role_is_exempt(proc->proowner))
+		controlled = true;
+	else if (proc->prolang == ClanguageId || proc->prolang == INTERNALlanguageId)
+		controlled = false;
+	else
+	{
+		char	   *path = own_search_path(tuple);
+
+		controlled = path != NULL ? path_value_captures(path) :
+			session_path_captures();
+	}
 	ReleaseSysCache(tuple);
-	return inside;
+	return controlled;
 }
 
-/* A type support function, judged by tg_owned_inside(). */
+/* A type support function, judged by tg_controlled_inside(). */
 static bool
 harmful_support(Oid funcid, TgCodeSearch *search)
 {
-	if (!OidIsValid(funcid) || !tg_owned_inside(funcid))
+	if (!OidIsValid(funcid) || !tg_controlled_inside(funcid))
 		return false;
 	search->found = funcid;
 	return true;

@@ -13,7 +13,7 @@
 #include "owner_code.h"
 
 extern bool tg_converts_to_any_type(Oid funcid);
-extern bool tg_owned_inside(Oid funcid);
+extern bool tg_controlled_inside(Oid funcid);
 extern Oid	tg_opclass_code(Oid opclass, TgCodeSearch *search);
 extern Oid	tg_type_code(Oid typid, bool conversion, TgCodeSearch *search);
 
