@@ -32,6 +32,7 @@ OBJS = \
 	src/type_code.o \
 	src/tenant_context.o \
 	src/utility_guard.o \
+	src/withheld_values.o \
 	src/xact_guard.o \
 	src/xact_state.o
 

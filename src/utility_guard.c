@@ -61,6 +61,7 @@
 #include "tenant_context.h"
 #include "tenant_guard.h"
 #include "utility_guard.h"
+#include "withheld_values.h"
 #include "xact_guard.h"
 
 ProcessUtility_hook_type tg_prev_ProcessUtility = NULL;
@@ -385,6 +386,31 @@ run_plain_explain(PlannedStmt *pstmt, const char *queryString,
 }
 
 /*
+ * Run DDL that reads every tenant's rows for a role inside the rules: an
+ * error that may quote a value of one reaches the role without it
+ * (withheld_values.c).  CurrentMemoryContext may not outlive the
+ * statement: VACUUM, ANALYZE and CREATE INDEX CONCURRENTLY end
+ * transactions of their own.
+ */
+static pg_noinline void
+run_withholding_values(PlannedStmt *pstmt, const char *queryString,
+					   bool readOnlyTree, ProcessUtilityContext context,
+					   ParamListInfo params, QueryEnvironment *queryEnv,
+					   DestReceiver *dest, QueryCompletion *qc)
+{
+	PG_TRY();
+	{
+		run_utility(pstmt, queryString, readOnlyTree, context, params,
+					queryEnv, dest, qc);
+	}
+	PG_CATCH();
+	{
+		tg_rethrow_withholding_values(pstmt->utilityStmt);
+	}
+	PG_END_TRY();
+}
+
+/*
  * Is this a kind of utility statement tenant_guard or its drift guard looks
  * at, before or after it runs?  What all others (CALL, DO, FETCH, ...) run
  * is checked where it runs.
@@ -414,6 +440,7 @@ is_guarded_statement(Node *parsetree)
 		case T_ClusterStmt:
 		case T_VacuumStmt:
 		case T_AlterDomainStmt:	/* VALIDATE CONSTRAINT, owner_code.c */
+		case T_IndexStmt:		/* errors, withheld_values.c */
 			return true;
 		default:
 			return false;
@@ -454,6 +481,10 @@ guard_utility(PlannedStmt *pstmt, const char *queryString,
 	else if (tg_on_commit_drop_begin(parsetree, &enclosing))
 		run_creating_table(pstmt, queryString, readOnlyTree, context, params,
 						   queryEnv, dest, qc, &enclosing);
+	else if (tg_mode == TG_MODE_ENFORCE && IsTransactionState() &&
+			 tg_guard_applies() && tg_reads_every_tenants_rows(parsetree))
+		run_withholding_values(pstmt, queryString, readOnlyTree, context,
+							   params, queryEnv, dest, qc);
 	else
 		run_utility(pstmt, queryString, readOnlyTree, context, params,
 					queryEnv, dest, qc);
