@@ -284,9 +284,14 @@ RESET ROLE;
 -- the table owner, and PostgreSQL does not apply FORCE ROW LEVEL SECURITY
 -- there: reading a row-level security table in it is refused.
 --
-CREATE TABLE customers (id int PRIMARY KEY, tenant_id int NOT NULL);
+-- (The key carries the tenant column: a referential action may change only
+-- rows of the transaction's tenant.)
+CREATE TABLE customers (id int, tenant_id int NOT NULL,
+                        PRIMARY KEY (tenant_id, id));
 CREATE TABLE visits (id int PRIMARY KEY, tenant_id int NOT NULL,
-                     customer_id int REFERENCES customers ON DELETE CASCADE);
+                     customer_id int,
+                     FOREIGN KEY (tenant_id, customer_id) REFERENCES customers
+                       ON DELETE CASCADE);
 INSERT INTO customers VALUES (10, 1), (20, 2);
 INSERT INTO visits VALUES (100, 1, 10), (200, 2, 20);
 CREATE TABLE secrets (tenant_id int NOT NULL, secret text);

@@ -415,7 +415,7 @@ check_plan(QueryDesc *queryDesc, int eflags, int first, bool in_worker)
 	if (check.in_referential_action &&
 		is_referential_integrity_query(queryDesc, eflags))
 	{
-		tg_check_referential_action(pstmt);
+		tg_check_referential_action(queryDesc);
 		return;
 	}
 

@@ -1,36 +1,34 @@
 /*-------------------------------------------------------------------------
  *
  * referential_action.c
- *	  Rule 6 at run time: a foreign key's ON UPDATE or ON DELETE action
- *	  does not fire code a role inside the rules wrote on other tenants'
- *	  rows.
+ *	  A foreign key's ON UPDATE or ON DELETE action changes only the rows
+ *	  of the transaction's tenant.
  *
  * When a referenced key changes, PostgreSQL updates or deletes the
  * referencing rows itself (ri_triggers.c), as the referencing table's
- * owner and without row-level security: it changes every row that holds
- * the old key, whatever its tenant.  The row triggers of the referencing
- * table fire on each of those rows, and are given them (OLD and NEW) to
- * read, copy and change.  A role inside the rules that owns the tables
- * could put a trigger there, change a key in a table it controls, and so
- * run its trigger over every tenant's rows, without a tenant: what rule 6
- * refuses to DDL.
- *
- * Triggers elsewhere are allowed: they run on the rows of the request's
- * own statement, in its tenant context, like the functions and views the
- * schema's owners write for the application.  And a referential action
- * stays within one tenant when its foreign key carries the tenant column:
- * (tenant_id, customer_id) REFERENCES customers (tenant_id, id) on a
- * protected customers changes only the rows of the tenant whose customer
- * the request changed, under that table's policies.
+ * owner and without row-level security: every row that holds the old key,
+ * whatever its tenant.  So a request could change or delete other tenants'
+ * rows, or give them to another tenant, by changing a key in a table that
+ * its own policies let it change (or that has none: a table of tenants, a
+ * global lookup table); and everything that runs on the changed rows runs
+ * over other tenants' rows without a tenant: triggers, row and statement
+ * level, of the table and of the partitions the rows move between, index
+ * expressions, checks, and the errors that quote a failing row.
  *
  * So the query a referential action runs on a table with row-level
- * security is refused, for sessions inside the rules, when the table (or a
- * partition it reaches) has a row trigger for that action whose function
- * or WHEN condition is code a role inside the rules wrote, unless every
- * foreign key of the table whose action runs such a query carries the
- * tenant column to the tenant column of a protected table.  Which of the
- * table's foreign keys fired is not known here; asking that of all of
- * them errs on the side of refusing.
+ * security must be bounded to the transaction's tenant: for a session
+ * inside the rules it runs only when the transaction has a tenant context,
+ * every scan of the table compares the tenant column for equality with a
+ * parameter whose value is that tenant, and an UPDATE that sets the tenant
+ * column sets it to a parameter of that value (a custom plan has the
+ * values in place of the parameters).  That holds when the
+ * foreign key carries the tenant column (FOREIGN KEY (tenant_id,
+ * customer_id) REFERENCES customers (tenant_id, id)) and the referenced
+ * row was the tenant's own; then what runs on the rows runs on the
+ * tenant's rows, in its tenant context, as for its own statements.  The
+ * parameters' values are known when the query starts: ri_triggers.c
+ * passes the old (and new) key.  The tenant column is the protected
+ * table's (registry.c), or one named tenant_id.
  *
  * src/referential_action.c
  *
@@ -38,189 +36,257 @@
  */
 #include "postgres.h"
 
-#include "access/genam.h"
-#include "access/htup_details.h"
-#include "access/table.h"
-#include "catalog/indexing.h"
-#include "catalog/pg_constraint.h"
-#include "catalog/pg_trigger.h"
-#include "commands/trigger.h"
-#include "nodes/parsenodes.h"
-#include "utils/array.h"
-#include "utils/builtins.h"
+#include "catalog/pg_class.h"
+#include "nodes/nodeFuncs.h"
+#include "nodes/params.h"
+#include "nodes/plannodes.h"
+#include "parser/parsetree.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
-#include "utils/rel.h"
 
-#include "owner_code.h"
 #include "referential_action.h"
 #include "registry.h"
+#include "rel_cache.h"
 #include "report.h"
-#include "tenant_guard.h"
-#include "type_code.h"
+#include "tenant_context.h"
 
-/*
- * Does the trigger fire on the rows of a referential action's query
- * (operation CMD_UPDATE or CMD_DELETE), running code a role inside the
- * rules wrote?  Disabled triggers do not fire; column lists and WHEN
- * conditions may keep a trigger from firing, but are not counted on.
- */
-static bool
-fires_owner_code(const Trigger *trigger, CmdType operation)
+/* What a check of the action's query needs at every step */
+typedef struct ActionCheck
 {
-	TgCodeSearch search = {true, InvalidOid};
+	PlannedStmt *pstmt;
+	ParamListInfo params;
+	const char *tenant;			/* the transaction's tenant */
+	const char *column;			/* the tenant column's name */
+} ActionCheck;
 
-	if (trigger->tgisinternal || trigger->tgenabled == TRIGGER_DISABLED ||
-		!TRIGGER_FOR_ROW(trigger->tgtype))
-		return false;
-	if (operation == CMD_UPDATE ? !TRIGGER_FOR_UPDATE(trigger->tgtype) :
-		!TRIGGER_FOR_DELETE(trigger->tgtype))
-		return false;
-	if (tg_controlled_inside(trigger->tgfoid))
-		return true;
-	return trigger->tgqual != NULL &&
-		tg_find_harmful_code((Node *) stringToNode(trigger->tgqual), &search);
-}
-
-/* The first trigger of a relation that fires_owner_code(), or NULL. */
+/* The name of a table's tenant column, or NULL if it has none known. */
 static const char *
-owner_trigger_of(Oid relid, CmdType operation)
-{
-	Relation	rel = table_open(relid, NoLock);
-	TriggerDesc *trigdesc = rel->trigdesc;
-	const char *found = NULL;
-
-	for (int i = 0; trigdesc != NULL && i < trigdesc->numtriggers; i++)
-	{
-		if (fires_owner_code(&trigdesc->triggers[i], operation))
-		{
-			found = pstrdup(trigdesc->triggers[i].tgname);
-			break;
-		}
-	}
-	table_close(rel, NoLock);
-	return found;
-}
-
-/* The attribute number of a protected table's tenant column, or 0. */
-static AttrNumber
-protected_tenant_attnum(Oid relid)
+tenant_column_of(Oid relid)
 {
 	TgProtection prot;
 
-	if (!tg_registry_lookup(relid, &prot))
-		return InvalidAttrNumber;
-	return get_attnum(relid, NameStr(prot.tenant_column));
+	if (tg_registry_lookup(relid, &prot))
+		return pstrdup(NameStr(prot.tenant_column));
+	if (get_attnum(relid, "tenant_id") != InvalidAttrNumber)
+		return "tenant_id";
+	return NULL;
+}
+
+/* The expression under implicit casts and relabellings. */
+static Node *
+strip_implicit_casts(Node *node)
+{
+	for (;;)
+	{
+		if (IsA(node, RelabelType))
+			node = (Node *) ((RelabelType *) node)->arg;
+		else if (IsA(node, FuncExpr) &&
+				 ((FuncExpr *) node)->funcformat == COERCE_IMPLICIT_CAST &&
+				 list_length(((FuncExpr *) node)->args) == 1)
+			node = linitial(((FuncExpr *) node)->args);
+		else
+			return node;
+	}
 }
 
 /*
- * Does a foreign key carry the referencing table's tenant column (tenant)
- * to the tenant column of a protected referenced table, in the same
- * position of the key?
+ * Is the node a parameter of the query whose value is the transaction's
+ * tenant, compared in the parameter's type?  A custom plan has the value
+ * in its place, as a constant.
  */
 static bool
-carries_tenant(HeapTuple tuple, TupleDesc desc, AttrNumber tenant)
+is_tenant_param(const ActionCheck *check, Node *node)
 {
-	Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
-	AttrNumber	ref_tenant;
-	ArrayType  *keys;
-	ArrayType  *refkeys;
-	bool		isnull;
+	Oid			type;
+	Datum		value;
+	Oid			typinput;
+	Oid			typoutput;
+	Oid			ioparam;
+	bool		varlena;
+	char	   *tenant;
 
-	if (tenant == InvalidAttrNumber)
-		return false;
-	ref_tenant = protected_tenant_attnum(con->confrelid);
-	if (ref_tenant == InvalidAttrNumber)
-		return false;
-	keys = DatumGetArrayTypeP(heap_getattr(tuple, Anum_pg_constraint_conkey,
-										   desc, &isnull));
-	refkeys = DatumGetArrayTypeP(heap_getattr(tuple, Anum_pg_constraint_confkey,
-											  desc, &isnull));
-	for (int i = 0; i < ARR_DIMS(keys)[0] && i < ARR_DIMS(refkeys)[0]; i++)
+	node = strip_implicit_casts(node);
+	if (IsA(node, Const) && !((Const *) node)->constisnull)
 	{
-		if (((int16 *) ARR_DATA_PTR(keys))[i] == tenant &&
-			((int16 *) ARR_DATA_PTR(refkeys))[i] == ref_tenant)
+		type = ((Const *) node)->consttype;
+		value = ((Const *) node)->constvalue;
+	}
+	else if (IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXTERN &&
+			 check->params != NULL && ((Param *) node)->paramid >= 1 &&
+			 ((Param *) node)->paramid <= check->params->numParams)
+	{
+		int			id = ((Param *) node)->paramid;
+		ParamExternData workspace;
+		ParamExternData *prm = check->params->paramFetch != NULL ?
+			check->params->paramFetch(check->params, id, false, &workspace) :
+			&check->params->params[id - 1];
+
+		if (prm == NULL || prm->isnull || !OidIsValid(prm->ptype))
+			return false;
+		type = prm->ptype;
+		value = prm->value;
+	}
+	else
+		return false;
+	getTypeInputInfo(type, &typinput, &ioparam);
+	getTypeOutputInfo(type, &typoutput, &varlena);
+	/* the tenant in the value's type, written as that type writes it */
+	tenant = OidOutputFunctionCall(typoutput,
+								   OidInputFunctionCall(typinput,
+														(char *) check->tenant,
+														ioparam, -1));
+	return strcmp(OidOutputFunctionCall(typoutput, value), tenant) == 0;
+}
+
+/* Is the node a Var of the tenant column of its table? */
+static bool
+is_tenant_column(const ActionCheck *check, Node *node)
+{
+	Var		   *var;
+	RangeTblEntry *rte;
+	char	   *name;
+
+	node = strip_implicit_casts(node);
+	if (!IsA(node, Var))
+		return false;
+	var = (Var *) node;
+	if (var->varlevelsup != 0 || var->varattno <= 0 ||
+		var->varno < 1 || var->varno > list_length(check->pstmt->rtable))
+		return false;
+	rte = rt_fetch(var->varno, check->pstmt->rtable);
+	if (rte->rtekind != RTE_RELATION)
+		return false;
+	name = get_attname(rte->relid, var->varattno, true);
+	return name != NULL && strcmp(name, check->column) == 0;
+}
+
+/*
+ * Does an implicitly ANDed list of conditions compare the tenant column for
+ * equality with a parameter holding the tenant?
+ */
+static bool
+binds_tenant(const ActionCheck *check, List *quals)
+{
+	ListCell   *lc;
+
+	foreach(lc, quals)
+	{
+		OpExpr	   *op = (OpExpr *) lfirst(lc);
+		Node	   *left;
+		Node	   *right;
+
+		if (!IsA(op, OpExpr) || list_length(op->args) != 2 ||
+			get_oprrest(op->opno) != F_EQSEL)
+			continue;
+		left = linitial(op->args);
+		right = lsecond(op->args);
+		if ((is_tenant_column(check, left) && is_tenant_param(check, right)) ||
+			(is_tenant_column(check, right) && is_tenant_param(check, left)))
 			return true;
 	}
 	return false;
 }
 
-/* Does the foreign key's action run a query of this kind on its table? */
+/*
+ * Is every row the plan reads from a table bound to the tenant?  Scans
+ * must carry the condition themselves; nodes above them pass rows on.
+ */
 static bool
-acts_by(Form_pg_constraint con, CmdType operation)
+plan_bound_to_tenant(const ActionCheck *check, Plan *plan)
 {
-	if (operation == CMD_DELETE)
-		return con->confdeltype == FKCONSTR_ACTION_CASCADE;
-	return con->confupdtype == FKCONSTR_ACTION_CASCADE ||
-		con->confupdtype == FKCONSTR_ACTION_SETNULL ||
-		con->confupdtype == FKCONSTR_ACTION_SETDEFAULT ||
-		con->confdeltype == FKCONSTR_ACTION_SETNULL ||
-		con->confdeltype == FKCONSTR_ACTION_SETDEFAULT;
+	ListCell   *lc;
+
+	if (plan == NULL)
+		return true;
+	switch (nodeTag(plan))
+	{
+		case T_SeqScan:
+			return binds_tenant(check, plan->qual);
+		case T_IndexScan:
+			return binds_tenant(check, plan->qual) ||
+				binds_tenant(check, ((IndexScan *) plan)->indexqualorig);
+		case T_BitmapHeapScan:
+			return binds_tenant(check, plan->qual) ||
+				binds_tenant(check, ((BitmapHeapScan *) plan)->bitmapqualorig);
+		case T_Append:
+			foreach(lc, ((Append *) plan)->appendplans)
+			{
+				if (!plan_bound_to_tenant(check, (Plan *) lfirst(lc)))
+					return false;
+			}
+			return true;
+		case T_ModifyTable:
+		case T_Result:
+		case T_LockRows:
+		case T_Material:
+		case T_Gather:
+			return plan->righttree == NULL &&
+				plan_bound_to_tenant(check, plan->lefttree);
+		default:
+			return false;		/* not a plan ri_triggers.c's queries get */
+	}
 }
 
 /*
- * The first foreign key of the table whose action runs a query of this
- * kind and does not carry the tenant column (carries_tenant()), or NULL.
+ * Does an UPDATE leave the tenant column alone, or set it to a parameter
+ * holding the tenant?  Its subplan's first entries are the new values of
+ * the columns it sets, in the order of the first result relation's list.
  */
-static char *
-cross_tenant_foreign_key(Oid relid, CmdType operation)
+static bool
+keeps_tenant(const ActionCheck *check, ModifyTable *mt)
 {
-	AttrNumber	tenant = protected_tenant_attnum(relid);
-	Relation	conrel = table_open(ConstraintRelationId, AccessShareLock);
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tuple;
-	char	   *found = NULL;
+	List	   *colnos;
+	Index		rti;
+	Oid			relid;
+	int			position = 0;
+	ListCell   *lc;
 
-	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(relid));
-	scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true,
-							  NULL, 1, &key);
-	while (found == NULL && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	if (mt->operation != CMD_UPDATE)
+		return true;
+	colnos = linitial(mt->updateColnosLists);
+	rti = linitial_int(mt->resultRelations);
+	relid = rt_fetch(rti, check->pstmt->rtable)->relid;
+	foreach(lc, colnos)
 	{
-		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+		char	   *name = get_attname(relid, lfirst_int(lc), true);
 
-		if (con->contype == CONSTRAINT_FOREIGN && acts_by(con, operation) &&
-			!carries_tenant(tuple, RelationGetDescr(conrel), tenant))
-			found = pstrdup(NameStr(con->conname));
+		if (name != NULL && strcmp(name, check->column) == 0)
+		{
+			TargetEntry *tle = list_nth(mt->plan.lefttree->targetlist, position);
+
+			return is_tenant_param(check, (Node *) tle->expr);
+		}
+		position++;
 	}
-	systable_endscan(scan);
-	table_close(conrel, AccessShareLock);
-	return found;
+	return true;
 }
 
 /*
  * Check the query a referential action runs (the executor guard has
- * recognised it): its first range table entry is the table the foreign
- * key is on, the others the partitions or children the query reaches,
- * all locked by now.
+ * recognised it, for a session inside the rules): its first range table
+ * entry is the table the foreign key is on.
  */
 void
-tg_check_referential_action(PlannedStmt *pstmt)
+tg_check_referential_action(QueryDesc *queryDesc)
 {
+	PlannedStmt *pstmt = queryDesc->plannedstmt;
+	ActionCheck check = {pstmt, queryDesc->params, NULL, NULL};
+	TgTenantState state;
 	Oid			relid;
-	ListCell   *lc;
-	const char *trigger = NULL;
-	Oid			trigger_rel = InvalidOid;
-	char	   *fkey;
+	ModifyTable *mt = (ModifyTable *) pstmt->planTree;
 
 	if (pstmt->commandType != CMD_UPDATE && pstmt->commandType != CMD_DELETE)
-		return;
+		return;					/* a key check, which changes nothing */
 	relid = linitial_node(RangeTblEntry, pstmt->rtable)->relid;
-	foreach(lc, pstmt->rtable)
+	tg_tenant_state(&state);
+	if (!tg_tenant_is_valid(&state))
 	{
-		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
-
-		if (rte->relkind == RELKIND_RELATION &&
-			(trigger = owner_trigger_of(rte->relid, pstmt->commandType)) != NULL)
-		{
-			trigger_rel = rte->relid;
-			break;
-		}
-	}
-	if (trigger == NULL)
+		tg_report_referential_action_tenant(relid, NULL);
 		return;
-	fkey = cross_tenant_foreign_key(relid, pstmt->commandType);
-	if (fkey != NULL)
-		tg_report_referential_trigger(relid, fkey, trigger_rel, trigger);
+	}
+	check.tenant = state.value;
+	check.column = tenant_column_of(relid);
+	if (check.column == NULL || !IsA(mt, ModifyTable) ||
+		!plan_bound_to_tenant(&check, (Plan *) mt) || !keeps_tenant(&check, mt))
+		tg_report_referential_action_tenant(relid, state.value);
 }

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * referential_action.h
- *	  Rule 6 for the queries a foreign key's referential action runs
- *	  (referential_action.c).
+ *	  A foreign key's referential action bounded to the transaction's
+ *	  tenant (referential_action.c).
  *
  * src/referential_action.h
  *
@@ -11,8 +11,8 @@
 #ifndef TENANT_GUARD_REFERENTIAL_ACTION_H
 #define TENANT_GUARD_REFERENTIAL_ACTION_H
 
-#include "nodes/plannodes.h"
+#include "executor/execdesc.h"
 
-extern void tg_check_referential_action(PlannedStmt *pstmt);
+extern void tg_check_referential_action(QueryDesc *queryDesc);
 
 #endif							/* TENANT_GUARD_REFERENTIAL_ACTION_H */

@@ -558,21 +558,27 @@ tg_report_referential_action(Oid relid)
 }
 
 /*
- * A foreign key's action changes the referencing rows of every tenant, and
- * would fire a trigger that a role inside the rules wrote on each of them
- * (referential_action.c).
+ * A foreign key's action would change rows of the table that may belong to
+ * another tenant than the transaction's (tenant), or the transaction has
+ * none (NULL): referential_action.c.
  */
 void
-tg_report_referential_trigger(Oid relid, const char *fkey,
-							  Oid trigger_relid, const char *trigger)
+tg_report_referential_action_tenant(Oid relid, const char *tenant)
 {
-	ereport(tg_violation_level(),
-			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("foreign key \"%s\" on table \"%s\" would fire trigger \"%s\" on every tenant's rows",
-					fkey, tg_relation_name(relid), trigger),
-			 errdetail("The foreign key's ON UPDATE or ON DELETE action changes the rows of every tenant that reference the changed key, without row-level security, and trigger \"%s\" on table \"%s\" runs code that a role inside tenant_guard's rules controls on each of them (a function it owns, or one whose unqualified names the search_path lets it choose).",
-					   trigger, tg_relation_name(trigger_relid)),
-			 errhint("Make the foreign key carry the tenant column to a protected table's tenant column, have a role outside the rules own the trigger's function and give it a search_path of its own, or change the referenced keys as a role outside the rules.")));
+	if (tenant == NULL)
+		ereport(tg_violation_level(),
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("tenant context required for a foreign key's action on table \"%s\"",
+						tg_relation_name(relid)),
+				 errdetail("The foreign key's ON UPDATE or ON DELETE action changes the rows that reference the changed key without row-level security; tenant_guard lets it change only the rows of the transaction's tenant, and the transaction has none."),
+				 errhint("Change the referenced key inside a transaction that sets the tenant, with a foreign key that carries the tenant column, or as a role outside the rules.")));
+	else
+		ereport(tg_violation_level(),
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("a foreign key's action on table \"%s\" could change rows of other tenants than \"%s\"",
+						tg_relation_name(relid), tenant),
+				 errdetail("The foreign key's ON UPDATE or ON DELETE action changes the rows that reference the changed key without row-level security; tenant_guard lets it change only rows whose tenant column it compares with the transaction's tenant, and keeps that column unchanged."),
+				 errhint("Make the foreign key carry the tenant column, as in FOREIGN KEY (tenant_id, customer_id) REFERENCES customers (tenant_id, id), or change the referenced key as a role outside the rules.")));
 }
 
 /*

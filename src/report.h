@@ -34,8 +34,7 @@ extern void tg_report_hold_after_read(Oid relid, const char *portalname);
 extern void tg_report_tid_lookup(Oid funcid);
 extern void tg_report_parallel_worker(Oid relid);
 extern void tg_report_referential_action(Oid relid);
-extern void tg_report_referential_trigger(Oid relid, const char *fkey,
-										  Oid trigger_relid, const char *trigger);
+extern void tg_report_referential_action_tenant(Oid relid, const char *tenant);
 extern void tg_report_leftover(const char *tenant, const TgLeftover *leftover,
 							   bool as_warning);
 extern void tg_report_leftover_at_commit(const TgLeftover *leftover,

@@ -467,36 +467,17 @@ findings AS (
 						  AND d.objid = c.oid AND d.deptype = 'e')
 
 	UNION ALL
-	SELECT 'medium', 'referential_action_fires_owner_trigger', 'constraint',
+	SELECT 'medium', 'referential_action_without_tenant', 'constraint',
 		   format('%I ON %s', con.conname, ct.name),
-		   format('The foreign key''s ON UPDATE or ON DELETE action changes the rows of every tenant that reference a changed key, and trigger %I on %s runs function %s, owned by a role inside the rules, on them: tenant_guard refuses the action to sessions inside the rules (rule 6).',
-				  tg.tgname, tg.tgrelid::regclass, tg.tgfoid::regprocedure),
-		   format('-- carry the tenant column to a protected table''s tenant column in foreign key %I, or have a role outside the rules own function %s',
-				  con.conname, tg.tgfoid::regprocedure)
+		   format('The foreign key''s ON UPDATE or ON DELETE action changes the rows of every tenant that reference a changed key of %s, without row-level security: tenant_guard refuses it to sessions inside the rules, which may change only their own tenant''s rows.',
+				  con.confrelid::regclass),
+		   format('-- carry the tenant column in foreign key %I (FOREIGN KEY (%I, ...) REFERENCES %s (its tenant column, ...)), or change the keys of %s as a role outside the rules',
+				  con.conname, ct.tenant_column, con.confrelid::regclass, con.confrelid::regclass)
 	  FROM pg_constraint con
 	  JOIN tenant_tables ct ON ct.oid = con.conrelid
-	 CROSS JOIN LATERAL (
-		SELECT tr.tgname, tr.tgrelid, tr.tgfoid
-		  FROM (SELECT ct.oid
-				UNION
-				SELECT relid FROM pg_partition_tree(ct.oid)) AS pt(relid)
-		  JOIN pg_trigger tr ON tr.tgrelid = pt.relid
-		  JOIN pg_proc f ON f.oid = tr.tgfoid
-		 WHERE NOT tr.tgisinternal AND tr.tgenabled <> 'D'
-		   AND (tr.tgtype & 1) <> 0		-- FOR EACH ROW
-		   AND (tr.tgtype & (8 | 16)) <> 0	-- DELETE or UPDATE
-		   AND f.oid >= 16384 AND f.proowner NOT IN (SELECT oid FROM bypass_roles)
-		 ORDER BY tr.tgrelid, tr.tgname
-		 LIMIT 1) AS tg
 	 WHERE con.contype = 'f' AND con.conparentid = 0 AND ct.relrowsecurity
 	   AND (con.confupdtype IN ('c', 'n', 'd') OR con.confdeltype IN ('c', 'n', 'd'))
-	   AND NOT EXISTS (SELECT FROM @extschema@.registry r
-						 JOIN pg_attribute ra ON ra.attrelid = r.relation
-											 AND ra.attname = r.tenant_column
-						 JOIN generate_subscripts(con.conkey, 1) AS i
-						   ON con.conkey[i] = ct.tenant_attnum
-						  AND con.confkey[i] = ra.attnum
-						WHERE r.relation = con.confrelid)
+	   AND NOT ct.tenant_attnum = ANY (con.conkey)
 
 	UNION ALL
 	SELECT 'medium', 'rls_without_policy', 'table', t.name,
