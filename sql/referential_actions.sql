@@ -115,11 +115,56 @@ ROLLBACK;
 RESET ROLE;
 SELECT tenant_id, count(*) FROM visits GROUP BY tenant_id ORDER BY 1;
 
--- (d) roles outside the rules may run any action
+-- (d) a key without the tenant column between two protected tables, as
+-- knex, Rails or Prisma make them: the referenced row the request changes
+-- is its tenant's own, under the referenced table's policies, and so are
+-- the rows that reference it: allowed
+SET ROLE regress_tg_owner;
+CREATE TABLE invoices (id int PRIMARY KEY, tenant_id int NOT NULL);
+SELECT tenant_guard.protect('invoices');
+CREATE TABLE invoice_lines (id int PRIMARY KEY, tenant_id int NOT NULL,
+                            invoice_id int REFERENCES invoices
+                              ON UPDATE CASCADE ON DELETE CASCADE);
+SELECT tenant_guard.protect('invoice_lines');
+CREATE TRIGGER spy BEFORE UPDATE OR DELETE ON invoice_lines
+  FOR EACH ROW EXECUTE FUNCTION spy();
+GRANT SELECT, UPDATE, DELETE ON invoices, invoice_lines TO regress_tg_app;
+RESET ROLE;
+INSERT INTO invoices VALUES (1, 1), (2, 2);
+INSERT INTO invoice_lines VALUES (10, 1, 1), (20, 2, 2);
+SET ROLE regress_tg_app;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+UPDATE invoices SET id = 3 WHERE id = 1;
+DELETE FROM invoices WHERE id = 3;
+DELETE FROM invoices WHERE id = 2;			-- not its row: nothing happens
+COMMIT;
+RESET ROLE;
+SELECT id, tenant_id, invoice_id FROM invoice_lines ORDER BY id;
+-- but not when the referenced table is not protected: its policies are not
+-- known to keep the request to its tenant's rows
+SET ROLE regress_tg_owner;
+CREATE TABLE bills (id int PRIMARY KEY, tenant_id int NOT NULL);
+ALTER TABLE bills ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY everyone ON bills USING (true);
+CREATE TABLE bill_lines (id int PRIMARY KEY, tenant_id int NOT NULL,
+                         bill_id int REFERENCES bills ON DELETE CASCADE);
+SELECT tenant_guard.protect('bill_lines');
+RESET ROLE;
+INSERT INTO bills VALUES (1, 1), (2, 2);
+INSERT INTO bill_lines VALUES (1, 1, 1), (2, 2, 2);
+SET ROLE regress_tg_owner;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+DELETE FROM bills WHERE id = 2;				-- tenant 2's lines
+ROLLBACK;
+RESET ROLE;
+
+-- (e) roles outside the rules may run any action
 UPDATE items SET id = 100 WHERE id = 1;
 SELECT id, tenant_id, item_id FROM orders ORDER BY id;
 
--- (e) warn mode reports and lets it run
+-- (f) warn mode reports and lets it run
 SET tenant_guard.mode = warn;
 SET ROLE regress_tg_owner;
 UPDATE items SET id = 200 WHERE id = 100;
@@ -130,7 +175,7 @@ RESET tenant_guard.mode;
 SELECT severity, finding, object_name, detail, fix FROM tenant_guard.audit()
  WHERE finding = 'referential_action_without_tenant' ORDER BY object_name;
 
-DROP TABLE visits, customers, orders, items, tenants;
+DROP TABLE bill_lines, bills, invoice_lines, invoices, visits, customers, orders, items, tenants;
 DROP FUNCTION spy();
 REVOKE CREATE ON SCHEMA public FROM regress_tg_owner;
 DROP ROLE regress_tg_owner, regress_tg_app;

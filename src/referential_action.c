@@ -25,7 +25,9 @@
  * foreign key carries the tenant column (FOREIGN KEY (tenant_id,
  * customer_id) REFERENCES customers (tenant_id, id)) and the referenced
  * row was the tenant's own; then what runs on the rows runs on the
- * tenant's rows, in its tenant context, as for its own statements.  The
+ * tenant's rows, in its tenant context, as for its own statements.  A key
+ * without the tenant column passes when it references a protected table
+ * with row-level security forced (references_protected_table()).  The
  * parameters' values are known when the query starts: ri_triggers.c
  * passes the old (and new) key.  The tenant column is the protected
  * table's (registry.c), or one named tenant_id.
@@ -36,13 +38,20 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/params.h"
 #include "nodes/plannodes.h"
 #include "parser/parsetree.h"
+#include "utils/array.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 
 #include "referential_action.h"
 #include "registry.h"
@@ -262,6 +271,141 @@ keeps_tenant(const ActionCheck *check, ModifyTable *mt)
 }
 
 /*
+ * The first scan of a plan (for a partitioned table, of its first
+ * partition), or NULL.
+ */
+static Plan *
+first_scan(Plan *plan)
+{
+	while (plan != NULL)
+	{
+		switch (nodeTag(plan))
+		{
+			case T_SeqScan:
+			case T_IndexScan:
+			case T_BitmapHeapScan:
+				return plan;
+			case T_Append:
+				if (((Append *) plan)->appendplans == NIL)
+					return NULL;
+				plan = (Plan *) linitial(((Append *) plan)->appendplans);
+				break;
+			default:
+				plan = plan->lefttree;
+				break;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The names of the columns a scan compares for equality with a parameter
+ * or constant: the referencing columns of the foreign key whose action
+ * the query is (ri_triggers.c writes WHERE $1 = col1 AND $2 = col2 ...).
+ */
+static List *
+compared_columns(const ActionCheck *check, Plan *scan)
+{
+	List	   *quals = list_copy(scan->qual);
+	List	   *names = NIL;
+	ListCell   *lc;
+
+	if (IsA(scan, IndexScan))
+		quals = list_concat(quals, ((IndexScan *) scan)->indexqualorig);
+	else if (IsA(scan, BitmapHeapScan))
+		quals = list_concat(quals, ((BitmapHeapScan *) scan)->bitmapqualorig);
+	foreach(lc, quals)
+	{
+		OpExpr	   *op = (OpExpr *) lfirst(lc);
+
+		if (!IsA(op, OpExpr) || list_length(op->args) != 2 ||
+			get_oprrest(op->opno) != F_EQSEL)
+			continue;
+		for (int i = 0; i < 2; i++)
+		{
+			Node	   *col = strip_implicit_casts(list_nth(op->args, i));
+			Node	   *other = strip_implicit_casts(list_nth(op->args, 1 - i));
+			Var		   *var = (Var *) col;
+
+			if (IsA(col, Var) && (IsA(other, Param) || IsA(other, Const)) &&
+				var->varno >= 1 && var->varno <= list_length(check->pstmt->rtable))
+				names = list_append_unique_ptr(names,
+											   get_attname(rt_fetch(var->varno, check->pstmt->rtable)->relid,
+														   var->varattno, false));
+		}
+	}
+	return names;
+}
+
+/* Does a foreign key's referencing column list name exactly these columns? */
+static bool
+key_is(Oid relid, HeapTuple tuple, TupleDesc desc, List *names)
+{
+	bool		isnull;
+	ArrayType  *keys = DatumGetArrayTypeP(heap_getattr(tuple, Anum_pg_constraint_conkey,
+													  desc, &isnull));
+	int16	   *attnums = (int16 *) ARR_DATA_PTR(keys);
+	int			n = ARR_DIMS(keys)[0];
+
+	if (n != list_length(names))
+		return false;
+	for (int i = 0; i < n; i++)
+	{
+		char	   *name = get_attname(relid, attnums[i], false);
+		ListCell   *lc;
+		bool		found = false;
+
+		foreach(lc, names)
+		{
+			if (strcmp((char *) lfirst(lc), name) == 0)
+				found = true;
+		}
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Do the foreign keys of the table on these columns (there is one, as a
+ * rule) all reference a protected table with row-level security forced?
+ * Then the referenced row that changed was one the transaction could
+ * change under that table's policies, its tenant's own; the rows that
+ * reference it are that tenant's too, unless a row of another tenant was
+ * made to reference it, which only that tenant could have done.
+ */
+static bool
+references_protected_table(Oid relid, List *names)
+{
+	Relation	conrel = table_open(ConstraintRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		found = false;
+	bool		all = true;
+
+	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true,
+							  NULL, 1, &key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+
+		if (con->contype != CONSTRAINT_FOREIGN ||
+			!key_is(relid, tuple, RelationGetDescr(conrel), names))
+			continue;
+		found = true;
+		if (!tg_registry_contains(con->confrelid) ||
+			!tg_rel_info(con->confrelid)->rls_forced)
+			all = false;
+	}
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
+	return found && all;
+}
+
+/*
  * Check the query a referential action runs (the executor guard has
  * recognised it, for a session inside the rules): its first range table
  * entry is the table the foreign key is on.
@@ -286,7 +430,14 @@ tg_check_referential_action(QueryDesc *queryDesc)
 	}
 	check.tenant = state.value;
 	check.column = tenant_column_of(relid);
-	if (check.column == NULL || !IsA(mt, ModifyTable) ||
-		!plan_bound_to_tenant(&check, (Plan *) mt) || !keeps_tenant(&check, mt))
+	if (check.column == NULL || !IsA(mt, ModifyTable) || !keeps_tenant(&check, mt))
 		tg_report_referential_action_tenant(relid, state.value);
+	else if (!plan_bound_to_tenant(&check, (Plan *) mt))
+	{
+		Plan	   *scan = first_scan((Plan *) mt);
+
+		if (scan == NULL ||
+			!references_protected_table(relid, compared_columns(&check, scan)))
+			tg_report_referential_action_tenant(relid, state.value);
+	}
 }
