@@ -37,6 +37,7 @@
 #include "definer.h"
 #include "rel_cache.h"
 #include "report.h"
+#include "role_cache.h"
 #include "session_state.h"
 #include "tenant_context.h"
 #include "tenant_guard.h"
@@ -48,39 +49,6 @@ int
 tg_violation_level(void)
 {
 	return tg_mode == TG_MODE_WARN ? WARNING : ERROR;
-}
-
-/*
- * Schema-qualified name of a relation for messages, "schema.table" as
- * PostgreSQL's own messages write it: within double quotes, unquoted.
- */
-char *
-tg_relation_name(Oid relid)
-{
-	char	   *relname = get_rel_name(relid);
-
-	if (relname == NULL)
-		return psprintf("with OID %u", relid);
-	return psprintf("%s.%s", get_namespace_name(get_rel_namespace(relid)),
-					relname);
-}
-
-/* Schema-qualified, quoted name of a relation, for SQL in hints and DDL. */
-char *
-tg_relation_sql(Oid relid)
-{
-	char	   *relname = get_rel_name(relid);
-
-	if (relname == NULL)
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-									  relname);
-}
-
-static char *
-role_name(Oid roleid)
-{
-	return GetUserNameFromId(roleid, true);
 }
 
 /* Where a configuration value came from, in the DBA's terms. */
@@ -415,7 +383,7 @@ void
 tg_report_bypass(Oid relid, Oid as_role, bool via_view, List *rtable)
 {
 	char	   *rel = tg_relation_name(relid);
-	char	   *role = role_name(as_role);
+	char	   *role = tg_role_name(as_role);
 	Oid			view = via_view ? view_owned_by(rtable, as_role) : InvalidOid;
 	Oid			func = via_view ? InvalidOid : tg_current_definer();
 
@@ -570,7 +538,7 @@ tg_report_leftover(const char *tenant, const TgLeftover *leftover,
 	char	   *msg;
 	char	   *detail;
 	char	   *hint;
-	const char *role = role_name(GetOuterUserId());
+	const char *role = tg_role_name(GetOuterUserId());
 
 	switch (leftover->kind)
 	{
@@ -624,7 +592,7 @@ tg_report_leftover(const char *tenant, const TgLeftover *leftover,
 void
 tg_report_leftover_at_commit(const TgLeftover *leftover, bool as_warning)
 {
-	const char *role = role_name(GetOuterUserId());
+	const char *role = tg_role_name(GetOuterUserId());
 	const char *warned = as_warning ?
 		"  tenant_guard.mode is \"warn\"; in \"enforce\" mode the commit would fail." : "";
 
@@ -657,7 +625,7 @@ tg_report_temp_type(const char *name, bool as_warning)
 	ereport(as_warning ? WARNING : ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("role \"%s\" cannot create temporary type pg_temp.%s",
-					role_name(GetOuterUserId()), quote_identifier(name)),
+					tg_role_name(GetOuterUserId()), quote_identifier(name)),
 			 errdetail("Schema pg_temp comes first in the search path for types: a temporary type stands for the built-in or schema type of its name in every statement the session parses, and functions compiled meanwhile keep it after it is gone."),
 			 errhint("Create the type in a regular schema, as a migration run by the schema's owner.")));
 }
@@ -692,7 +660,7 @@ tg_report_prepared_parameter(const char *name, int param, Oid typid,
 			 errmsg("cannot prepare statement \"%s\" with parameter $%d of type %s",
 					name, param, format_type_be(typid)),
 			 errdetail("Converting a value to this type runs code that role \"%s\" can write or change (a domain's constraints, a composite type's attributes), before any check of the statement that receives it.",
-					   role_name(GetOuterUserId())),
+					   tg_role_name(GetOuterUserId())),
 			 errhint("Give the parameter a type owned by a role outside tenant_guard's rules, such as the domain's base type.")));
 }
 
@@ -706,7 +674,7 @@ tg_report_lasting_setting(const char *where, const char *target)
 	ereport(tg_violation_level(),
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("role \"%s\" cannot change the settings of %s",
-					role_name(GetOuterUserId()), target),
+					tg_role_name(GetOuterUserId()), target),
 			 errdetail("Settings stored with %s apply to later sessions; on pooled connections they serve other tenants' requests, which would run with a search_path or other settings an earlier request chose.",
 					   where),
 			 errhint("Run it as a role outside tenant_guard's rules (a superuser or a role with BYPASSRLS).")));

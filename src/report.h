@@ -16,8 +16,6 @@
 #include "tenant_context.h"
 
 extern int	tg_violation_level(void);
-extern char *tg_relation_name(Oid relid);
-extern char *tg_relation_sql(Oid relid);
 extern const char *tg_tenant_origin_description(const TgTenantState *state);
 extern void tg_report_tenant_context(Oid relid, const TgTenantState *state);
 extern void tg_report_session_set(const char *name);

@@ -40,7 +40,6 @@
 
 #include "compat.h"
 #include "report.h"
-#include "role_cache.h"
 #include "session_state.h"
 #include "tenant_context.h"
 #include "tenant_guard.h"
@@ -99,52 +98,6 @@ pin_tenant(const char *value)
 		pinned_tenant = MemoryContextStrdup(TopTransactionContext, value);
 }
 
-/* The variable behind tenant_guard.mode, looked up once. */
-static struct config_enum *mode_conf = NULL;
-
-/*
- * tenant_guard.mode as the session has it, whatever the SET clauses of the
- * functions running say.  A function exempted with SET tenant_guard.mode =
- * off turns the guard off for its own statements, not for the transaction
- * it runs in: what must hold of the transaction (no session state from an
- * earlier request when it gets its tenant, no session-level tenant at the
- * end of a statement) still holds when the function is the one that sets
- * the tenant.  The mode outside those functions is the value below the
- * GUC_SAVE entries their SET clauses pushed on the variable's stack.
- */
-static int
-session_mode(void)
-{
-	int			mode = tg_mode;
-	GucStack   *stack;
-
-	if (mode != TG_MODE_OFF)
-		return mode;
-	if (mode_conf == NULL)
-		mode_conf = (struct config_enum *) tg_find_guc("tenant_guard.mode");
-	if (mode_conf == NULL)
-		return mode;
-	for (stack = mode_conf->gen.stack;
-		 stack != NULL && stack->state == GUC_SAVE; stack = stack->prev)
-		mode = stack->prior.val.enumval;
-	return mode;
-}
-
-/* The mode outside the SET clauses of the functions running. */
-int
-tg_session_mode(void)
-{
-	return session_mode();
-}
-
-/* Do the rules apply to the session (see above)? */
-bool
-tg_session_guard_applies(void)
-{
-	return session_mode() != TG_MODE_OFF &&
-		!tg_role_is_exempt(GetOuterUserId());
-}
-
 /*
  * A transaction is about to get its tenant: refuse if the session holds
  * state that an earlier request left and that would act in this one
@@ -158,7 +111,7 @@ check_session_state(const char *value)
 
 	if (!tg_session_guard_applies() || !tg_session_leftover(&leftover))
 		return true;
-	if (session_mode() == TG_MODE_WARN)
+	if (tg_session_mode() == TG_MODE_WARN)
 	{
 		tg_report_leftover(value, &leftover, true);
 		return true;

@@ -58,7 +58,5 @@ extern PGDLLIMPORT bool tg_tenant_touched;	/* assigned since last checked */
 extern PGDLLIMPORT bool tg_tenant_ended_with_xact;
 extern void tg_tenant_forget_touch(void);
 extern void tg_tenant_xact_end(void);
-extern bool tg_session_guard_applies(void);
-extern int	tg_session_mode(void);
 
 #endif							/* TENANT_GUARD_TENANT_CONTEXT_H */
