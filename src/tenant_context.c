@@ -27,6 +27,10 @@
  * same transaction is refused by the check hook, even after a rollback to a
  * savepoint.  The pin is dropped when the transaction ends.
  *
+ * Whether a value may be assigned, and whether the state amounts to a
+ * tenant context, is decided in rules.c; this file only describes the
+ * state, keeps the pin, and pins when a verdict says so.
+ *
  * src/tenant_context.c
  *
  *-------------------------------------------------------------------------
@@ -40,7 +44,7 @@
 
 #include "compat.h"
 #include "report.h"
-#include "session_state.h"
+#include "rules.h"
 #include "tenant_context.h"
 #include "tenant_guard.h"
 #include "xact_state.h"
@@ -73,7 +77,7 @@ bool		tg_tenant_touched = false;
  * messages: a statement refused for want of a tenant may be one of an
  * autocommit session whose tenant ended with an earlier statement.
  */
-bool		tg_tenant_ended_with_xact = false;
+static bool tenant_ended_with_xact = false;
 
 /*
  * Where the last non-empty tenant offered by configuration came from
@@ -99,48 +103,6 @@ pin_tenant(const char *value)
 }
 
 /*
- * A transaction is about to get its tenant: refuse if the session holds
- * state that an earlier request left and that would act in this one
- * (session_state.c says which).  This holds whatever sets the tenant, an
- * exempted function included.  In warn mode, say so and go on.
- */
-static bool
-check_session_state(const char *value)
-{
-	TgLeftover	leftover;
-
-	if (!tg_session_guard_applies() || !tg_session_leftover(&leftover))
-		return true;
-	if (tg_session_mode() == TG_MODE_WARN)
-	{
-		tg_report_leftover(value, &leftover, true);
-		return true;
-	}
-	tg_report_leftover(value, &leftover, false);
-	return false;
-}
-
-/*
- * A parallel worker starts with the leader's value, which the leader
- * judged; the only assignment user code can make there is a function's SET
- * clause, and it may not change the tenant.
- */
-static bool
-check_in_parallel_worker(const char *value)
-{
-	const char *current = tg_guc_string_value(tenant_conf);
-
-	if (InitializingParallelWorker || strcmp(value, current ? current : "") == 0)
-		return true;
-	GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
-	GUC_check_errmsg("cannot change tenant in a parallel worker");
-	GUC_check_errdetail("A function's SET clause would set \"%s\" to \"%s\" while it runs in a parallel worker.",
-						tg_tenant_setting, value);
-	GUC_check_errhint("Remove the SET clause, or mark the function PARALLEL RESTRICTED.");
-	return false;
-}
-
-/*
  * Check hook of the tenant setting.
  *
  * A value from configuration (postgresql.conf, ALTER ROLE/DATABASE ... SET,
@@ -153,13 +115,17 @@ check_in_parallel_worker(const char *value)
  * An interactive assignment (SET, SET LOCAL, set_config(), a function's
  * SET clause: all PGC_S_SESSION) of a non-empty value pins the transaction
  * to the first tenant it sets, and any other tenant is refused for the rest
- * of the transaction.  Empty values are always accepted: clearing the
- * tenant never widens what a request sees.
+ * of the transaction; the first is refused while the session holds state
+ * an earlier request left (rules.c decides, report.c words the refusal, in
+ * warn mode as a WARNING).  In a parallel worker, which starts with the
+ * leader's value, no other may be set.  Empty values are always accepted:
+ * clearing the tenant never widens what a request sees.
  */
 static bool
 tenant_value_check(char **newval, void **extra, GucSource source)
 {
 	const char *value = *newval;
+	TgVerdict	verdict;
 
 	if (source < PGC_S_INTERACTIVE)
 	{
@@ -175,38 +141,23 @@ tenant_value_check(char **newval, void **extra, GucSource source)
 		defining_tenant_setting || !IsTransactionState())
 		return true;
 	if (IsParallelWorker())
-		return check_in_parallel_worker(value);
+	{
+		if (tg_rule_worker_assignment(value,
+									  tg_guc_string_value(tenant_conf),
+									  &verdict))
+			return true;
+		return tg_report_assignment(&verdict);
+	}
 
 	tg_tenant_touched = true;
 	tg_xact_state_left(TG_XACT_TENANT);
 
-	if (pinned_tenant == NULL)
-	{
-		if (!check_session_state(value))
-			return false;
+	if (!tg_rule_tenant_assignment(value, pinned_tenant, &verdict) &&
+		!tg_report_assignment(&verdict))
+		return false;
+	if (verdict.pin)
 		pin_tenant(value);
-		return true;
-	}
-	if (strcmp(pinned_tenant, value) == 0 || !tg_guard_applies())
-		return true;
-
-	if (tg_mode == TG_MODE_WARN)
-	{
-		ereport(WARNING,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("tenant changed from \"%s\" to \"%s\" within a transaction",
-						pinned_tenant, value),
-				 errdetail("tenant_guard.mode is \"warn\"; in \"enforce\" mode the change would be refused.")));
-		return true;
-	}
-
-	GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
-	GUC_check_errmsg("cannot change tenant from \"%s\" to \"%s\" within a transaction",
-					 pinned_tenant, value);
-	GUC_check_errdetail("The transaction already acts for tenant \"%s\"; a transaction acts for one tenant only.",
-						pinned_tenant);
-	GUC_check_errhint("End the transaction with COMMIT or ROLLBACK and set the other tenant in a new one.");
-	return false;
+	return true;
 }
 
 /*
@@ -321,7 +272,9 @@ nonnull(const char *s)
 
 /*
  * Describe the tenant setting as it stands: its value, where that value
- * came from, and the tenant the transaction is pinned to.
+ * came from, and the tenant the transaction is pinned to; whether a
+ * session-level tenant is pending is left to the caller to ask
+ * (tg_session_tenant_pending()), which may know it need not.
  *
  * The GUC stack is walked from the innermost nesting level outwards.  An
  * entry records how the value at its level was last assigned: SET LOCAL
@@ -345,6 +298,8 @@ tg_tenant_state(TgTenantState *state)
 	tg_tenant_setting_sync();
 
 	state->pinned = pinned_tenant;
+	state->ended_with_xact = tenant_ended_with_xact;
+	state->session_pending = false;
 	state->value = tenant_conf ? nonnull(tg_guc_string_value(tenant_conf)) : "";
 	value = state->value;
 	if (value[0] == '\0')
@@ -387,33 +342,16 @@ tg_tenant_state(TgTenantState *state)
 }
 
 /*
- * Does the state amount to a tenant context: a non-empty value set in this
- * transaction with SET LOCAL or set_config(..., true), and the tenant the
- * transaction is pinned to?
+ * Pin the transaction to the tenant a verdict found valid but not pinned
+ * (rules.c): one set while the check hook could not see it, while we were
+ * defining the variable or when another module defined it.  It is a SET
+ * LOCAL of this transaction all the same.
  */
-bool
-tg_tenant_is_valid(const TgTenantState *state)
+void
+tg_tenant_pin(const TgTenantState *state, const TgVerdict *verdict)
 {
-	if (state->origin != TG_TENANT_LOCAL)
-		return false;
-	if (state->pinned == NULL)
-	{
-		/*
-		 * Set while the check hook could not see it: while we were defining
-		 * the variable, or when another module defined it.  It is a SET
-		 * LOCAL of this transaction all the same; pin it now, unless the
-		 * check hook would have refused it for the session state an
-		 * earlier request left, in which case it is no tenant context.
-		 */
-		TgLeftover	leftover;
-
-		if (tg_mode == TG_MODE_ENFORCE && tg_guard_applies() &&
-			tg_session_leftover(&leftover))
-			return false;
+	if (verdict->pin)
 		pin_tenant(state->value);
-		return true;
-	}
-	return strcmp(state->pinned, state->value) == 0;
 }
 
 /*
@@ -460,7 +398,7 @@ tg_tenant_forget_touch(void)
 void
 tg_tenant_xact_end(void)
 {
-	tg_tenant_ended_with_xact = (pinned_tenant != NULL);
+	tenant_ended_with_xact = (pinned_tenant != NULL);
 	pinned_tenant = NULL;
 	tg_tenant_touched = false;
 }
