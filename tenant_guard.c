@@ -118,6 +118,13 @@ assign_tenant_setting(const char *newval, void *extra)
 	tg_tenant_setting_renamed(newval);
 }
 
+/* Does a configuration parameter name designate the tenant setting? */
+bool
+tg_is_tenant_setting(const char *name)
+{
+	return name != NULL && pg_strcasecmp(name, tg_tenant_setting) == 0;
+}
+
 /* The variable behind tenant_guard.mode, looked up once. */
 static struct config_enum *mode_conf = NULL;
 

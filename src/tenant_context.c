@@ -257,13 +257,6 @@ tg_tenant_setting_renamed(const char *newname)
 }
 
 
-/* Does a configuration parameter name designate the tenant setting? */
-bool
-tg_is_tenant_setting(const char *name)
-{
-	return name != NULL && pg_strcasecmp(name, tg_tenant_setting) == 0;
-}
-
 static inline const char *
 nonnull(const char *s)
 {

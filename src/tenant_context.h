@@ -31,7 +31,6 @@ tg_tenant_setting_sync(void)
 		tg_tenant_setting_define();
 }
 extern void tg_tenant_setting_renamed(const char *newname);
-extern bool tg_is_tenant_setting(const char *name);
 extern void tg_tenant_state(TgTenantState *state);
 extern void tg_tenant_pin(const TgTenantState *state,
 						  const TgVerdict *verdict);

@@ -52,6 +52,7 @@ tg_guard_applies(void)
 	return tg_mode != TG_MODE_OFF && !tg_role_is_exempt(GetOuterUserId());
 }
 
+extern bool tg_is_tenant_setting(const char *name);
 extern int	tg_session_mode(void);
 extern bool tg_session_guard_applies(void);
 
