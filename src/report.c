@@ -21,8 +21,9 @@
  * goes on; otherwise it is an ERROR.  The refusals of the tenant setting's
  * check hook go through GUC_check_err* instead (tg_report_assignment).
  *
- * The drift guard, rule 6 and protect() word their own messages for now
- * (README, "Source layout").
+ * Rule 6 words its own refusals for now; protect() and the other
+ * functions word their argument errors and notices where they check them,
+ * as PostgreSQL's functions do (README, "Source layout").
  *
  * src/report.c
  *
@@ -682,6 +683,145 @@ report_lasting_setting(const TgVerdict *v)
 			 errhint("Run it as a role outside tenant_guard's rules (a superuser or a role with BYPASSRLS).")));
 }
 
+/* DETAIL and HINT shared by every drift refusal; returns 0 for ereport. */
+static int
+drift_detail_and_hint(const TgVerdict *v)
+{
+	errdetail("The table's tenant isolation was installed by tenant_guard.protect(); this change would weaken it.");
+	errhint("To make the change deliberately, run SELECT tenant_guard.unprotect(%s); first, or make it with tenant_guard.mode set to off.",
+			quote_literal_cstr(v->rel_sql));
+	return 0;
+}
+
+/*
+ * The drift guard refuses (or, in warn mode, reports) a change that would
+ * weaken what protect() installed on a table (drift_guard.c).  v->name is
+ * the policy or column concerned, for the changes that have one.
+ */
+static void
+report_drift(const TgVerdict *v)
+{
+	const char *rel = v->rel;
+	const char *name = v->name;
+	int			code = ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE;
+
+	switch (v->refusal)
+	{
+		case TG_DRIFT_DISABLE_RLS:
+			ereport(level(v),
+					(errcode(code),
+					 errmsg("cannot disable row-level security of protected table \"%s\"",
+							rel),
+					 drift_detail_and_hint(v)));
+			break;
+		case TG_DRIFT_NO_FORCE_RLS:
+			ereport(level(v),
+					(errcode(code),
+					 errmsg("cannot stop forcing row-level security of protected table \"%s\"",
+							rel),
+					 drift_detail_and_hint(v)));
+			break;
+		case TG_DRIFT_DROP_POLICY:
+			ereport(level(v),
+					(errcode(code),
+					 errmsg("cannot drop policy \"%s\" of protected table \"%s\"",
+							name, rel),
+					 drift_detail_and_hint(v)));
+			break;
+		case TG_DRIFT_ALTER_POLICY:
+			ereport(level(v),
+					(errcode(code),
+					 errmsg("cannot alter policy \"%s\" of protected table \"%s\"",
+							name, rel),
+					 drift_detail_and_hint(v)));
+			break;
+		case TG_DRIFT_RENAME_POLICY:
+			ereport(level(v),
+					(errcode(code),
+					 errmsg("cannot rename policy \"%s\" of protected table \"%s\"",
+							name, rel),
+					 drift_detail_and_hint(v)));
+			break;
+		case TG_DRIFT_DROP_TENANT_COLUMN:
+			ereport(level(v),
+					(errcode(code),
+					 errmsg("cannot drop tenant column \"%s\" of protected table \"%s\"",
+							name, rel),
+					 drift_detail_and_hint(v)));
+			break;
+		case TG_DRIFT_RETYPE_TENANT_COLUMN:
+			ereport(level(v),
+					(errcode(code),
+					 errmsg("cannot change the type of tenant column \"%s\" of protected table \"%s\"",
+							name, rel),
+					 drift_detail_and_hint(v)));
+			break;
+		default:				/* TG_DRIFT_CASCADE */
+			ereport(level(v),
+					(errcode(code),
+					 errmsg("cannot drop the tenant isolation of protected table \"%s\"",
+							rel),
+					 errdetail("The statement drops a policy or the tenant column that tenant_guard.protect() installed or relies on, as a dependent object."),
+					 errhint("To make the change deliberately, run SELECT tenant_guard.unprotect(%s); first, or make it with tenant_guard.mode set to off.",
+							 quote_literal_cstr(v->rel_sql))));
+			break;
+	}
+}
+
+/*
+ * Detaching a partition (v->rel) from a protected table (v->other) that is
+ * not protected on its own.
+ */
+static void
+report_drift_detach(const TgVerdict *v)
+{
+	ereport(level(v),
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("cannot detach partition \"%s\" from protected table \"%s\"",
+					v->rel, v->other),
+			 errdetail("The partition is not protected on its own, so once detached its rows would have no row-level security."),
+			 errhint("Protect it first: SELECT tenant_guard.protect(%s);",
+					 quote_literal_cstr(v->rel_sql))));
+}
+
+/*
+ * A protected table (v->rel) would be a child of a table (v->other) that
+ * does not enforce the isolation on its tenant column (v->name).
+ */
+static void
+report_drift_open_parent(const TgVerdict *v)
+{
+	const char *rel = v->rel;
+	const char *par = v->other;
+
+	ereport(level(v),
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("protected table \"%s\" cannot be a child of table \"%s\", which does not enforce its tenant isolation",
+					rel, par),
+			 errdetail("A query on \"%s\" applies only that table's policies, so it would read and change every tenant's rows of \"%s\".",
+					   par, rel),
+			 errhint("Protect the parent first (SELECT tenant_guard.protect(%s, %s);), or make the change with tenant_guard.mode set to off.",
+					 quote_literal_cstr(v->other_sql),
+					 quote_literal_cstr(v->name))));
+}
+
+/*
+ * DROP EXTENSION tenant_guard while it protects tables (v->count) would
+ * take their isolation policies with it.
+ */
+static void
+report_drift_drop_extension(const TgVerdict *v)
+{
+	ereport(level(v),
+			(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+			 errmsg("cannot drop extension tenant_guard while it protects tables"),
+			 errdetail_plural("%lld table is protected.",
+							  "%lld tables are protected.",
+							  v->count,
+							  (long long) v->count),
+			 errhint("Unprotect them first: SELECT tenant_guard.unprotect(relation) FROM tenant_guard.registry WHERE partition_of IS NULL;")));
+}
+
 /*
  * Report a verdict: an ERROR, or in warn mode a WARNING, for a refusal;
  * nothing for TG_ALLOWED.
@@ -760,6 +900,25 @@ tg_report(const TgVerdict *v)
 			break;
 		case TG_TID_LOOKUP:
 			report_tid_lookup(v);
+			break;
+		case TG_DRIFT_DISABLE_RLS:
+		case TG_DRIFT_NO_FORCE_RLS:
+		case TG_DRIFT_DROP_POLICY:
+		case TG_DRIFT_ALTER_POLICY:
+		case TG_DRIFT_RENAME_POLICY:
+		case TG_DRIFT_DROP_TENANT_COLUMN:
+		case TG_DRIFT_RETYPE_TENANT_COLUMN:
+		case TG_DRIFT_CASCADE:
+			report_drift(v);
+			break;
+		case TG_DRIFT_DETACH:
+			report_drift_detach(v);
+			break;
+		case TG_DRIFT_OPEN_PARENT:
+			report_drift_open_parent(v);
+			break;
+		case TG_DRIFT_DROP_EXTENSION:
+			report_drift_drop_extension(v);
 			break;
 	}
 }

@@ -3,11 +3,12 @@
  * report.h
  *	  A verdict of the rules, and its wording and severity (report.c).
  *
- * A verdict says whether a statement, an assignment of the tenant or a
- * commit may go on, and if not which rule it breaks, about which object,
+ * A verdict says whether a statement, an assignment of the tenant, DDL or
+ * a commit may go on, and if not which rule it breaks, about which object,
  * with everything the message needs already looked up: report.c only
- * words it.  The rules decide (rules.c, and session_state.c for the state
- * a session keeps); the modules that run them report.
+ * words it.  The rules decide (rules.c; session_state.c for the state a
+ * session keeps; drift_guard.c for what protect() installed); the modules
+ * that run them report.
  *
  * src/report.h
  *
@@ -55,7 +56,19 @@ typedef enum TgRefusal
 	TG_TRUNCATE,
 	TG_HOLD_CURSOR,
 	TG_HOLD_AFTER_READ,
-	TG_TID_LOOKUP
+	TG_TID_LOOKUP,
+	/* the drift guard: what protect() installed (drift_guard.c) */
+	TG_DRIFT_DISABLE_RLS,
+	TG_DRIFT_NO_FORCE_RLS,
+	TG_DRIFT_DROP_POLICY,
+	TG_DRIFT_ALTER_POLICY,
+	TG_DRIFT_RENAME_POLICY,
+	TG_DRIFT_DROP_TENANT_COLUMN,
+	TG_DRIFT_RETYPE_TENANT_COLUMN,
+	TG_DRIFT_CASCADE,			/* dropped as a dependent object */
+	TG_DRIFT_DETACH,			/* detaching an unprotected partition */
+	TG_DRIFT_OPEN_PARENT,		/* a parent without the isolation */
+	TG_DRIFT_DROP_EXTENSION
 } TgRefusal;
 
 /* Kinds of session state an earlier request left (TG_LEFTOVER_*). */
@@ -77,13 +90,14 @@ typedef struct TgVerdict
 	const char *other_sql;		/* ... as SQL names it */
 	const char *role;			/* the role the message names */
 	const char *name;			/* the tenant setting, a cursor, a prepared
-								 * statement, a type; what a leftover is */
+								 * statement, a type, a policy, a column */
 	const char *value;			/* a tenant; a search_path */
 	const char *pinned;			/* the tenant the transaction acts for */
 	const char *database;		/* for TG_TENANT_OF_CONFIG's hint */
 	GucSource	source;			/* for TG_TENANT_OF_CONFIG */
 	TgLeftoverKind leftover;	/* for TG_LEFTOVER_* */
 	int			param;			/* for TG_PREPARED_PARAMETER */
+	int64		count;			/* for TG_DRIFT_DROP_EXTENSION */
 	bool		is_partition;	/* a partition, not an inheritance child */
 	bool		schema_missing; /* the search_path's schema does not exist */
 	bool		in_transaction_block;	/* for TG_NO_TENANT */
