@@ -21,7 +21,8 @@
  * goes on; otherwise it is an ERROR.  The refusals of the tenant setting's
  * check hook go through GUC_check_err* instead (tg_report_assignment).
  *
- * Rule 6 words its own refusals for now; protect() and the other
+ * The same goes for the warnings about the tenant setting's configuration.
+ * Rule 6 words its own refusals for now; protect() and the other SQL
  * functions word their argument errors and notices where they check them,
  * as PostgreSQL's functions do (README, "Source layout").
  *
@@ -921,4 +922,48 @@ tg_report(const TgVerdict *v)
 			report_drift_drop_extension(v);
 			break;
 	}
+}
+
+/*
+ * ALTER ROLE/DATABASE ... SET or ALTER SYSTEM gave the tenant setting (name)
+ * a value, which is allowed but never counts as a tenant context
+ * (utility_guard.c): say so now rather than when every statement of the
+ * application fails.
+ */
+void
+tg_report_configured_tenant(const char *where, const char *name)
+{
+	ereport(WARNING,
+			(errmsg("a tenant set with %s is never a tenant context", where),
+			 errdetail("tenant_guard counts \"%s\" only when it is set in the current transaction with SET LOCAL or set_config(..., true), so statements on tables with row-level security will be refused.",
+					   name),
+			 errhint("Set the tenant per transaction in the application instead.")));
+}
+
+/*
+ * tenant_guard.tenant_setting names a variable that cannot hold a tenant
+ * (tenant_context.c): every statement on a row-level security table will be
+ * refused.
+ */
+void
+tg_report_tenant_setting_unusable(const char *name)
+{
+	ereport(WARNING,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("configuration parameter \"%s\" cannot hold a tenant",
+					name),
+			 errhint("Set tenant_guard.tenant_setting to the name of a custom string setting such as \"app.current_tenant\".")));
+}
+
+/*
+ * Another module defined the tenant setting's variable, so our check hook
+ * does not see its assignments (tenant_context.c).
+ */
+void
+tg_report_tenant_setting_foreign(const char *name)
+{
+	ereport(LOG,
+			(errmsg("tenant_guard uses configuration parameter \"%s\" as defined by another module",
+					name),
+			 errdetail("A change of tenant within a transaction is refused at the next statement rather than at once.")));
 }

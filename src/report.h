@@ -110,5 +110,8 @@ extern int	tg_violation_level(void);
 extern void tg_report(const TgVerdict *verdict);
 extern bool tg_report_assignment(const TgVerdict *verdict);
 extern const char *tg_tenant_source_description(GucSource source);
+extern void tg_report_configured_tenant(const char *where, const char *name);
+extern void tg_report_tenant_setting_unusable(const char *name);
+extern void tg_report_tenant_setting_foreign(const char *name);
 
 #endif							/* TENANT_GUARD_REPORT_H */

@@ -225,11 +225,7 @@ tg_tenant_setting_define(void)
 	if (gconf == NULL || gconf->vartype != PGC_STRING)
 	{
 		/* every statement on a row-level security table will be refused */
-		ereport(WARNING,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("configuration parameter \"%s\" cannot hold a tenant",
-						tg_tenant_setting),
-				 errhint("Set tenant_guard.tenant_setting to the name of a custom string setting such as \"app.current_tenant\".")));
+		tg_report_tenant_setting_unusable(tg_tenant_setting);
 		return;
 	}
 
@@ -237,10 +233,7 @@ tg_tenant_setting_define(void)
 	if (list_member_ptr(defined_confs, gconf))
 		tg_guc_set_string_check_hook(tenant_conf, tenant_value_check);
 	else
-		ereport(LOG,
-				(errmsg("tenant_guard uses configuration parameter \"%s\" as defined by another module",
-						tg_tenant_setting),
-				 errdetail("A change of tenant within a transaction is refused at the next statement rather than at once.")));
+		tg_report_tenant_setting_foreign(tg_tenant_setting);
 }
 
 /*

@@ -295,11 +295,7 @@ advise_configured_tenant(Node *parsetree)
 	value = ExtractSetVariableArgs(setstmt);
 	if (value == NULL || value[0] == '\0')
 		return;
-	ereport(WARNING,
-			(errmsg("a tenant set with %s is never a tenant context", where),
-			 errdetail("tenant_guard counts \"%s\" only when it is set in the current transaction with SET LOCAL or set_config(..., true), so statements on tables with row-level security will be refused.",
-					   setstmt->name),
-			 errhint("Set the tenant per transaction in the application instead.")));
+	tg_report_configured_tenant(where, setstmt->name);
 }
 
 /* Bookkeeping for checks made when the transaction commits. */
