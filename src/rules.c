@@ -8,11 +8,17 @@
  * set to this value?  may this table be truncated?) and returns the answer
  * as a verdict (report.h): allowed, or which rule is broken and about which
  * object, with the names and facts the message needs already looked up.
- * Nothing here reports, and nothing changes state: the hooks report a
+ * Nothing here reports, and nothing changes the state of the transaction
+ * or the session (the caches it reads through aside): the hooks report a
  * verdict with tg_report() (report.c), and pin the tenant themselves when a
  * verdict asks for it (tenant_context.c).  So the same decision serves the
  * executor, the planner, utility statements, the object access hook, the
  * commit and status(), and a verdict can be computed without acting on it.
+ *
+ * Some questions are settled on the hooks' fast paths by a test cheap
+ * enough to pay on every call (currtid2()'s OID, a holdable portal, a SET
+ * without LOCAL): for those, the function here gives the rule's answer
+ * once the case is found, which is always a refusal.
  *
  * The transaction's tenant state is the caller's to gather
  * (tg_tenant_state(), tenant_context.c), including whether to ask if a
