@@ -26,6 +26,7 @@ OBJS = \
 	src/rel_cache.o \
 	src/report.o \
 	src/role_cache.o \
+	src/rules.o \
 	src/session_state.o \
 	src/set_tenant.o \
 	src/status.o \

@@ -24,6 +24,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
+#include "utils/guc_tables.h"
 #include "utils/inval.h"
 #include "utils/syscache.h"
 
@@ -115,6 +116,52 @@ static void
 assign_tenant_setting(const char *newval, void *extra)
 {
 	tg_tenant_setting_renamed(newval);
+}
+
+/* Does a configuration parameter name designate the tenant setting? */
+bool
+tg_is_tenant_setting(const char *name)
+{
+	return name != NULL && pg_strcasecmp(name, tg_tenant_setting) == 0;
+}
+
+/* The variable behind tenant_guard.mode, looked up once. */
+static struct config_enum *mode_conf = NULL;
+
+/*
+ * tenant_guard.mode as the session has it, whatever the SET clauses of the
+ * functions running say.  A function exempted with SET tenant_guard.mode =
+ * off turns the guard off for its own statements, not for the transaction
+ * it runs in: what must hold of the transaction (no session state from an
+ * earlier request when it gets its tenant, no session-level tenant at the
+ * end of a statement) still holds when the function is the one that sets
+ * the tenant.  The mode outside those functions is the value below the
+ * GUC_SAVE entries their SET clauses pushed on the variable's stack.
+ */
+int
+tg_session_mode(void)
+{
+	int			mode = tg_mode;
+	GucStack   *stack;
+
+	if (mode != TG_MODE_OFF)
+		return mode;
+	if (mode_conf == NULL)
+		mode_conf = (struct config_enum *) tg_find_guc("tenant_guard.mode");
+	if (mode_conf == NULL)
+		return mode;
+	for (stack = mode_conf->gen.stack;
+		 stack != NULL && stack->state == GUC_SAVE; stack = stack->prev)
+		mode = stack->prior.val.enumval;
+	return mode;
+}
+
+/* Do the rules apply to the session (see above)? */
+bool
+tg_session_guard_applies(void)
+{
+	return tg_session_mode() != TG_MODE_OFF &&
+		!tg_role_is_exempt(GetOuterUserId());
 }
 
 static void

@@ -91,9 +91,9 @@ CREATE TABLE visits (id int, tenant_id int NOT NULL, customer_id int,
 CREATE TABLE visits_1 PARTITION OF visits FOR VALUES IN (1);
 CREATE TABLE visits_2 PARTITION OF visits FOR VALUES IN (2);
 SELECT tenant_guard.protect('visits');
-CREATE TRIGGER spy BEFORE UPDATE OR DELETE ON visits_1
+CREATE TRIGGER spy AFTER UPDATE OR DELETE ON visits_1
   FOR EACH ROW EXECUTE FUNCTION spy();
-CREATE TRIGGER spy BEFORE UPDATE OR DELETE ON visits_2
+CREATE TRIGGER spy AFTER UPDATE OR DELETE ON visits_2
   FOR EACH ROW EXECUTE FUNCTION spy();
 GRANT SELECT, UPDATE, DELETE ON customers, visits TO regress_tg_app;
 RESET ROLE;
@@ -104,6 +104,9 @@ BEGIN;
 SET LOCAL app.current_tenant = '1';
 UPDATE customers SET id = 11 WHERE id = 1;
 DELETE FROM customers WHERE id = 11;
+SET LOCAL plan_cache_mode = force_generic_plan;	-- parameters, not values
+UPDATE customers SET id = 12 WHERE id = 10;
+SET LOCAL plan_cache_mode = auto;
 -- the same statements many times: custom plans first, then generic ones
 DO $$ BEGIN FOR i IN 2..9 LOOP DELETE FROM customers WHERE id = i; END LOOP; END $$;
 SELECT count(*) FROM visits;
@@ -114,6 +117,47 @@ UPDATE tenants SET id = 3 WHERE id = 2;		-- tenant 2's customers and visits
 ROLLBACK;
 RESET ROLE;
 SELECT tenant_id, count(*) FROM visits GROUP BY tenant_id ORDER BY 1;
+-- no policy's WITH CHECK applies to the action's rows: a BEFORE UPDATE
+-- trigger the owner controls could move them to another tenant, so an
+-- UPDATE action is refused while one is there
+SET ROLE regress_tg_owner;
+CREATE FUNCTION mover() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.tenant_id := 2; RETURN NEW; END$$;
+CREATE TRIGGER mover BEFORE UPDATE ON visits_1
+  FOR EACH ROW EXECUTE FUNCTION mover();
+RESET ROLE;
+SET ROLE regress_tg_app;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+UPDATE customers SET id = 12 WHERE id = 10;
+ROLLBACK;
+RESET ROLE;
+DROP TRIGGER mover ON visits_1;
+DROP FUNCTION mover();
+-- under a nondeterministic collation equal keys need not be equal tenants
+CREATE COLLATION regress_tg_nocase (provider = icu, locale = 'und-u-ks-level2',
+                                    deterministic = false);
+SET ROLE regress_tg_owner;
+CREATE TABLE orgs (id text COLLATE regress_tg_nocase PRIMARY KEY);
+CREATE TABLE members (id int PRIMARY KEY, tenant_id text NOT NULL
+                        REFERENCES orgs ON DELETE CASCADE);
+SELECT tenant_guard.protect('members');
+GRANT SELECT, DELETE ON orgs, members TO regress_tg_app;
+RESET ROLE;
+INSERT INTO orgs VALUES ('acme');
+INSERT INTO members VALUES (1, 'acme');
+ALTER TABLE members DROP CONSTRAINT members_tenant_id_fkey;
+INSERT INTO members VALUES (2, 'ACME');
+ALTER TABLE members ADD FOREIGN KEY (tenant_id) REFERENCES orgs
+  ON DELETE CASCADE NOT VALID;
+SET ROLE regress_tg_app;
+BEGIN;
+SET LOCAL app.current_tenant = 'acme';
+DELETE FROM orgs WHERE id = 'acme';			-- would delete ACME's member
+ROLLBACK;
+RESET ROLE;
+DROP TABLE members, orgs;
+DROP COLLATION regress_tg_nocase;
 
 -- (d) a key without the tenant column between two protected tables, as
 -- knex, Rails or Prisma make them: the referenced row the request changes
@@ -126,7 +170,7 @@ CREATE TABLE invoice_lines (id int PRIMARY KEY, tenant_id int NOT NULL,
                             invoice_id int REFERENCES invoices
                               ON UPDATE CASCADE ON DELETE CASCADE);
 SELECT tenant_guard.protect('invoice_lines');
-CREATE TRIGGER spy BEFORE UPDATE OR DELETE ON invoice_lines
+CREATE TRIGGER spy AFTER UPDATE OR DELETE ON invoice_lines
   FOR EACH ROW EXECUTE FUNCTION spy();
 GRANT SELECT, UPDATE, DELETE ON invoices, invoice_lines TO regress_tg_app;
 RESET ROLE;

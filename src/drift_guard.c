@@ -128,101 +128,28 @@ tg_policy_table(Oid policyid)
 	return relid;
 }
 
-/* What a refused change would do to a protected table. */
-typedef enum DriftChange
-{
-	DRIFT_DISABLE_RLS,
-	DRIFT_NO_FORCE_RLS,
-	DRIFT_DROP_POLICY,
-	DRIFT_ALTER_POLICY,
-	DRIFT_RENAME_POLICY,
-	DRIFT_DROP_TENANT_COLUMN,
-	DRIFT_RETYPE_TENANT_COLUMN,
-	DRIFT_CASCADE
-} DriftChange;
-
-/* DETAIL and HINT shared by every drift refusal; returns 0 for ereport. */
-static int
-drift_detail_and_hint(Oid relid)
-{
-	errdetail("The table's tenant isolation was installed by tenant_guard.protect(); this change would weaken it.");
-	errhint("To make the change deliberately, run SELECT tenant_guard.unprotect(%s); first, or make it with tenant_guard.mode set to off.",
-			quote_literal_cstr(tg_relation_sql(relid)));
-	return 0;
-}
-
 /*
- * Refuse (or, in warn mode, report) a weakening change to a table.  name is
- * the policy or column concerned, for the changes that have one.
+ * Refuse (or, in warn mode, report) a change to a protected table (relid),
+ * about another table (other, or InvalidOid) and a policy or column
+ * (name, or NULL).
  */
 static void
-report_drift(Oid relid, DriftChange change, const char *name)
+report_drift(Oid relid, TgRefusal change, const char *name, Oid other)
 {
-	char	   *rel = tg_relation_name(relid);
-	int			level = tg_violation_level();
-	int			code = ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE;
+	TgVerdict	verdict;
 
-	switch (change)
+	memset(&verdict, 0, sizeof(TgVerdict));
+	verdict.refusal = change;
+	verdict.as_warning = (tg_mode == TG_MODE_WARN);
+	verdict.rel = tg_relation_name(relid);
+	verdict.rel_sql = tg_relation_sql(relid);
+	verdict.name = name;
+	if (OidIsValid(other))
 	{
-		case DRIFT_DISABLE_RLS:
-			ereport(level,
-					(errcode(code),
-					 errmsg("cannot disable row-level security of protected table \"%s\"",
-							rel),
-					 drift_detail_and_hint(relid)));
-			break;
-		case DRIFT_NO_FORCE_RLS:
-			ereport(level,
-					(errcode(code),
-					 errmsg("cannot stop forcing row-level security of protected table \"%s\"",
-							rel),
-					 drift_detail_and_hint(relid)));
-			break;
-		case DRIFT_DROP_POLICY:
-			ereport(level,
-					(errcode(code),
-					 errmsg("cannot drop policy \"%s\" of protected table \"%s\"",
-							name, rel),
-					 drift_detail_and_hint(relid)));
-			break;
-		case DRIFT_ALTER_POLICY:
-			ereport(level,
-					(errcode(code),
-					 errmsg("cannot alter policy \"%s\" of protected table \"%s\"",
-							name, rel),
-					 drift_detail_and_hint(relid)));
-			break;
-		case DRIFT_RENAME_POLICY:
-			ereport(level,
-					(errcode(code),
-					 errmsg("cannot rename policy \"%s\" of protected table \"%s\"",
-							name, rel),
-					 drift_detail_and_hint(relid)));
-			break;
-		case DRIFT_DROP_TENANT_COLUMN:
-			ereport(level,
-					(errcode(code),
-					 errmsg("cannot drop tenant column \"%s\" of protected table \"%s\"",
-							name, rel),
-					 drift_detail_and_hint(relid)));
-			break;
-		case DRIFT_RETYPE_TENANT_COLUMN:
-			ereport(level,
-					(errcode(code),
-					 errmsg("cannot change the type of tenant column \"%s\" of protected table \"%s\"",
-							name, rel),
-					 drift_detail_and_hint(relid)));
-			break;
-		case DRIFT_CASCADE:
-			ereport(level,
-					(errcode(code),
-					 errmsg("cannot drop the tenant isolation of protected table \"%s\"",
-							rel),
-					 errdetail("The statement drops a policy or the tenant column that tenant_guard.protect() installed or relies on, as a dependent object."),
-					 errhint("To make the change deliberately, run SELECT tenant_guard.unprotect(%s); first, or make it with tenant_guard.mode set to off.",
-							 quote_literal_cstr(tg_relation_sql(relid)))));
-			break;
+		verdict.other = tg_relation_name(other);
+		verdict.other_sql = tg_relation_sql(other);
 	}
+	tg_report(&verdict);
 }
 
 /*
@@ -246,18 +173,10 @@ check_detach(Oid parent, AlterTableCmd *cmd)
 {
 	PartitionCmd *pcmd = (PartitionCmd *) cmd->def;
 	Oid			child = RangeVarGetRelid(pcmd->name, NoLock, true);
-	char	   *childname;
 
 	if (!OidIsValid(child) || protected_on_its_own(child))
 		return;
-	childname = tg_relation_name(child);
-	ereport(tg_violation_level(),
-			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			 errmsg("cannot detach partition \"%s\" from protected table \"%s\"",
-					childname, tg_relation_name(parent)),
-			 errdetail("The partition is not protected on its own, so once detached its rows would have no row-level security."),
-			 errhint("Protect it first: SELECT tenant_guard.protect(%s);",
-					 quote_literal_cstr(tg_relation_sql(child)))));
+	report_drift(child, TG_DRIFT_DETACH, NULL, parent);
 }
 
 /* Does any subcommand of this ALTER TABLE need the drift guard's look? */
@@ -306,18 +225,20 @@ check_alter_table(AlterTableStmt *stmt)
 		switch (cmd->subtype)
 		{
 			case AT_DisableRowSecurity:
-				report_drift(relid, DRIFT_DISABLE_RLS, NULL);
+				report_drift(relid, TG_DRIFT_DISABLE_RLS, NULL, InvalidOid);
 				break;
 			case AT_NoForceRowSecurity:
-				report_drift(relid, DRIFT_NO_FORCE_RLS, NULL);
+				report_drift(relid, TG_DRIFT_NO_FORCE_RLS, NULL, InvalidOid);
 				break;
 			case AT_DropColumn:
 				if (tenant_column)
-					report_drift(relid, DRIFT_DROP_TENANT_COLUMN, cmd->name);
+					report_drift(relid, TG_DRIFT_DROP_TENANT_COLUMN, cmd->name,
+								 InvalidOid);
 				break;
 			case AT_AlterColumnType:
 				if (tenant_column)
-					report_drift(relid, DRIFT_RETYPE_TENANT_COLUMN, cmd->name);
+					report_drift(relid, TG_DRIFT_RETYPE_TENANT_COLUMN, cmd->name,
+								 InvalidOid);
 				break;
 			case AT_DetachPartition:
 			case AT_DetachPartitionFinalize:
@@ -331,7 +252,7 @@ check_alter_table(AlterTableStmt *stmt)
 
 /* DROP POLICY, ALTER POLICY or ALTER POLICY ... RENAME on a protected table. */
 static void
-check_policy_change(RangeVar *table, const char *polname, DriftChange change)
+check_policy_change(RangeVar *table, const char *polname, TgRefusal change)
 {
 	Oid			relid;
 
@@ -339,7 +260,7 @@ check_policy_change(RangeVar *table, const char *polname, DriftChange change)
 		return;
 	relid = RangeVarGetRelid(table, NoLock, true);
 	if (OidIsValid(relid) && tg_registry_contains(relid))
-		report_drift(relid, change, polname);
+		report_drift(relid, change, polname, InvalidOid);
 }
 
 static void
@@ -354,7 +275,7 @@ check_drop_policies(DropStmt *stmt)
 											list_length(names) - 1);
 
 		check_policy_change(makeRangeVarFromNameList(relname),
-							strVal(llast(names)), DRIFT_DROP_POLICY);
+							strVal(llast(names)), TG_DRIFT_DROP_POLICY);
 	}
 }
 
@@ -375,14 +296,15 @@ check_drop_extension(DropStmt *stmt)
 			continue;
 		protected_tables = tg_registry_count();
 		if (protected_tables > 0)
-			ereport(tg_violation_level(),
-					(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
-					 errmsg("cannot drop extension tenant_guard while it protects tables"),
-					 errdetail_plural("%lld table is protected.",
-									  "%lld tables are protected.",
-									  protected_tables,
-									  (long long) protected_tables),
-					 errhint("Unprotect them first: SELECT tenant_guard.unprotect(relation) FROM tenant_guard.registry WHERE partition_of IS NULL;")));
+		{
+			TgVerdict	verdict;
+
+			memset(&verdict, 0, sizeof(TgVerdict));
+			verdict.refusal = TG_DRIFT_DROP_EXTENSION;
+			verdict.as_warning = (tg_mode == TG_MODE_WARN);
+			verdict.count = protected_tables;
+			tg_report(&verdict);
+		}
 	}
 }
 
@@ -413,13 +335,13 @@ tg_drift_check(Node *parsetree)
 		case T_AlterPolicyStmt:
 			check_policy_change(((AlterPolicyStmt *) parsetree)->table,
 								((AlterPolicyStmt *) parsetree)->policy_name,
-								DRIFT_ALTER_POLICY);
+								TG_DRIFT_ALTER_POLICY);
 			break;
 		case T_RenameStmt:
 			if (((RenameStmt *) parsetree)->renameType == OBJECT_POLICY)
 				check_policy_change(((RenameStmt *) parsetree)->relation,
 									((RenameStmt *) parsetree)->subname,
-									DRIFT_RENAME_POLICY);
+									TG_DRIFT_RENAME_POLICY);
 			break;
 		default:
 			break;
@@ -543,23 +465,6 @@ open_ancestor(Oid relid, const char *colname)
 	return InvalidOid;
 }
 
-static void
-report_open_parent(Oid relid, Oid parent, const char *colname)
-{
-	char	   *rel = tg_relation_name(relid);
-	char	   *par = tg_relation_name(parent);
-
-	ereport(tg_violation_level(),
-			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			 errmsg("protected table \"%s\" cannot be a child of table \"%s\", which does not enforce its tenant isolation",
-					rel, par),
-			 errdetail("A query on \"%s\" applies only that table's policies, so it would read and change every tenant's rows of \"%s\".",
-					   par, rel),
-			 errhint("Protect the parent first (SELECT tenant_guard.protect(%s, %s);), or make the change with tenant_guard.mode set to off.",
-					 quote_literal_cstr(tg_relation_sql(parent)),
-					 quote_literal_cstr(colname))));
-}
-
 /*
  * Check every protected table at or below relid (or, if relid is invalid,
  * every protected table) against its ancestors.
@@ -582,8 +487,8 @@ check_protected_ancestry(Oid relid)
 			continue;
 		parent = open_ancestor(prot->relid, NameStr(prot->tenant_column));
 		if (OidIsValid(parent))
-			report_open_parent(prot->relid, parent,
-							   NameStr(prot->tenant_column));
+			report_drift(prot->relid, TG_DRIFT_OPEN_PARENT,
+						 NameStr(prot->tenant_column), parent);
 	}
 }
 
@@ -808,7 +713,7 @@ check_dropped_parts(void)
 
 		/* a table dropped altogether, or not protected, keeps nothing */
 		if (!tg_protection_intact(relid, &is_protected) && is_protected)
-			report_drift(relid, DRIFT_CASCADE, NULL);
+			report_drift(relid, TG_DRIFT_CASCADE, NULL, InvalidOid);
 	}
 }
 

@@ -67,7 +67,7 @@
 #include "referential_action.h"
 #include "rel_cache.h"
 #include "report.h"
-#include "role_cache.h"
+#include "rules.h"
 #include "session_state.h"
 #include "tenant_context.h"
 #include "tenant_guard.h"
@@ -121,58 +121,6 @@ permissions_first(TgStatementCheck *check)
 }
 
 /*
- * Find the range table entry through which the plan names one of the
- * ancestors of relid, and return that ancestor; InvalidOid if the plan
- * names none (the child was not reached through an ancestor).
- */
-static Oid
-named_ancestor(PlannedStmt *pstmt, Oid relid)
-{
-	List	   *ancestors = tg_rel_ancestors(relid);
-	ListCell   *ac;
-
-	foreach(ac, ancestors)
-	{
-		Oid			ancestor = lfirst_oid(ac);
-		ListCell   *lc;
-
-		foreach(lc, pstmt->rtable)
-		{
-			RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
-			Oid			check_as_user;
-
-			if (rte->rtekind == RTE_RELATION && rte->relid == ancestor &&
-				tg_rte_named_by_query(pstmt, rte, &check_as_user))
-				return ancestor;
-		}
-	}
-	return InvalidOid;
-}
-
-/*
- * A partition or inheritance child the query did not name, reached through
- * a parent.  The policies that apply are those of the ancestor the query
- * named; the child's own are ignored.  That is fine when the named ancestor
- * has row-level security, and a hole when the child has it and the named
- * ancestor does not.  In a fully protected tree every ancestor has it, which
- * is decided without looking at the range table.
- */
-static void
-check_partition_reached_through_parent(TgStatementCheck *check, Oid relid)
-{
-	Oid			ancestor;
-
-	if (check->pstmt == NULL || tg_all_ancestors_have_rls(relid))
-		return;
-	ancestor = named_ancestor(check->pstmt, relid);
-	if (OidIsValid(ancestor) && !tg_rel_info(ancestor)->rls_enabled)
-	{
-		permissions_first(check);
-		tg_report_child_behind_parent(relid, ancestor);
-	}
-}
-
-/*
  * Judge the tenant context once per statement, and refuse a WITH HOLD
  * cursor: its rows would outlive the transaction and its tenant context.
  */
@@ -180,16 +128,18 @@ static void
 check_statement_context(TgStatementCheck *check, Oid relid)
 {
 	TgTenantState state;
+	TgVerdict	verdict;
 
 	check->tenant_checked = true;
 	if (unlikely(!OidIsValid(xact_rls_read)))
 		note_xact_rls_read(relid);
 
 	if (check->pstmt != NULL && ActivePortal != NULL &&
-		(ActivePortal->cursorOptions & CURSOR_OPT_HOLD) != 0)
+		(ActivePortal->cursorOptions & CURSOR_OPT_HOLD) != 0 &&
+		!tg_rule_held_cursor(relid, ActivePortal->name, false, &verdict))
 	{
 		permissions_first(check);
-		tg_report_hold_cursor(relid, ActivePortal->name);
+		tg_report(&verdict);
 	}
 
 	/*
@@ -201,21 +151,21 @@ check_statement_context(TgStatementCheck *check, Oid relid)
 	 * set in this transaction.
 	 */
 	tg_tenant_state(&state);
-	if ((tg_tenant_touched || tg_mode == TG_MODE_WARN) &&
-		tg_session_tenant_pending())
+	state.session_pending = (tg_tenant_touched || tg_mode == TG_MODE_WARN) &&
+		tg_session_tenant_pending();
+	if (tg_rule_tenant_context(&state, relid, &verdict))
+		tg_tenant_pin(&state, &verdict);
+	else
 	{
 		permissions_first(check);
-		tg_report_session_tenant();
-	}
-	else if (!tg_tenant_is_valid(&state))
-	{
-		permissions_first(check);
-		tg_report_tenant_context(relid, &state);
+		tg_report(&verdict);
 	}
 }
 
 /*
- * Apply tenant_guard's rules to one table a statement touches.
+ * Apply tenant_guard's rules to one table a statement touches: report the
+ * verdicts of rules 4 and 5 (rules.c), in warn mode every one, and judge
+ * the tenant context if the table needs one.
  *
  * named_by_query says whether the statement named the table (so PostgreSQL
  * applied the table's own row-level security) rather than reaching it as a
@@ -227,71 +177,29 @@ void
 tg_check_relation(TgStatementCheck *check, Oid relid, bool named_by_query,
 				  Oid check_as_user)
 {
-	TgRelInfo  *info;
-	bool		rls_forced;
-	Oid			read_as;
+	TgRelationUse use;
+	TgVerdict	verdicts[TG_MAX_RELATION_VERDICTS];
+	bool		needs_tenant;
+	int			n;
 
 	/* Built-in catalogs never have row-level security. */
 	if (relid < (Oid) FirstNormalObjectId)
 		return;
 
-	info = tg_rel_info(relid);
-	if (!info->rls_enabled)
-	{
-		Oid			ancestor;
-
-		if (named_by_query && tg_rel_has_parents(info) &&
-			OidIsValid(ancestor = tg_rls_ancestor(relid)))
-		{
-			permissions_first(check);
-			if (check->in_worker)
-				tg_report_parallel_worker(relid);
-			tg_report_partition_hole(relid, ancestor);
-		}
-		return;
-	}
-	if (!named_by_query)
-	{
-		if (tg_rel_has_parents(info))
-			check_partition_reached_through_parent(check, relid);
-		return;
-	}
-	rls_forced = info->rls_forced;
-
-	if (check->in_worker)
-	{
+	use.relid = relid;
+	use.pstmt = check->pstmt;
+	use.named_by_query = named_by_query;
+	use.check_as_user = check_as_user;
+	use.in_worker = check->in_worker;
+	use.in_referential_action = check->in_referential_action;
+	n = tg_rule_relation(&use, verdicts, &needs_tenant);
+	if (n > 0)
 		permissions_first(check);
-		tg_report_parallel_worker(relid);
-	}
-
-	/* Rule 4: the owner of an unforced table bypasses every policy. */
-	if (!rls_forced)
-	{
-		permissions_first(check);
-		tg_report_not_forced(relid);
-	}
-
-	/*
-	 * Rule 5: a view or SECURITY DEFINER owner that bypasses RLS, or the
-	 * table's owner inside a referential action, where PostgreSQL does not
-	 * apply FORCE ROW LEVEL SECURITY.
-	 */
-	read_as = OidIsValid(check_as_user) ? check_as_user : GetUserId();
-	if (read_as != GetOuterUserId() && tg_role_is_exempt(read_as))
-	{
-		permissions_first(check);
-		tg_report_bypass(relid, read_as, OidIsValid(check_as_user),
-						 check->pstmt ? check->pstmt->rtable : NIL);
-	}
-	if (check->in_referential_action &&
-		tg_relation_ownercheck(relid, read_as))
-	{
-		permissions_first(check);
-		tg_report_referential_action(relid);
-	}
+	for (int i = 0; i < n; i++)
+		tg_report(&verdicts[i]);
 
 	/* Rules 1 to 3: a valid tenant context. */
-	if (!check->tenant_checked)
+	if (needs_tenant && !check->tenant_checked)
 		check_statement_context(check, relid);
 }
 
@@ -516,6 +424,7 @@ static pg_noinline void
 check_held_cursor(QueryDesc *queryDesc, Portal portal)
 {
 	ListCell   *lc;
+	TgVerdict	verdict;
 
 	if (portal->queryDesc != NULL || !IsTransactionState() ||
 		!tg_guard_applies())
@@ -527,11 +436,13 @@ check_held_cursor(QueryDesc *queryDesc, Portal portal)
 
 		if (rte->rtekind == RTE_RELATION &&
 			rte->relid >= (Oid) FirstNormalObjectId &&
-			tg_rel_info(rte->relid)->rls_enabled)
-			tg_report_hold_cursor(rte->relid, portal->name);
+			tg_rel_info(rte->relid)->rls_enabled &&
+			!tg_rule_held_cursor(rte->relid, portal->name, false, &verdict))
+			tg_report(&verdict);
 	}
-	if (OidIsValid(xact_rls_read))
-		tg_report_hold_after_read(xact_rls_read, portal->name);
+	if (OidIsValid(xact_rls_read) &&
+		!tg_rule_held_cursor(xact_rls_read, portal->name, true, &verdict))
+		tg_report(&verdict);
 }
 
 /*

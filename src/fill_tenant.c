@@ -39,7 +39,7 @@
 #include "utils/rel.h"
 
 #include "compat.h"
-#include "report.h"
+#include "rel_cache.h"
 
 TG_FUNCTION_INFO_V1(tenant_guard_fill_tenant);
 

@@ -48,6 +48,8 @@
 #include "owner_code.h"
 #include "rel_cache.h"
 #include "report.h"
+#include "rules.h"
+#include "session_state.h"
 #include "tenant_guard.h"
 
 object_access_hook_type tg_prev_object_access_hook = NULL;
@@ -62,23 +64,15 @@ object_access_hook_type tg_prev_object_access_hook = NULL;
 static void
 check_truncate(Oid relid)
 {
-	TgRelInfo  *info;
-	bool		rls_enabled;
-	Oid			ancestor = InvalidOid;
+	TgVerdict	verdict;
 
-	if (!tg_guard_applies())
-		return;
-	info = tg_rel_info(relid);
-	rls_enabled = info->rls_enabled;
-	if (!rls_enabled &&
-		!(tg_rel_has_parents(info) &&
-		  OidIsValid(ancestor = tg_rls_ancestor(relid))))
+	if (!tg_guard_applies() || tg_rule_truncate(relid, &verdict))
 		return;
 	if (pg_class_aclcheck(relid, GetUserId(), ACL_TRUNCATE) != ACLCHECK_OK)
 		aclcheck_error(ACLCHECK_NO_PRIV,
 					   get_relkind_objtype(get_rel_relkind(relid)),
 					   get_rel_name(relid));
-	tg_report_truncate(relid, ancestor);
+	tg_report(&verdict);
 }
 
 /* TRUNCATE, DROP and currtid2(): check or note the object, then chain. */
@@ -95,7 +89,12 @@ guard_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 		tg_drift_note_drop(classId, objectId, subId);
 	else if (access == OAT_FUNCTION_EXECUTE &&
 			 classId == ProcedureRelationId && tg_guard_applies())
-		tg_report_tid_lookup(objectId);
+	{
+		TgVerdict	verdict;
+
+		if (!tg_rule_tid_lookup(objectId, &verdict))
+			tg_report(&verdict);
+	}
 
 	if (tg_prev_object_access_hook)
 		tg_prev_object_access_hook(access, classId, objectId, subId, arg);

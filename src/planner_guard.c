@@ -30,6 +30,7 @@
 #include "planner_guard.h"
 #include "rel_cache.h"
 #include "report.h"
+#include "rules.h"
 #include "session_state.h"
 #include "tenant_context.h"
 #include "tenant_guard.h"
@@ -104,24 +105,41 @@ check_query_permissions(Node *node, void *context)
 }
 
 /*
- * The planner's refusal for want of a tenant context (state), or for a
- * session-level tenant (state NULL).  PostgreSQL checks permissions only
+ * The planner's refusal for want of a tenant context, or for a
+ * session-level tenant: the verdict again, now about the first table with
+ * row-level security the query reads.  PostgreSQL checks permissions only
  * when the executor starts, so check them here first: a role without the
  * privilege gets "permission denied", as it would without tenant_guard.
  */
 static pg_noinline void
 refuse_planning(Query *parse, const TgTenantState *state)
 {
+	TgVerdict	verdict;
 	Oid			relid = InvalidOid;
 
 	(void) check_query_permissions((Node *) parse, NULL);
-	if (state == NULL)
-		tg_report_session_tenant();
+	(void) find_rls_relation((Node *) parse, &relid);
+	(void) tg_rule_tenant_context(state, relid, &verdict);
+	tg_report(&verdict);
+}
+
+/*
+ * Judge the tenant context of a query to which row-level security
+ * applies.  Which table to name is looked for only on the way to a
+ * refusal.
+ */
+static void
+check_planning(Query *parse)
+{
+	TgTenantState state;
+	TgVerdict	verdict;
+
+	tg_tenant_state(&state);
+	state.session_pending = tg_session_tenant_pending();
+	if (tg_rule_tenant_context(&state, InvalidOid, &verdict))
+		tg_tenant_pin(&state, &verdict);
 	else
-	{
-		(void) find_rls_relation((Node *) parse, &relid);
-		tg_report_tenant_context(relid, state);
-	}
+		refuse_planning(parse, &state);
 }
 
 /*
@@ -145,15 +163,7 @@ tg_planner(Query *parse, const char *query_string, int cursorOptions,
 	if (parse->hasRowSecurity && tg_mode == TG_MODE_ENFORCE &&
 		plain_explain_depth == 0 && !IsParallelWorker() &&
 		!InNoForceRLSOperation() && tg_guard_applies())
-	{
-		TgTenantState state;
-
-		tg_tenant_state(&state);
-		if (tg_session_tenant_pending())
-			refuse_planning(parse, NULL);
-		else if (!tg_tenant_is_valid(&state))
-			refuse_planning(parse, &state);
-	}
+		check_planning(parse);
 
 	if (tg_prev_planner)
 		return tg_prev_planner(parse, query_string, cursorOptions,

@@ -65,7 +65,7 @@
 
 #include "compat.h"
 #include "policy_analysis.h"
-#include "tenant_context.h"
+#include "tenant_guard.h"
 
 TG_FUNCTION_INFO_V1(tenant_guard_policy_enforces_tenant);
 

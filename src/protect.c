@@ -74,7 +74,7 @@
 #include "policy_analysis.h"
 #include "protect.h"
 #include "registry.h"
-#include "report.h"
+#include "rel_cache.h"
 
 TG_FUNCTION_INFO_V1(tenant_guard_protect);
 TG_FUNCTION_INFO_V1(tenant_guard_unprotect);

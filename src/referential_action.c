@@ -25,7 +25,11 @@
  * foreign key carries the tenant column (FOREIGN KEY (tenant_id,
  * customer_id) REFERENCES customers (tenant_id, id)) and the referenced
  * row was the tenant's own; then what runs on the rows runs on the
- * tenant's rows, in its tenant context, as for its own statements.  A key
+ * tenant's rows, in its tenant context, as for its own statements, except
+ * that no policy's WITH CHECK stops a BEFORE UPDATE trigger from moving a
+ * row to another tenant: an UPDATE action is refused where a role inside
+ * the rules controls such a trigger.  Equality must be plain (no
+ * nondeterministic collation, under which 'acme' equals 'ACME').  A key
  * without the tenant column passes when it references a protected table
  * with row-level security forced (references_protected_table()).  The
  * parameters' values are known when the query starts: ri_triggers.c
@@ -44,6 +48,8 @@
 #include "catalog/indexing.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_trigger.h"
+#include "commands/trigger.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/params.h"
 #include "nodes/plannodes.h"
@@ -57,7 +63,10 @@
 #include "registry.h"
 #include "rel_cache.h"
 #include "report.h"
+#include "rules.h"
 #include "tenant_context.h"
+#include "tenant_guard.h"
+#include "type_code.h"
 
 /* What a check of the action's query needs at every step */
 typedef struct ActionCheck
@@ -170,6 +179,20 @@ is_tenant_column(const ActionCheck *check, Node *node)
 }
 
 /*
+ * Is the condition an equality of two values that holds only between
+ * equal values: not under a nondeterministic collation, which makes
+ * 'acme' equal to 'ACME'?
+ */
+static bool
+is_plain_equality(OpExpr *op)
+{
+	return IsA(op, OpExpr) && list_length(op->args) == 2 &&
+		get_oprrest(op->opno) == F_EQSEL &&
+		(!OidIsValid(op->inputcollid) ||
+		 get_collation_isdeterministic(op->inputcollid));
+}
+
+/*
  * Does an implicitly ANDed list of conditions compare the tenant column for
  * equality with a parameter holding the tenant?
  */
@@ -184,8 +207,7 @@ binds_tenant(const ActionCheck *check, List *quals)
 		Node	   *left;
 		Node	   *right;
 
-		if (!IsA(op, OpExpr) || list_length(op->args) != 2 ||
-			get_oprrest(op->opno) != F_EQSEL)
+		if (!is_plain_equality(op))
 			continue;
 		left = linitial(op->args);
 		right = lsecond(op->args);
@@ -237,6 +259,35 @@ plan_bound_to_tenant(const ActionCheck *check, Plan *plan)
 }
 
 /*
+ * Is entry number position of a plan's target list a parameter holding
+ * the tenant?  An Append (an UPDATE of a partitioned table) refers to the
+ * same entry of each of its subplans, whose own entry must be one.
+ */
+static bool
+new_value_is_tenant(const ActionCheck *check, Plan *plan, int position)
+{
+	TargetEntry *tle;
+	Node	   *expr;
+	ListCell   *lc;
+
+	if (plan == NULL || position >= list_length(plan->targetlist))
+		return false;
+	tle = list_nth_node(TargetEntry, plan->targetlist, position);
+	expr = strip_implicit_casts((Node *) tle->expr);
+	if (!IsA(expr, Var) || ((Var *) expr)->varno != OUTER_VAR)
+		return is_tenant_param(check, expr);
+	position = ((Var *) expr)->varattno - 1;
+	if (!IsA(plan, Append))
+		return new_value_is_tenant(check, plan->lefttree, position);
+	foreach(lc, ((Append *) plan)->appendplans)
+	{
+		if (!new_value_is_tenant(check, (Plan *) lfirst(lc), position))
+			return false;
+	}
+	return true;
+}
+
+/*
  * Does an UPDATE leave the tenant column alone, or set it to a parameter
  * holding the tenant?  Its subplan's first entries are the new values of
  * the columns it sets, in the order of the first result relation's list.
@@ -260,11 +311,7 @@ keeps_tenant(const ActionCheck *check, ModifyTable *mt)
 		char	   *name = get_attname(relid, lfirst_int(lc), true);
 
 		if (name != NULL && strcmp(name, check->column) == 0)
-		{
-			TargetEntry *tle = list_nth(mt->plan.lefttree->targetlist, position);
-
-			return is_tenant_param(check, (Node *) tle->expr);
-		}
+			return new_value_is_tenant(check, mt->plan.lefttree, position);
 		position++;
 	}
 	return true;
@@ -318,8 +365,7 @@ compared_columns(const ActionCheck *check, Plan *scan)
 	{
 		OpExpr	   *op = (OpExpr *) lfirst(lc);
 
-		if (!IsA(op, OpExpr) || list_length(op->args) != 2 ||
-			get_oprrest(op->opno) != F_EQSEL)
+		if (!is_plain_equality(op))
 			continue;
 		for (int i = 0; i < 2; i++)
 		{
@@ -405,6 +451,61 @@ references_protected_table(Oid relid, List *names)
 	return found && all;
 }
 
+/* Refuse the action on the table, with the transaction's tenant or none. */
+static void
+refuse(Oid relid, const char *tenant)
+{
+	TgVerdict	verdict;
+
+	memset(&verdict, 0, sizeof(TgVerdict));
+	verdict.refusal = tenant ? TG_ACTION_OTHER_TENANTS : TG_ACTION_WITHOUT_TENANT;
+	verdict.as_warning = (tg_mode == TG_MODE_WARN);
+	verdict.rel = tg_relation_name(relid);
+	verdict.value = tenant;
+	tg_report(&verdict);
+}
+
+/*
+ * Could a BEFORE UPDATE row trigger that a role inside the rules controls
+ * change the tenant column of a row an UPDATE action writes?  In the
+ * request's own statements a policy's WITH CHECK would stop it; here no
+ * policy applies.
+ */
+static bool
+owner_may_move_rows(PlannedStmt *pstmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, pstmt->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+		Relation	rel;
+		TriggerDesc *trigdesc;
+		bool		found = false;
+
+		if (rte->rtekind != RTE_RELATION || rte->relkind != RELKIND_RELATION)
+			continue;
+		rel = table_open(rte->relid, NoLock);
+		trigdesc = rel->trigdesc;
+		for (int i = 0; trigdesc != NULL && i < trigdesc->numtriggers; i++)
+		{
+			Trigger    *trigger = &trigdesc->triggers[i];
+
+			if (!trigger->tgisinternal &&
+				trigger->tgenabled != TRIGGER_DISABLED &&
+				TRIGGER_FOR_ROW(trigger->tgtype) &&
+				TRIGGER_FOR_BEFORE(trigger->tgtype) &&
+				TRIGGER_FOR_UPDATE(trigger->tgtype) &&
+				tg_controlled_inside(trigger->tgfoid))
+				found = true;
+		}
+		table_close(rel, NoLock);
+		if (found)
+			return true;
+	}
+	return false;
+}
+
 /*
  * Check the query a referential action runs (the executor guard has
  * recognised it, for a session inside the rules): its first range table
@@ -416,6 +517,7 @@ tg_check_referential_action(QueryDesc *queryDesc)
 	PlannedStmt *pstmt = queryDesc->plannedstmt;
 	ActionCheck check = {pstmt, queryDesc->params, NULL, NULL};
 	TgTenantState state;
+	TgVerdict	verdict;
 	Oid			relid;
 	ModifyTable *mt = (ModifyTable *) pstmt->planTree;
 
@@ -423,21 +525,25 @@ tg_check_referential_action(QueryDesc *queryDesc)
 		return;					/* a key check, which changes nothing */
 	relid = linitial_node(RangeTblEntry, pstmt->rtable)->relid;
 	tg_tenant_state(&state);
-	if (!tg_tenant_is_valid(&state))
+	state.session_pending = false;	/* the statement's own check saw to it */
+	if (!tg_rule_tenant_context(&state, relid, &verdict))
 	{
-		tg_report_referential_action_tenant(relid, NULL);
+		refuse(relid, NULL);
 		return;
 	}
+	tg_tenant_pin(&state, &verdict);
 	check.tenant = state.value;
 	check.column = tenant_column_of(relid);
-	if (check.column == NULL || !IsA(mt, ModifyTable) || !keeps_tenant(&check, mt))
-		tg_report_referential_action_tenant(relid, state.value);
+	if (check.column == NULL || !IsA(mt, ModifyTable) ||
+		!keeps_tenant(&check, mt) ||
+		(mt->operation == CMD_UPDATE && owner_may_move_rows(pstmt)))
+		refuse(relid, state.value);
 	else if (!plan_bound_to_tenant(&check, (Plan *) mt))
 	{
 		Plan	   *scan = first_scan((Plan *) mt);
 
 		if (scan == NULL ||
 			!references_protected_table(relid, compared_columns(&check, scan)))
-			tg_report_referential_action_tenant(relid, state.value);
+			refuse(relid, state.value);
 	}
 }

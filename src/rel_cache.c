@@ -36,8 +36,10 @@
 #include "catalog/partition.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
+#include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
+#include "utils/lsyscache.h"
 #include "utils/inval.h"
 #include "utils/syscache.h"
 
@@ -320,4 +322,31 @@ bool
 tg_all_ancestors_have_rls(Oid relid)
 {
 	return !OidIsValid(nearest_ancestor_with_rls(relid, false));
+}
+
+/*
+ * Schema-qualified name of a relation for messages, "schema.table" as
+ * PostgreSQL's own messages write it: within double quotes, unquoted.
+ */
+char *
+tg_relation_name(Oid relid)
+{
+	char	   *relname = get_rel_name(relid);
+
+	if (relname == NULL)
+		return psprintf("with OID %u", relid);
+	return psprintf("%s.%s", get_namespace_name(get_rel_namespace(relid)),
+					relname);
+}
+
+/* Schema-qualified, quoted name of a relation, for SQL in hints and DDL. */
+char *
+tg_relation_sql(Oid relid)
+{
+	char	   *relname = get_rel_name(relid);
+
+	if (relname == NULL)
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+									  relname);
 }

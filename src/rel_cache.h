@@ -56,5 +56,7 @@ extern List *tg_rel_ancestors(Oid relid);
 extern Oid	tg_rls_ancestor(Oid relid);
 extern bool tg_all_ancestors_have_rls(Oid relid);
 extern void tg_rel_cache_xact_end(void);
+extern char *tg_relation_name(Oid relid);
+extern char *tg_relation_sql(Oid relid);
 
 #endif							/* TENANT_GUARD_REL_CACHE_H */

@@ -4,8 +4,11 @@
  *	  The wording and severity of every refusal tenant_guard makes.
  *
  * Keeping the messages together keeps them consistent, and keeps the rule
- * modules free of prose.  Every report names the object involved, gives the
- * SQL that fixes it where there is such SQL, and uses one of two SQLSTATEs:
+ * modules free of prose.  A refusal arrives as a verdict (report.h), which
+ * the rules filled with every name and fact the message needs: nothing
+ * here looks anything up, or decides anything but the words.  Every report
+ * names the object involved, gives the SQL that fixes it where there is
+ * such SQL, and uses one of two SQLSTATEs:
  *
  *	42501 insufficient_privilege: the request may not do this (no tenant
  *		context, a tenant from the wrong place, a tenant switch, TRUNCATE, a
@@ -15,7 +18,13 @@
  *		view or function that bypasses it).
  *
  * In tenant_guard.mode = warn every report is a WARNING and the statement
- * goes on; otherwise it is an ERROR.
+ * goes on; otherwise it is an ERROR.  The refusals of the tenant setting's
+ * check hook go through GUC_check_err* instead (tg_report_assignment).
+ *
+ * The same goes for the warnings about the tenant setting's configuration.
+ * Rule 6 words its own refusals for now; protect() and the other SQL
+ * functions word their argument errors and notices where they check them,
+ * as PostgreSQL's functions do (README, "Source layout").
  *
  * src/report.c
  *
@@ -23,22 +32,9 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
-#include "catalog/pg_class.h"
-#include "commands/dbcommands.h"
-#include "miscadmin.h"
-#include "nodes/parsenodes.h"
 #include "utils/builtins.h"
-#include "utils/lsyscache.h"
-#include "utils/regproc.h"
-#include "utils/syscache.h"
 
-#include "compat.h"
-#include "definer.h"
-#include "rel_cache.h"
 #include "report.h"
-#include "session_state.h"
-#include "tenant_context.h"
 #include "tenant_guard.h"
 
 #define SET_TENANT_HINT \
@@ -50,42 +46,16 @@ tg_violation_level(void)
 	return tg_mode == TG_MODE_WARN ? WARNING : ERROR;
 }
 
-/*
- * Schema-qualified name of a relation for messages, "schema.table" as
- * PostgreSQL's own messages write it: within double quotes, unquoted.
- */
-char *
-tg_relation_name(Oid relid)
+/* The severity of a verdict. */
+static inline int
+level(const TgVerdict *v)
 {
-	char	   *relname = get_rel_name(relid);
-
-	if (relname == NULL)
-		return psprintf("with OID %u", relid);
-	return psprintf("%s.%s", get_namespace_name(get_rel_namespace(relid)),
-					relname);
-}
-
-/* Schema-qualified, quoted name of a relation, for SQL in hints and DDL. */
-char *
-tg_relation_sql(Oid relid)
-{
-	char	   *relname = get_rel_name(relid);
-
-	if (relname == NULL)
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-									  relname);
-}
-
-static char *
-role_name(Oid roleid)
-{
-	return GetUserNameFromId(roleid, true);
+	return v->as_warning ? WARNING : ERROR;
 }
 
 /* Where a configuration value came from, in the DBA's terms. */
-static const char *
-source_description(GucSource source)
+const char *
+tg_tenant_source_description(GucSource source)
 {
 	switch (source)
 	{
@@ -118,14 +88,13 @@ source_description(GucSource source)
  * there is SQL for it.
  */
 static char *
-config_source_hint(GucSource source)
+config_source_hint(const TgVerdict *v)
 {
-	const char *setting = tg_tenant_setting;
-	const char *role = quote_identifier(GetUserNameFromId(GetSessionUserId(),
-														   false));
-	const char *db = quote_identifier(get_database_name(MyDatabaseId));
+	const char *setting = v->name;
+	const char *role = quote_identifier(v->role);
+	const char *db = quote_identifier(v->database);
 
-	switch (source)
+	switch (v->source)
 	{
 		case PGC_S_USER:
 			return psprintf("Remove the per-role value: ALTER ROLE %s RESET %s;",
@@ -144,31 +113,11 @@ config_source_hint(GucSource source)
 							setting, setting);
 		case PGC_S_CLIENT:
 			return psprintf("Do not pass %s in the connection options; set it per transaction with SET LOCAL.",
-							tg_tenant_setting);
+							setting);
 		default:
 			return psprintf("Set the tenant per transaction with SET LOCAL %s = '...'.",
 							setting);
 	}
-}
-
-/* How the tenant setting got its current value, for status(). */
-const char *
-tg_tenant_origin_description(const TgTenantState *state)
-{
-	switch (state->origin)
-	{
-		case TG_TENANT_NONE:
-			return "not set";
-		case TG_TENANT_LOCAL:
-			return "SET LOCAL in this transaction";
-		case TG_TENANT_SESSION:
-			return "SET at session level";
-		case TG_TENANT_FUNCTION:
-			return "SET clause of a function";
-		case TG_TENANT_CONFIG:
-			return psprintf("%s, ignored", source_description(state->source));
-	}
-	return NULL;				/* keep compiler quiet */
 }
 
 /*
@@ -180,23 +129,24 @@ tg_tenant_origin_description(const TgTenantState *state)
  * client's.
  */
 static void
-report_no_tenant(const char *rel)
+report_no_tenant(const TgVerdict *v)
 {
-	const char *setting = tg_tenant_setting;
+	const char *rel = v->rel;
+	const char *setting = v->name;
 
-	if (!IsTransactionBlock())
-		ereport(tg_violation_level(),
+	if (!v->in_transaction_block)
+		ereport(level(v),
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("tenant context required for table \"%s\"", rel),
-				 tg_tenant_ended_with_xact ?
+				 v->ended_with_xact ?
 				 errdetail("Table \"%s\" has row-level security, and \"%s\" is not set in this transaction.  The statement runs outside a transaction block, in a transaction of its own; the tenant set by an earlier statement ended with that statement's transaction.",
 						   rel, setting) :
 				 errdetail("Table \"%s\" has row-level security, and \"%s\" is not set in this transaction.  The statement runs outside a transaction block, in a transaction of its own (autocommit).",
 						   rel, setting),
 				 errhint("Use BEGIN ... COMMIT around the request, and set the tenant first inside it: BEGIN; SET LOCAL %s = '...'; ... COMMIT;",
 						 setting)));
-	else if (tg_tenant_ended_with_xact)
-		ereport(tg_violation_level(),
+	else if (v->ended_with_xact)
+		ereport(level(v),
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("tenant context required for table \"%s\"", rel),
 				 errdetail("Table \"%s\" has row-level security, and \"%s\" is not set in this transaction.  A tenant was set in an earlier transaction on this connection, and it ended with that transaction.",
@@ -204,7 +154,7 @@ report_no_tenant(const char *rel)
 				 errhint("Set the tenant in the same transaction as the statements that need it, with SET LOCAL %s = '...' or SELECT set_config('%s', '...', true).",
 						 setting, setting)));
 	else
-		ereport(tg_violation_level(),
+		ereport(level(v),
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("tenant context required for table \"%s\"", rel),
 				 errdetail("Table \"%s\" has row-level security, and \"%s\" is not set in this transaction.",
@@ -214,21 +164,24 @@ report_no_tenant(const char *rel)
 
 /*
  * A statement reached a row-level security table without a valid tenant
- * context; say what is wrong with the tenant setting as it stands.
+ * context; say what is wrong with the tenant setting as it stands.  A SET
+ * LOCAL value other than the pinned tenant (TG_TENANT_CHANGED) is seen in
+ * warn mode after a reported switch, or when another module defined the
+ * tenant setting and its assignments escape our check hook.
  */
-void
-tg_report_tenant_context(Oid relid, const TgTenantState *state)
+static void
+report_tenant_context(const TgVerdict *v)
 {
-	const char *setting = tg_tenant_setting;
-	char	   *rel = tg_relation_name(relid);
+	const char *setting = v->name;
+	const char *rel = v->rel;
 
-	switch (state->origin)
+	switch (v->refusal)
 	{
-		case TG_TENANT_NONE:
-			report_no_tenant(rel);
+		case TG_NO_TENANT:
+			report_no_tenant(v);
 			break;
-		case TG_TENANT_SESSION:
-			ereport(tg_violation_level(),
+		case TG_TENANT_AT_SESSION_LEVEL:
+			ereport(level(v),
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("tenant context for table \"%s\" was set at session level",
 							rel),
@@ -236,8 +189,8 @@ tg_report_tenant_context(Oid relid, const TgTenantState *state)
 							   setting),
 					 errhint(SET_TENANT_HINT, setting, setting)));
 			break;
-		case TG_TENANT_FUNCTION:
-			ereport(tg_violation_level(),
+		case TG_TENANT_OF_FUNCTION:
+			ereport(level(v),
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("tenant context for table \"%s\" comes from the SET clause of a function",
 							rel),
@@ -245,39 +198,34 @@ tg_report_tenant_context(Oid relid, const TgTenantState *state)
 							   setting),
 					 errhint(SET_TENANT_HINT, setting, setting)));
 			break;
-		case TG_TENANT_CONFIG:
-			ereport(tg_violation_level(),
+		case TG_TENANT_OF_CONFIG:
+			ereport(level(v),
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("tenant context for table \"%s\" comes from %s",
-							rel, source_description(state->source)),
+							rel, tg_tenant_source_description(v->source)),
 					 errdetail("A tenant from configuration is ignored: only a value of \"%s\" set in the current transaction with SET LOCAL or set_config(..., true) is a tenant context.",
 							   setting),
-					 errhint("%s", config_source_hint(state->source))));
+					 errhint("%s", config_source_hint(v))));
 			break;
-		case TG_TENANT_LOCAL:
-
-			/*
-			 * A SET LOCAL value other than the pinned tenant: in warn mode
-			 * after a reported switch, or when another module defined the
-			 * tenant setting and its assignments escape our check hook.
-			 */
-			ereport(tg_violation_level(),
+		default:				/* TG_TENANT_CHANGED */
+			ereport(level(v),
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("tenant for table \"%s\" changed within the transaction",
 							rel),
 					 errdetail("The transaction acts for tenant \"%s\", but \"%s\" is now \"%s\".",
-							   state->pinned ? state->pinned : "",
-							   setting, state->value),
+							   v->pinned, setting, v->value),
 					 errhint("End the transaction with COMMIT or ROLLBACK and set the other tenant in a new one.")));
 			break;
 	}
 }
 
 /* SET (without LOCAL) of the tenant setting, refused before it runs. */
-void
-tg_report_session_set(const char *name)
+static void
+report_session_set(const TgVerdict *v)
 {
-	ereport(tg_violation_level(),
+	const char *name = v->name;
+
+	ereport(level(v),
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("cannot set \"%s\" at session level", name),
 			 errdetail("A session-level tenant outlives the transaction and serves the next request on a pooled connection."),
@@ -285,165 +233,126 @@ tg_report_session_set(const char *name)
 }
 
 /* A session-level tenant assigned by set_config(..., false) or the like. */
-void
-tg_report_session_tenant(void)
+static void
+report_session_tenant(const TgVerdict *v)
 {
-	const char *setting = tg_tenant_setting;
+	const char *setting = v->name;
 
-	ereport(tg_violation_level(),
+	ereport(level(v),
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("\"%s\" was set at session level", setting),
 			 errdetail("A session-level tenant outlives the transaction and serves the next request on a pooled connection."),
 			 errhint(SET_TENANT_HINT, setting, setting)));
 }
 
-void
-tg_report_not_forced(Oid relid)
+static void
+report_not_forced(const TgVerdict *v)
 {
-	char	   *rel = tg_relation_name(relid);
-
-	ereport(tg_violation_level(),
+	ereport(level(v),
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			 errmsg("row-level security on table \"%s\" is not forced", rel),
+			 errmsg("row-level security on table \"%s\" is not forced", v->rel),
 			 errdetail("The owner of a table whose row-level security is not forced bypasses every policy."),
 			 errhint("Force row-level security on the table: ALTER TABLE %s FORCE ROW LEVEL SECURITY;",
-					 tg_relation_sql(relid))));
+					 v->rel_sql)));
 }
 
-void
-tg_report_not_forced_at_commit(Oid relid)
+static void
+report_not_forced_at_commit(const TgVerdict *v)
 {
-	char	   *rel = tg_relation_name(relid);
-
-	ereport(tg_violation_level(),
+	ereport(level(v),
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("table \"%s\" would be left with row-level security enabled but not forced",
-					rel),
+					v->rel),
 			 errdetail("The owner of a table whose row-level security is not forced bypasses every policy."),
 			 errhint("Force it in the same transaction: ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;",
-					 tg_relation_sql(relid))));
+					 v->rel_sql)));
 }
 
 /*
  * A partition or inheritance child without row-level security was named
  * directly, under an ancestor that has it.
  */
-void
-tg_report_partition_hole(Oid relid, Oid ancestor)
+static void
+report_partition_hole(const TgVerdict *v)
 {
-	char	   *child = tg_relation_name(relid);
-	char	   *parent = tg_relation_name(ancestor);
+	const char *child = v->rel;
+	const char *parent = v->other;
 
-	if (tg_rel_info(relid)->is_partition)
-		ereport(tg_violation_level(),
+	if (v->is_partition)
+		ereport(level(v),
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("partition \"%s\" of table \"%s\" has no row-level security",
 						child, parent),
 				 errdetail("Naming a partition directly skips the policies of \"%s\".",
 						   parent),
 				 errhint("Query \"%s\" instead, or protect the partition: ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY; and give it the policies of its parent.",
-						 parent, tg_relation_sql(relid))));
+						 parent, v->rel_sql)));
 	else
-		ereport(tg_violation_level(),
+		ereport(level(v),
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("table \"%s\" inherits from table \"%s\" but has no row-level security",
 						child, parent),
 				 errdetail("Naming an inheritance child directly skips the policies of \"%s\".",
 						   parent),
 				 errhint("Query \"%s\" instead, or protect the child: ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY; and give it the policies of its parent.",
-						 parent, tg_relation_sql(relid))));
+						 parent, v->rel_sql)));
 }
 
 /*
  * A partition or inheritance child with row-level security was reached
  * through a parent without.
  */
-void
-tg_report_child_behind_parent(Oid relid, Oid parent)
+static void
+report_child_behind_parent(const TgVerdict *v)
 {
-	char	   *part = tg_relation_name(relid);
-	char	   *parentname = tg_relation_name(parent);
+	const char *part = v->rel;
+	const char *parentname = v->other;
 
-	ereport(tg_violation_level(),
+	ereport(level(v),
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("table \"%s\" is read through its parent \"%s\", which has no row-level security",
 					part, parentname),
 			 errdetail("The policies of a partition or inheritance child do not apply when its parent is queried."),
 			 errhint("Protect the parent: ALTER TABLE %s ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY; and give it the policies of its children.",
-					 tg_relation_sql(parent))));
-}
-
-/*
- * Find a view in the range table owned by the given role, to name it as the
- * way a table was reached.
- */
-static Oid
-view_owned_by(List *rtable, Oid owner)
-{
-	ListCell   *lc;
-
-	foreach(lc, rtable)
-	{
-		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
-		Oid			view = tg_rte_view(rte);
-
-		if (OidIsValid(view))
-		{
-			HeapTuple	tuple = SearchSysCache1(RELOID,
-												ObjectIdGetDatum(view));
-
-			if (HeapTupleIsValid(tuple))
-			{
-				Oid			relowner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-
-				ReleaseSysCache(tuple);
-				if (relowner == owner)
-					return view;
-			}
-		}
-	}
-	return InvalidOid;
+					 v->other_sql)));
 }
 
 /*
  * Row-level security was skipped because the table is read as a role that
- * bypasses it: the owner of a view (as_role is the range table entry's
- * checkAsUser) or of a SECURITY DEFINER function (as_role is the current
- * user).
+ * bypasses it: the owner of a view or of a SECURITY DEFINER function, named
+ * when the rules found one.
  */
-void
-tg_report_bypass(Oid relid, Oid as_role, bool via_view, List *rtable)
+static void
+report_bypass(const TgVerdict *v)
 {
-	char	   *rel = tg_relation_name(relid);
-	char	   *role = role_name(as_role);
-	Oid			view = via_view ? view_owned_by(rtable, as_role) : InvalidOid;
-	Oid			func = via_view ? InvalidOid : tg_current_definer();
+	const char *rel = v->rel;
+	const char *role = v->role;
 
-	if (OidIsValid(view))
+	if (v->refusal == TG_BYPASS_VIEW)
 	{
-		char	   *viewname = tg_relation_name(view);
+		const char *viewname = v->other;
 
-		ereport(tg_violation_level(),
+		ereport(level(v),
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("view \"%s\" reads table \"%s\" as role \"%s\", which bypasses row-level security",
 						viewname, rel, role),
 				 errdetail("A view reads its tables with the privileges of its owner unless it has security_invoker."),
 				 errhint("Make the view read as its caller: ALTER VIEW %s SET (security_invoker = true);",
-						 tg_relation_sql(view))));
+						 v->other_sql)));
 	}
-	else if (OidIsValid(func))
+	else if (v->refusal == TG_BYPASS_FUNCTION)
 	{
-		ereport(tg_violation_level(),
+		ereport(level(v),
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("function %s reads table \"%s\" as role \"%s\", which bypasses row-level security",
-						format_procedure(func), rel, role),
+						v->other, rel, role),
 				 errdetail("A SECURITY DEFINER function runs as its owner."),
 				 errhint("Make the function SECURITY INVOKER, or give it an owner without BYPASSRLS. If the bypass is deliberate, exempt the function: ALTER FUNCTION %s SET tenant_guard.mode = off;",
-						 format_procedure_qualified(func))));
+						 v->other_sql)));
 	}
 	else
 	{
-		ereport(tg_violation_level(),
+		ereport(level(v),
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("table \"%s\" is read as role \"%s\", which bypasses row-level security",
 						rel, role),
@@ -452,41 +361,41 @@ tg_report_bypass(Oid relid, Oid as_role, bool via_view, List *rtable)
 	}
 }
 
-void
-tg_report_truncate(Oid relid, Oid ancestor)
+static void
+report_truncate(const TgVerdict *v)
 {
-	char	   *rel = tg_relation_name(relid);
+	const char *rel = v->rel;
 
-	if (!OidIsValid(ancestor))
-		ereport(tg_violation_level(),
+	if (v->other == NULL)
+		ereport(level(v),
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("cannot truncate table \"%s\", which has row-level security",
 						rel),
 				 errdetail("TRUNCATE removes the rows of every tenant; row-level security does not apply to it."),
 				 errhint("Use DELETE, which row-level security limits to the current tenant.")));
-	else if (tg_rel_info(relid)->is_partition)
-		ereport(tg_violation_level(),
+	else if (v->is_partition)
+		ereport(level(v),
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("cannot truncate partition \"%s\" of table \"%s\", which has row-level security",
-						rel, tg_relation_name(ancestor)),
+						rel, v->other),
 				 errdetail("TRUNCATE removes the rows of every tenant; row-level security does not apply to it."),
 				 errhint("Use DELETE, which row-level security limits to the current tenant.")));
 	else
-		ereport(tg_violation_level(),
+		ereport(level(v),
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("cannot truncate table \"%s\", a child of table \"%s\", which has row-level security",
-						rel, tg_relation_name(ancestor)),
+						rel, v->other),
 				 errdetail("TRUNCATE removes the rows of every tenant; row-level security does not apply to it."),
 				 errhint("Use DELETE, which row-level security limits to the current tenant.")));
 }
 
-void
-tg_report_hold_cursor(Oid relid, const char *portalname)
+static void
+report_hold_cursor(const TgVerdict *v)
 {
-	ereport(tg_violation_level(),
+	ereport(level(v),
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("cursor \"%s\" cannot outlive its transaction, because it reads table \"%s\", which has row-level security",
-					portalname, tg_relation_name(relid)),
+					v->name, v->rel),
 			 errdetail("A cursor kept after COMMIT (WITH HOLD, or the loop of a procedure that commits) keeps its rows outside any tenant context."),
 			 errhint("Declare the cursor without WITH HOLD, or commit outside the loop.")));
 }
@@ -496,19 +405,20 @@ tg_report_hold_cursor(Oid relid, const char *portalname)
  * table, though not in the cursor's own query: the rows kept are computed
  * in the transaction, through functions, temporary tables or settings.
  */
-void
-tg_report_hold_after_read(Oid relid, const char *portalname)
+static void
+report_hold_after_read(const TgVerdict *v)
 {
+	const char *portalname = v->name;
 	/* a procedure's FOR loop runs in an unnamed portal, "<unnamed portal N>" */
 	bool		unnamed = portalname[0] == '\0' || portalname[0] == '<';
 
-	ereport(tg_violation_level(),
+	ereport(level(v),
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 unnamed ?
 			 errmsg("the cursor of a loop cannot outlive a transaction that read table \"%s\", which has row-level security",
-					tg_relation_name(relid)) :
+					v->rel) :
 			 errmsg("cursor \"%s\" cannot outlive a transaction that read table \"%s\", which has row-level security",
-					portalname, tg_relation_name(relid)),
+					v->name, v->rel),
 			 errdetail("A cursor kept after COMMIT (WITH HOLD, or the loop of a procedure that commits) keeps rows computed in the transaction, which may carry what it read, outside any tenant context."),
 			 errhint("Declare the cursor without WITH HOLD, or commit outside the loop.")));
 }
@@ -517,25 +427,25 @@ tg_report_hold_after_read(Oid relid, const char *portalname)
  * currtid2() follows the updates of a row by its physical address, in any
  * table and without row-level security.
  */
-void
-tg_report_tid_lookup(Oid funcid)
+static void
+report_tid_lookup(const TgVerdict *v)
 {
-	ereport(tg_violation_level(),
+	ereport(level(v),
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("cannot call function %s, which reads rows by their address without row-level security",
-					format_procedure(funcid)),
+					v->other),
 			 errdetail("It follows the updates of any tenant's row, in any table the role may read."),
 			 errhint("Read rows by key in a query, which row-level security limits to the current tenant.")));
 }
 
 /* A statement nested in a parallel worker reads a row-level security table. */
-void
-tg_report_parallel_worker(Oid relid)
+static void
+report_parallel_worker(const TgVerdict *v)
 {
-	ereport(tg_violation_level(),
+	ereport(level(v),
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("cannot check the tenant context for table \"%s\" in a parallel worker",
-					tg_relation_name(relid)),
+					v->rel),
 			 errdetail("A function running in a parallel worker reads the table, and the worker cannot tell where the tenant it sees was set."),
 			 errhint("Mark the function PARALLEL RESTRICTED.")));
 }
@@ -546,37 +456,37 @@ tg_report_parallel_worker(Oid relid)
  * SECURITY, so a trigger the action fires reads the owner's tables
  * unfiltered.
  */
-void
-tg_report_referential_action(Oid relid)
+static void
+report_referential_action(const TgVerdict *v)
 {
-	ereport(tg_violation_level(),
+	ereport(level(v),
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("table \"%s\" is read without row-level security inside a referential action",
-					tg_relation_name(relid)),
+					v->rel),
 			 errdetail("Statements run by triggers that a foreign key's ON DELETE or ON UPDATE action fires run as the table's owner, for whom row-level security is not applied there."),
 			 errhint("Do not read tables with row-level security in triggers on tables that cascading foreign keys change.")));
 }
 
 /*
  * A foreign key's action would change rows of the table that may belong to
- * another tenant than the transaction's (tenant), or the transaction has
- * none (NULL): referential_action.c.
+ * another tenant than the transaction's (value), or the transaction has
+ * none: referential_action.c.
  */
-void
-tg_report_referential_action_tenant(Oid relid, const char *tenant)
+static void
+report_action_tenant(const TgVerdict *v)
 {
-	if (tenant == NULL)
-		ereport(tg_violation_level(),
+	if (v->refusal == TG_ACTION_WITHOUT_TENANT)
+		ereport(level(v),
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("tenant context required for a foreign key's action on table \"%s\"",
-						tg_relation_name(relid)),
+						v->rel),
 				 errdetail("The foreign key's ON UPDATE or ON DELETE action changes the rows that reference the changed key without row-level security; tenant_guard lets it change only the rows of the transaction's tenant, and the transaction has none."),
 				 errhint("Change the referenced key inside a transaction that sets the tenant, with a foreign key that carries the tenant column, or as a role outside the rules.")));
 	else
-		ereport(tg_violation_level(),
+		ereport(level(v),
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("a foreign key's action on table \"%s\" could change rows of other tenants than \"%s\"",
-						tg_relation_name(relid), tenant),
+						v->rel, v->value),
 				 errdetail("The foreign key's ON UPDATE or ON DELETE action changes the rows that reference the changed key without row-level security; tenant_guard lets it change only rows whose tenant column it compares with the transaction's tenant, and keeps that column unchanged."),
 				 errhint("Make the foreign key carry the tenant column, as in FOREIGN KEY (tenant_id, customer_id) REFERENCES customers (tenant_id, id), or change the referenced key as a role outside the rules.")));
 }
@@ -585,58 +495,119 @@ tg_report_referential_action_tenant(Oid relid, const char *tenant)
  * A transaction is about to get its tenant while the session holds state
  * an earlier request left (session_state.c).  Called from the tenant
  * setting's check hook: the refusal goes through GUC_check_err*, and the
- * hook fails; as_warning (warn mode) reports it as a WARNING instead.
+ * hook fails (false); in warn mode it is reported as a WARNING instead.
  */
-void
-tg_report_leftover(const char *tenant, const TgLeftover *leftover,
-				   bool as_warning)
+static bool
+report_leftover(const TgVerdict *v)
 {
+	const char *tenant = v->value;
+	const char *role = v->role;
 	char	   *msg;
 	char	   *detail;
 	char	   *hint;
-	const char *role = role_name(GetOuterUserId());
 
-	switch (leftover->kind)
+	switch (v->leftover)
 	{
 		case TG_LEFTOVER_PREPARED:
 			msg = psprintf("cannot set tenant \"%s\" while the session holds prepared statement \"%s\"",
-						   tenant, leftover->name);
+						   tenant, v->other);
 			detail = psprintf("Statement \"%s\" was made with SQL PREPARE in an earlier transaction.  On a pooled connection the name may be one the pool or the driver prepared, and the next request that executes it would run SQL an earlier request chose.",
-							  leftover->name);
+							  v->other);
 			hint = psprintf("Run DEALLOCATE %s (or DISCARD ALL) first.  Prepare statements through the driver (protocol-level), or DEALLOCATE those made with PREPARE before the transaction ends.",
-							quote_identifier(leftover->name));
+							quote_identifier(v->other));
 			break;
 		case TG_LEFTOVER_SEARCH_PATH:
 			msg = psprintf("cannot set tenant \"%s\" while the session's search_path names schema \"%s\"",
-						   tenant, leftover->name);
-			detail = psprintf(leftover->schema_missing ?
+						   tenant, v->other);
+			detail = psprintf(v->schema_missing ?
 							  "An earlier transaction set search_path to \"%s\" at session level, and role \"%s\" can create schema \"%s\": objects there would take the place of the tables, types and functions the next request names." :
 							  "An earlier transaction set search_path to \"%s\" at session level, and role \"%s\" can create objects in schema \"%s\": they would take the place of the tables, types and functions the next request names.",
-							  leftover->search_path, role, leftover->name);
+							  v->other_sql, role, v->other);
 			hint = pstrdup("Run RESET search_path (or DISCARD ALL) first.  Set search_path in the role's or database's configuration, or with SET LOCAL in the transaction.");
 			break;
 		default:
 			msg = psprintf("cannot set tenant \"%s\" while the session holds temporary objects",
 						   tenant);
 			detail = psprintf("Temporary objects, such as %s in schema pg_temp, outlive their transaction; on a pooled connection they pass from one tenant's request to the next.",
-							  leftover->name);
+							  v->other);
 			hint = pstrdup("Run DISCARD TEMP first.  Create temporary tables after setting the tenant, with ON COMMIT DROP.");
 			break;
 	}
 
-	if (as_warning)
+	if (v->as_warning)
 	{
 		ereport(WARNING,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg_internal("%s", msg),
 				 errdetail_internal("%s  tenant_guard.mode is \"warn\"; in \"enforce\" mode setting the tenant would be refused.",
 									detail)));
-		return;
+		return true;
 	}
 	GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
 	GUC_check_errmsg("%s", msg);
 	GUC_check_errdetail("%s", detail);
 	GUC_check_errhint("%s", hint);
+	return false;
+}
+
+/*
+ * A transaction would act for a second tenant (tenant_context.c's check
+ * hook): refused through GUC_check_err*, or a WARNING in warn mode.
+ */
+static bool
+report_tenant_switch(const TgVerdict *v)
+{
+	if (v->as_warning)
+	{
+		ereport(WARNING,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("tenant changed from \"%s\" to \"%s\" within a transaction",
+						v->pinned, v->value),
+				 errdetail("tenant_guard.mode is \"warn\"; in \"enforce\" mode the change would be refused.")));
+		return true;
+	}
+
+	GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
+	GUC_check_errmsg("cannot change tenant from \"%s\" to \"%s\" within a transaction",
+					 v->pinned, v->value);
+	GUC_check_errdetail("The transaction already acts for tenant \"%s\"; a transaction acts for one tenant only.",
+						v->pinned);
+	GUC_check_errhint("End the transaction with COMMIT or ROLLBACK and set the other tenant in a new one.");
+	return false;
+}
+
+/* A function's SET clause would change the tenant in a parallel worker. */
+static bool
+report_worker_tenant_switch(const TgVerdict *v)
+{
+	GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
+	GUC_check_errmsg("cannot change tenant in a parallel worker");
+	GUC_check_errdetail("A function's SET clause would set \"%s\" to \"%s\" while it runs in a parallel worker.",
+						v->name, v->value);
+	GUC_check_errhint("Remove the SET clause, or mark the function PARALLEL RESTRICTED.");
+	return false;
+}
+
+/*
+ * Report a verdict about an assignment of the tenant setting, from its
+ * check hook.  Returns what the hook returns: false for a refusal, whose
+ * message is left to GUC_check_err*; true when the assignment may go on,
+ * after a WARNING in warn mode.
+ */
+bool
+tg_report_assignment(const TgVerdict *v)
+{
+	switch (v->refusal)
+	{
+		case TG_TENANT_SWITCH:
+			return report_tenant_switch(v);
+		case TG_WORKER_TENANT_SWITCH:
+			return report_worker_tenant_switch(v);
+		case TG_LEFTOVER_AT_TENANT:
+			return report_leftover(v);
+		default:
+			return true;
+	}
 }
 
 /*
@@ -645,29 +616,29 @@ tg_report_leftover(const char *tenant, const TgLeftover *leftover,
  * through a schema the role can create objects in (session_state.c).  The
  * error aborts the transaction, which undoes them.
  */
-void
-tg_report_leftover_at_commit(const TgLeftover *leftover, bool as_warning)
+static void
+report_leftover_at_commit(const TgVerdict *v)
 {
-	const char *role = role_name(GetOuterUserId());
-	const char *warned = as_warning ?
+	const char *role = v->role;
+	const char *warned = v->as_warning ?
 		"  tenant_guard.mode is \"warn\"; in \"enforce\" mode the commit would fail." : "";
 
-	if (leftover->kind == TG_LEFTOVER_SEARCH_PATH)
-		ereport(as_warning ? WARNING : ERROR,
+	if (v->leftover == TG_LEFTOVER_SEARCH_PATH)
+		ereport(level(v),
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("cannot commit a transaction that leaves search_path set to \"%s\"",
-						leftover->search_path),
-				 errdetail(leftover->schema_missing ?
+						v->other_sql),
+				 errdetail(v->schema_missing ?
 						   "The session would keep this search_path after the transaction, and role \"%s\" can create schema \"%s\": objects there would take the place of the tables, types and functions the next request on the connection names.%s" :
 						   "The session would keep this search_path after the transaction, and role \"%s\" can create objects in schema \"%s\": they would take the place of the tables, types and functions the next request on the connection names.%s",
-						   role, leftover->name, warned),
+						   role, v->other, warned),
 				 errhint("Set search_path with SET LOCAL inside the transaction, or have a role outside tenant_guard's rules set it in the role's or database's configuration.")));
 	else
-		ereport(as_warning ? WARNING : ERROR,
+		ereport(level(v),
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("cannot commit a transaction that leaves temporary objects in the session"),
 				 errdetail("The transaction leaves %s.  Temporary objects outlive their transaction, and on a pooled connection the statements of the next request would find them before its tenant is set.%s",
-						   leftover->name, warned),
+						   v->other, warned),
 				 errhint("Create temporary tables with ON COMMIT DROP, or drop temporary objects before the transaction ends.")));
 }
 
@@ -675,13 +646,13 @@ tg_report_leftover_at_commit(const TgLeftover *leftover, bool as_warning)
  * A role inside the rules created a temporary type a statement could name
  * (session_state.c).
  */
-void
-tg_report_temp_type(const char *name, bool as_warning)
+static void
+report_temp_type(const TgVerdict *v)
 {
-	ereport(as_warning ? WARNING : ERROR,
+	ereport(level(v),
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("role \"%s\" cannot create temporary type pg_temp.%s",
-					role_name(GetOuterUserId()), quote_identifier(name)),
+					v->role, quote_identifier(v->name)),
 			 errdetail("Schema pg_temp comes first in the search path for types: a temporary type stands for the built-in or schema type of its name in every statement the session parses, and functions compiled meanwhile keep it after it is gone."),
 			 errhint("Create the type in a regular schema, as a migration run by the schema's owner.")));
 }
@@ -691,10 +662,12 @@ tg_report_temp_type(const char *name, bool as_warning)
  * while a role inside the rules was the session's role, is about to run
  * (session_state.c).
  */
-void
-tg_report_prepared_execution(const char *name, bool as_warning)
+static void
+report_prepared_execution(const TgVerdict *v)
 {
-	ereport(as_warning ? WARNING : ERROR,
+	const char *name = v->name;
+
+	ereport(level(v),
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("cannot execute prepared statement \"%s\" made with PREPARE in an earlier transaction",
 					name),
@@ -707,16 +680,15 @@ tg_report_prepared_execution(const char *name, bool as_warning)
  * SQL PREPARE made a statement whose parameter's conversion runs code a
  * role inside the rules can write or change (session_state.c).
  */
-void
-tg_report_prepared_parameter(const char *name, int param, Oid typid,
-							 bool as_warning)
+static void
+report_prepared_parameter(const TgVerdict *v)
 {
-	ereport(as_warning ? WARNING : ERROR,
+	ereport(level(v),
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("cannot prepare statement \"%s\" with parameter $%d of type %s",
-					name, param, format_type_be(typid)),
+					v->name, v->param, v->other),
 			 errdetail("Converting a value to this type runs code that role \"%s\" can write or change (a domain's constraints, a composite type's attributes), before any check of the statement that receives it.",
-					   role_name(GetOuterUserId())),
+					   v->role),
 			 errhint("Give the parameter a type owned by a role outside tenant_guard's rules, such as the domain's base type.")));
 }
 
@@ -724,14 +696,302 @@ tg_report_prepared_parameter(const char *name, int param, Oid typid,
  * A role inside the rules runs ALTER ROLE/DATABASE ... SET or RESET, or
  * ALTER SYSTEM (utility_guard.c): settings that later sessions start with.
  */
-void
-tg_report_lasting_setting(const char *where, const char *target)
+static void
+report_lasting_setting(const TgVerdict *v)
 {
-	ereport(tg_violation_level(),
+	ereport(level(v),
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("role \"%s\" cannot change the settings of %s",
-					role_name(GetOuterUserId()), target),
+					v->role, v->other),
 			 errdetail("Settings stored with %s apply to later sessions; on pooled connections they serve other tenants' requests, which would run with a search_path or other settings an earlier request chose.",
-					   where),
+					   v->name),
 			 errhint("Run it as a role outside tenant_guard's rules (a superuser or a role with BYPASSRLS).")));
+}
+
+/* DETAIL and HINT shared by every drift refusal; returns 0 for ereport. */
+static int
+drift_detail_and_hint(const TgVerdict *v)
+{
+	errdetail("The table's tenant isolation was installed by tenant_guard.protect(); this change would weaken it.");
+	errhint("To make the change deliberately, run SELECT tenant_guard.unprotect(%s); first, or make it with tenant_guard.mode set to off.",
+			quote_literal_cstr(v->rel_sql));
+	return 0;
+}
+
+/*
+ * The drift guard refuses (or, in warn mode, reports) a change that would
+ * weaken what protect() installed on a table (drift_guard.c).  v->name is
+ * the policy or column concerned, for the changes that have one.
+ */
+static void
+report_drift(const TgVerdict *v)
+{
+	const char *rel = v->rel;
+	const char *name = v->name;
+	int			code = ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE;
+
+	switch (v->refusal)
+	{
+		case TG_DRIFT_DISABLE_RLS:
+			ereport(level(v),
+					(errcode(code),
+					 errmsg("cannot disable row-level security of protected table \"%s\"",
+							rel),
+					 drift_detail_and_hint(v)));
+			break;
+		case TG_DRIFT_NO_FORCE_RLS:
+			ereport(level(v),
+					(errcode(code),
+					 errmsg("cannot stop forcing row-level security of protected table \"%s\"",
+							rel),
+					 drift_detail_and_hint(v)));
+			break;
+		case TG_DRIFT_DROP_POLICY:
+			ereport(level(v),
+					(errcode(code),
+					 errmsg("cannot drop policy \"%s\" of protected table \"%s\"",
+							name, rel),
+					 drift_detail_and_hint(v)));
+			break;
+		case TG_DRIFT_ALTER_POLICY:
+			ereport(level(v),
+					(errcode(code),
+					 errmsg("cannot alter policy \"%s\" of protected table \"%s\"",
+							name, rel),
+					 drift_detail_and_hint(v)));
+			break;
+		case TG_DRIFT_RENAME_POLICY:
+			ereport(level(v),
+					(errcode(code),
+					 errmsg("cannot rename policy \"%s\" of protected table \"%s\"",
+							name, rel),
+					 drift_detail_and_hint(v)));
+			break;
+		case TG_DRIFT_DROP_TENANT_COLUMN:
+			ereport(level(v),
+					(errcode(code),
+					 errmsg("cannot drop tenant column \"%s\" of protected table \"%s\"",
+							name, rel),
+					 drift_detail_and_hint(v)));
+			break;
+		case TG_DRIFT_RETYPE_TENANT_COLUMN:
+			ereport(level(v),
+					(errcode(code),
+					 errmsg("cannot change the type of tenant column \"%s\" of protected table \"%s\"",
+							name, rel),
+					 drift_detail_and_hint(v)));
+			break;
+		default:				/* TG_DRIFT_CASCADE */
+			ereport(level(v),
+					(errcode(code),
+					 errmsg("cannot drop the tenant isolation of protected table \"%s\"",
+							rel),
+					 errdetail("The statement drops a policy or the tenant column that tenant_guard.protect() installed or relies on, as a dependent object."),
+					 errhint("To make the change deliberately, run SELECT tenant_guard.unprotect(%s); first, or make it with tenant_guard.mode set to off.",
+							 quote_literal_cstr(v->rel_sql))));
+			break;
+	}
+}
+
+/*
+ * Detaching a partition (v->rel) from a protected table (v->other) that is
+ * not protected on its own.
+ */
+static void
+report_drift_detach(const TgVerdict *v)
+{
+	ereport(level(v),
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("cannot detach partition \"%s\" from protected table \"%s\"",
+					v->rel, v->other),
+			 errdetail("The partition is not protected on its own, so once detached its rows would have no row-level security."),
+			 errhint("Protect it first: SELECT tenant_guard.protect(%s);",
+					 quote_literal_cstr(v->rel_sql))));
+}
+
+/*
+ * A protected table (v->rel) would be a child of a table (v->other) that
+ * does not enforce the isolation on its tenant column (v->name).
+ */
+static void
+report_drift_open_parent(const TgVerdict *v)
+{
+	const char *rel = v->rel;
+	const char *par = v->other;
+
+	ereport(level(v),
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("protected table \"%s\" cannot be a child of table \"%s\", which does not enforce its tenant isolation",
+					rel, par),
+			 errdetail("A query on \"%s\" applies only that table's policies, so it would read and change every tenant's rows of \"%s\".",
+					   par, rel),
+			 errhint("Protect the parent first (SELECT tenant_guard.protect(%s, %s);), or make the change with tenant_guard.mode set to off.",
+					 quote_literal_cstr(v->other_sql),
+					 quote_literal_cstr(v->name))));
+}
+
+/*
+ * DROP EXTENSION tenant_guard while it protects tables (v->count) would
+ * take their isolation policies with it.
+ */
+static void
+report_drift_drop_extension(const TgVerdict *v)
+{
+	ereport(level(v),
+			(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+			 errmsg("cannot drop extension tenant_guard while it protects tables"),
+			 errdetail_plural("%lld table is protected.",
+							  "%lld tables are protected.",
+							  v->count,
+							  (long long) v->count),
+			 errhint("Unprotect them first: SELECT tenant_guard.unprotect(relation) FROM tenant_guard.registry WHERE partition_of IS NULL;")));
+}
+
+/*
+ * Report a verdict: an ERROR, or in warn mode a WARNING, for a refusal;
+ * nothing for TG_ALLOWED.
+ */
+void
+tg_report(const TgVerdict *v)
+{
+	switch (v->refusal)
+	{
+		case TG_ALLOWED:
+			break;
+		case TG_NO_TENANT:
+		case TG_TENANT_AT_SESSION_LEVEL:
+		case TG_TENANT_OF_FUNCTION:
+		case TG_TENANT_OF_CONFIG:
+		case TG_TENANT_CHANGED:
+			report_tenant_context(v);
+			break;
+		case TG_SESSION_TENANT:
+			report_session_tenant(v);
+			break;
+		case TG_SESSION_SET:
+			report_session_set(v);
+			break;
+		case TG_TENANT_SWITCH:
+		case TG_WORKER_TENANT_SWITCH:
+		case TG_LEFTOVER_AT_TENANT:
+			(void) tg_report_assignment(v);
+			break;
+		case TG_LEFTOVER_AT_COMMIT:
+			report_leftover_at_commit(v);
+			break;
+		case TG_TEMP_TYPE:
+			report_temp_type(v);
+			break;
+		case TG_PREPARED_EXECUTION:
+			report_prepared_execution(v);
+			break;
+		case TG_PREPARED_PARAMETER:
+			report_prepared_parameter(v);
+			break;
+		case TG_LASTING_SETTING:
+			report_lasting_setting(v);
+			break;
+		case TG_NOT_FORCED:
+			report_not_forced(v);
+			break;
+		case TG_NOT_FORCED_AT_COMMIT:
+			report_not_forced_at_commit(v);
+			break;
+		case TG_PARTITION_HOLE:
+			report_partition_hole(v);
+			break;
+		case TG_CHILD_BEHIND_PARENT:
+			report_child_behind_parent(v);
+			break;
+		case TG_BYPASS_VIEW:
+		case TG_BYPASS_FUNCTION:
+		case TG_BYPASS_ROLE:
+			report_bypass(v);
+			break;
+		case TG_REFERENTIAL_ACTION:
+			report_referential_action(v);
+			break;
+		case TG_ACTION_WITHOUT_TENANT:
+		case TG_ACTION_OTHER_TENANTS:
+			report_action_tenant(v);
+			break;
+		case TG_PARALLEL_WORKER:
+			report_parallel_worker(v);
+			break;
+		case TG_TRUNCATE:
+			report_truncate(v);
+			break;
+		case TG_HOLD_CURSOR:
+			report_hold_cursor(v);
+			break;
+		case TG_HOLD_AFTER_READ:
+			report_hold_after_read(v);
+			break;
+		case TG_TID_LOOKUP:
+			report_tid_lookup(v);
+			break;
+		case TG_DRIFT_DISABLE_RLS:
+		case TG_DRIFT_NO_FORCE_RLS:
+		case TG_DRIFT_DROP_POLICY:
+		case TG_DRIFT_ALTER_POLICY:
+		case TG_DRIFT_RENAME_POLICY:
+		case TG_DRIFT_DROP_TENANT_COLUMN:
+		case TG_DRIFT_RETYPE_TENANT_COLUMN:
+		case TG_DRIFT_CASCADE:
+			report_drift(v);
+			break;
+		case TG_DRIFT_DETACH:
+			report_drift_detach(v);
+			break;
+		case TG_DRIFT_OPEN_PARENT:
+			report_drift_open_parent(v);
+			break;
+		case TG_DRIFT_DROP_EXTENSION:
+			report_drift_drop_extension(v);
+			break;
+	}
+}
+
+/*
+ * ALTER ROLE/DATABASE ... SET or ALTER SYSTEM gave the tenant setting (name)
+ * a value, which is allowed but never counts as a tenant context
+ * (utility_guard.c): say so now rather than when every statement of the
+ * application fails.
+ */
+void
+tg_report_configured_tenant(const char *where, const char *name)
+{
+	ereport(WARNING,
+			(errmsg("a tenant set with %s is never a tenant context", where),
+			 errdetail("tenant_guard counts \"%s\" only when it is set in the current transaction with SET LOCAL or set_config(..., true), so statements on tables with row-level security will be refused.",
+					   name),
+			 errhint("Set the tenant per transaction in the application instead.")));
+}
+
+/*
+ * tenant_guard.tenant_setting names a variable that cannot hold a tenant
+ * (tenant_context.c): every statement on a row-level security table will be
+ * refused.
+ */
+void
+tg_report_tenant_setting_unusable(const char *name)
+{
+	ereport(WARNING,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("configuration parameter \"%s\" cannot hold a tenant",
+					name),
+			 errhint("Set tenant_guard.tenant_setting to the name of a custom string setting such as \"app.current_tenant\".")));
+}
+
+/*
+ * Another module defined the tenant setting's variable, so our check hook
+ * does not see its assignments (tenant_context.c).
+ */
+void
+tg_report_tenant_setting_foreign(const char *name)
+{
+	ereport(LOG,
+			(errmsg("tenant_guard uses configuration parameter \"%s\" as defined by another module",
+					name),
+			 errdetail("A change of tenant within a transaction is refused at the next statement rather than at once.")));
 }

@@ -1,7 +1,14 @@
 /*-------------------------------------------------------------------------
  *
  * report.h
- *	  Wording and severity of every refusal of the rules (report.c).
+ *	  A verdict of the rules, and its wording and severity (report.c).
+ *
+ * A verdict says whether a statement, an assignment of the tenant, DDL or
+ * a commit may go on, and if not which rule it breaks, about which object,
+ * with everything the message needs already looked up: report.c only
+ * words it.  The rules decide (rules.c; session_state.c for the state a
+ * session keeps; drift_guard.c for what protect() installed); the modules
+ * that run them report.
  *
  * src/report.h
  *
@@ -10,39 +17,103 @@
 #ifndef TENANT_GUARD_REPORT_H
 #define TENANT_GUARD_REPORT_H
 
-#include "nodes/pg_list.h"
+#include "utils/guc.h"
 
-#include "session_state.h"
-#include "tenant_context.h"
+/* What a verdict refuses (rule numbers as in the README). */
+typedef enum TgRefusal
+{
+	TG_ALLOWED,
+	/* rules 1 to 3: the statement's tenant context */
+	TG_NO_TENANT,				/* none set */
+	TG_TENANT_AT_SESSION_LEVEL, /* set with SET, not SET LOCAL */
+	TG_TENANT_OF_FUNCTION,		/* set by a function's SET clause */
+	TG_TENANT_OF_CONFIG,		/* offered by configuration, ignored */
+	TG_TENANT_CHANGED,			/* not the tenant the transaction acts for */
+	/* rules 2 and 3: assignments of the tenant setting */
+	TG_SESSION_TENANT,			/* a session-level tenant was assigned */
+	TG_SESSION_SET,				/* SET without LOCAL, before it runs */
+	TG_TENANT_SWITCH,			/* a second tenant in the transaction */
+	TG_WORKER_TENANT_SWITCH,	/* a tenant set in a parallel worker */
+	TG_LEFTOVER_AT_TENANT,		/* a tenant set over an earlier request's
+								 * session state */
+	/* rule 2: the state a session keeps */
+	TG_LEFTOVER_AT_COMMIT,
+	TG_TEMP_TYPE,
+	TG_PREPARED_EXECUTION,
+	TG_PREPARED_PARAMETER,
+	TG_LASTING_SETTING,
+	/* rule 4 */
+	TG_NOT_FORCED,
+	TG_NOT_FORCED_AT_COMMIT,
+	/* rule 5 */
+	TG_PARTITION_HOLE,
+	TG_CHILD_BEHIND_PARENT,
+	TG_BYPASS_VIEW,
+	TG_BYPASS_FUNCTION,
+	TG_BYPASS_ROLE,
+	TG_REFERENTIAL_ACTION,
+	TG_ACTION_WITHOUT_TENANT,	/* a foreign key's action, no tenant */
+	TG_ACTION_OTHER_TENANTS,	/* ... not bounded to the tenant */
+	TG_PARALLEL_WORKER,
+	TG_TRUNCATE,
+	TG_HOLD_CURSOR,
+	TG_HOLD_AFTER_READ,
+	TG_TID_LOOKUP,
+	/* the drift guard: what protect() installed (drift_guard.c) */
+	TG_DRIFT_DISABLE_RLS,
+	TG_DRIFT_NO_FORCE_RLS,
+	TG_DRIFT_DROP_POLICY,
+	TG_DRIFT_ALTER_POLICY,
+	TG_DRIFT_RENAME_POLICY,
+	TG_DRIFT_DROP_TENANT_COLUMN,
+	TG_DRIFT_RETYPE_TENANT_COLUMN,
+	TG_DRIFT_CASCADE,			/* dropped as a dependent object */
+	TG_DRIFT_DETACH,			/* detaching an unprotected partition */
+	TG_DRIFT_OPEN_PARENT,		/* a parent without the isolation */
+	TG_DRIFT_DROP_EXTENSION
+} TgRefusal;
+
+/* Kinds of session state an earlier request left (TG_LEFTOVER_*). */
+typedef enum TgLeftoverKind
+{
+	TG_LEFTOVER_NONE,
+	TG_LEFTOVER_TEMP_OBJECT,	/* an object in the temporary schema */
+	TG_LEFTOVER_PREPARED,		/* a statement made by SQL PREPARE */
+	TG_LEFTOVER_SEARCH_PATH		/* a session-level search_path */
+} TgLeftoverKind;
+
+typedef struct TgVerdict
+{
+	TgRefusal	refusal;		/* TG_ALLOWED, or what is refused */
+	bool		as_warning;		/* warn mode: report, and go on */
+	const char *rel;			/* the table, as messages name it */
+	const char *rel_sql;		/* ... and as SQL names it */
+	const char *other;			/* an ancestor, parent, view or function */
+	const char *other_sql;		/* ... as SQL names it */
+	const char *role;			/* the role the message names */
+	const char *name;			/* the tenant setting, a cursor, a prepared
+								 * statement, a type, a policy, a column */
+	const char *value;			/* a tenant; a search_path */
+	const char *pinned;			/* the tenant the transaction acts for */
+	const char *database;		/* for TG_TENANT_OF_CONFIG's hint */
+	GucSource	source;			/* for TG_TENANT_OF_CONFIG */
+	TgLeftoverKind leftover;	/* for TG_LEFTOVER_* */
+	int			param;			/* for TG_PREPARED_PARAMETER */
+	int64		count;			/* for TG_DRIFT_DROP_EXTENSION */
+	bool		is_partition;	/* a partition, not an inheritance child */
+	bool		schema_missing; /* the search_path's schema does not exist */
+	bool		in_transaction_block;	/* for TG_NO_TENANT */
+	bool		ended_with_xact;	/* ... the last tenant ended with its
+									 * transaction */
+	bool		pin;			/* the caller should pin the tenant */
+} TgVerdict;
 
 extern int	tg_violation_level(void);
-extern char *tg_relation_name(Oid relid);
-extern char *tg_relation_sql(Oid relid);
-extern const char *tg_tenant_origin_description(const TgTenantState *state);
-extern void tg_report_tenant_context(Oid relid, const TgTenantState *state);
-extern void tg_report_session_set(const char *name);
-extern void tg_report_session_tenant(void);
-extern void tg_report_not_forced(Oid relid);
-extern void tg_report_not_forced_at_commit(Oid relid);
-extern void tg_report_partition_hole(Oid relid, Oid ancestor);
-extern void tg_report_child_behind_parent(Oid relid, Oid parent);
-extern void tg_report_bypass(Oid relid, Oid as_role, bool via_view,
-							 List *rtable);
-extern void tg_report_truncate(Oid relid, Oid ancestor);
-extern void tg_report_hold_cursor(Oid relid, const char *portalname);
-extern void tg_report_hold_after_read(Oid relid, const char *portalname);
-extern void tg_report_tid_lookup(Oid funcid);
-extern void tg_report_parallel_worker(Oid relid);
-extern void tg_report_referential_action(Oid relid);
-extern void tg_report_referential_action_tenant(Oid relid, const char *tenant);
-extern void tg_report_leftover(const char *tenant, const TgLeftover *leftover,
-							   bool as_warning);
-extern void tg_report_leftover_at_commit(const TgLeftover *leftover,
-										 bool as_warning);
-extern void tg_report_temp_type(const char *name, bool as_warning);
-extern void tg_report_prepared_execution(const char *name, bool as_warning);
-extern void tg_report_prepared_parameter(const char *name, int param,
-										 Oid typid, bool as_warning);
-extern void tg_report_lasting_setting(const char *where, const char *target);
+extern void tg_report(const TgVerdict *verdict);
+extern bool tg_report_assignment(const TgVerdict *verdict);
+extern const char *tg_tenant_source_description(GucSource source);
+extern void tg_report_configured_tenant(const char *where, const char *name);
+extern void tg_report_tenant_setting_unusable(const char *name);
+extern void tg_report_tenant_setting_foreign(const char *name);
 
 #endif							/* TENANT_GUARD_REPORT_H */

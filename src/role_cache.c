@@ -62,3 +62,10 @@ tg_role_lookup_exempt(Oid roleid)
 	tg_cached_role_exempt = exempt;
 	return exempt;
 }
+
+/* A role's name for messages (NULL if the role is gone). */
+char *
+tg_role_name(Oid roleid)
+{
+	return GetUserNameFromId(roleid, true);
+}

@@ -13,6 +13,7 @@
 extern PGDLLIMPORT Oid tg_cached_role;
 extern PGDLLIMPORT bool tg_cached_role_exempt;
 extern bool tg_role_lookup_exempt(Oid roleid);
+extern char *tg_role_name(Oid roleid);
 
 /*
  * Is row-level security skipped for this role (superuser or BYPASSRLS)?

@@ -97,7 +97,6 @@
 #include "report.h"
 #include "role_cache.h"
 #include "session_state.h"
-#include "tenant_context.h"
 #include "tenant_guard.h"
 #include "xact_state.h"
 
@@ -307,6 +306,21 @@ type_input_runs_role_code(Oid typid)
 }
 
 /*
+ * The verdict of a refusal of rule 2 decided here, about the session's
+ * role, with what report.c needs to word it.
+ */
+static void
+session_verdict(TgRefusal refusal, const char *name, bool as_warning,
+				TgVerdict *verdict)
+{
+	memset(verdict, 0, sizeof(TgVerdict));
+	verdict->refusal = refusal;
+	verdict->name = name;
+	verdict->as_warning = as_warning;
+	verdict->role = tg_role_name(GetOuterUserId());
+}
+
+/*
  * A statement SQL PREPARE just made may not have a parameter whose
  * conversion runs code of a role inside the rules (see above): drop it and
  * refuse (in warn mode, say so and keep it).  Prepared statements are not
@@ -317,6 +331,7 @@ check_parameter_types(PreparedStatement *stmt)
 {
 	CachedPlanSource *plansource = stmt->plansource;
 	bool		as_warning = tg_session_mode() == TG_MODE_WARN;
+	TgVerdict	verdict;
 
 	for (int i = 0; i < plansource->num_params; i++)
 	{
@@ -328,7 +343,10 @@ check_parameter_types(PreparedStatement *stmt)
 		name = pstrdup(stmt->stmt_name);
 		if (!as_warning)
 			DropPreparedStatement(name, false);
-		tg_report_prepared_parameter(name, i + 1, typid, as_warning);
+		session_verdict(TG_PREPARED_PARAMETER, name, as_warning, &verdict);
+		verdict.param = i + 1;
+		verdict.other = format_type_be(typid);
+		tg_report(&verdict);
 		return;
 	}
 }
@@ -432,13 +450,16 @@ tg_check_prepared_statement(const char *name, const char *query_string)
 {
 	SqlPrepared *entry = earlier_sql_prepared(name, query_string);
 	int			mode;
+	TgVerdict	verdict;
 
 	if (entry == NULL)
 		return;
 	mode = tg_session_mode();
 	if (mode == TG_MODE_OFF)
 		return;
-	tg_report_prepared_execution(entry->name, mode == TG_MODE_WARN);
+	session_verdict(TG_PREPARED_EXECUTION, entry->name,
+					mode == TG_MODE_WARN, &verdict);
+	tg_report(&verdict);
 }
 
 /*
@@ -912,8 +933,13 @@ check_temp_type(Oid typid)
 		  new_relation_kind(typ->typrelid) != RELKIND_COMPOSITE_TYPE) &&
 		!(OidIsValid(typ->typelem) && IsTrueArrayType(typ));
 	if (nameable)
-		tg_report_temp_type(NameStr(typ->typname),
-							tg_session_mode() == TG_MODE_WARN);
+	{
+		TgVerdict	verdict;
+
+		session_verdict(TG_TEMP_TYPE, NameStr(typ->typname),
+						tg_session_mode() == TG_MODE_WARN, &verdict);
+		tg_report(&verdict);
+	}
 }
 
 /*
@@ -977,6 +1003,24 @@ temp_object_description(const ObjectAddress *object)
 	return buf.data;
 }
 
+/*
+ * Refuse the commit that would leave the session a leftover (in warn mode,
+ * say so).
+ */
+static void
+report_leftover_at_commit(const TgLeftover *leftover)
+{
+	TgVerdict	verdict;
+
+	session_verdict(TG_LEFTOVER_AT_COMMIT, NULL,
+					tg_session_mode() == TG_MODE_WARN, &verdict);
+	verdict.leftover = leftover->kind;
+	verdict.other = leftover->name;
+	verdict.other_sql = leftover->search_path;
+	verdict.schema_missing = leftover->schema_missing;
+	tg_report(&verdict);
+}
+
 /* tg_session_state_check_at_commit()'s work, out of its line. */
 static pg_noinline void
 check_session_state_at_commit(void)
@@ -989,14 +1033,12 @@ check_session_state_at_commit(void)
 		return;
 	memset(&leftover, 0, sizeof(TgLeftover));
 	if (path != NULL && search_path_hole(path, &leftover))
-		tg_report_leftover_at_commit(&leftover,
-									 tg_session_mode() == TG_MODE_WARN);
+		report_leftover_at_commit(&leftover);
 	else if (temp_schema_touched && find_temp_object(true, &object))
 	{
 		leftover.kind = TG_LEFTOVER_TEMP_OBJECT;
 		leftover.name = temp_object_description(&object);
-		tg_report_leftover_at_commit(&leftover,
-									 tg_session_mode() == TG_MODE_WARN);
+		report_leftover_at_commit(&leftover);
 	}
 }
 

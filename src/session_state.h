@@ -15,15 +15,8 @@
 #include "nodes/parsenodes.h"
 #include "nodes/pg_list.h"
 
+#include "report.h"
 #include "xact_state.h"
-
-typedef enum TgLeftoverKind
-{
-	TG_LEFTOVER_NONE,
-	TG_LEFTOVER_TEMP_OBJECT,	/* an object in the temporary schema */
-	TG_LEFTOVER_PREPARED,		/* a statement made by SQL PREPARE */
-	TG_LEFTOVER_SEARCH_PATH		/* a session-level search_path */
-} TgLeftoverKind;
 
 /* Session state an earlier request left, which would act in the next. */
 typedef struct TgLeftover

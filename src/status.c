@@ -26,6 +26,7 @@
 #include "compat.h"
 #include "report.h"
 #include "role_cache.h"
+#include "rules.h"
 #include "tenant_context.h"
 #include "tenant_guard.h"
 
@@ -62,6 +63,44 @@ load_origin_name(TgLoadOrigin origin)
 	return NULL;				/* keep compiler quiet */
 }
 
+/* How the tenant setting got its current value. */
+static const char *
+tenant_origin_name(const TgTenantState *state)
+{
+	switch (state->origin)
+	{
+		case TG_TENANT_NONE:
+			return "not set";
+		case TG_TENANT_LOCAL:
+			return "SET LOCAL in this transaction";
+		case TG_TENANT_SESSION:
+			return "SET at session level";
+		case TG_TENANT_FUNCTION:
+			return "SET clause of a function";
+		case TG_TENANT_CONFIG:
+			return psprintf("%s, ignored",
+							tg_tenant_source_description(state->source));
+	}
+	return NULL;				/* keep compiler quiet */
+}
+
+/*
+ * The verdict on the tenant state, for a statement reading no table in
+ * particular (rules.c), with the tenant pinned as such a statement would
+ * pin it.
+ */
+static bool
+tenant_context_valid(TgTenantState *state)
+{
+	TgVerdict	verdict;
+	bool		allowed;
+
+	state->session_pending = tg_session_tenant_pending();
+	allowed = tg_rule_tenant_context(state, InvalidOid, &verdict);
+	tg_tenant_pin(state, &verdict);
+	return allowed;
+}
+
 /*
  * tenant_guard.status(): one row describing the guard in this session.
  *
@@ -88,11 +127,11 @@ tenant_guard_status(PG_FUNCTION_ARGS)
 	values[3] = CStringGetTextDatum(load_origin_name(tg_load_origin));
 	values[4] = CStringGetTextDatum(mode_name(tg_mode));
 	values[5] = CStringGetTextDatum(tg_tenant_setting);
-	if (tg_tenant_is_valid(&state) && !tg_session_tenant_pending())
+	if (tenant_context_valid(&state))
 		values[6] = CStringGetTextDatum(state.value);
 	else
 		nulls[6] = true;
-	values[7] = CStringGetTextDatum(tg_tenant_origin_description(&state));
+	values[7] = CStringGetTextDatum(tenant_origin_name(&state));
 	values[8] = BoolGetDatum(tg_role_is_exempt(GetOuterUserId()));
 
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
@@ -125,7 +164,7 @@ tenant_guard_tenant(PG_FUNCTION_ARGS)
 	if (state.value[0] == '\0')
 		PG_RETURN_NULL();
 	if (tg_mode == TG_MODE_ENFORCE && tg_guard_applies() &&
-		(!tg_tenant_is_valid(&state) || tg_session_tenant_pending()))
+		!tenant_context_valid(&state))
 		PG_RETURN_NULL();
 	PG_RETURN_TEXT_P(cstring_to_text(state.value));
 }

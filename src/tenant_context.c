@@ -27,6 +27,10 @@
  * same transaction is refused by the check hook, even after a rollback to a
  * savepoint.  The pin is dropped when the transaction ends.
  *
+ * Whether a value may be assigned, and whether the state amounts to a
+ * tenant context, is decided in rules.c; this file only describes the
+ * state, keeps the pin, and pins when a verdict says so.
+ *
  * src/tenant_context.c
  *
  *-------------------------------------------------------------------------
@@ -40,8 +44,7 @@
 
 #include "compat.h"
 #include "report.h"
-#include "role_cache.h"
-#include "session_state.h"
+#include "rules.h"
 #include "tenant_context.h"
 #include "tenant_guard.h"
 #include "xact_state.h"
@@ -74,7 +77,7 @@ bool		tg_tenant_touched = false;
  * messages: a statement refused for want of a tenant may be one of an
  * autocommit session whose tenant ended with an earlier statement.
  */
-bool		tg_tenant_ended_with_xact = false;
+static bool tenant_ended_with_xact = false;
 
 /*
  * Where the last non-empty tenant offered by configuration came from
@@ -99,94 +102,6 @@ pin_tenant(const char *value)
 		pinned_tenant = MemoryContextStrdup(TopTransactionContext, value);
 }
 
-/* The variable behind tenant_guard.mode, looked up once. */
-static struct config_enum *mode_conf = NULL;
-
-/*
- * tenant_guard.mode as the session has it, whatever the SET clauses of the
- * functions running say.  A function exempted with SET tenant_guard.mode =
- * off turns the guard off for its own statements, not for the transaction
- * it runs in: what must hold of the transaction (no session state from an
- * earlier request when it gets its tenant, no session-level tenant at the
- * end of a statement) still holds when the function is the one that sets
- * the tenant.  The mode outside those functions is the value below the
- * GUC_SAVE entries their SET clauses pushed on the variable's stack.
- */
-static int
-session_mode(void)
-{
-	int			mode = tg_mode;
-	GucStack   *stack;
-
-	if (mode != TG_MODE_OFF)
-		return mode;
-	if (mode_conf == NULL)
-		mode_conf = (struct config_enum *) tg_find_guc("tenant_guard.mode");
-	if (mode_conf == NULL)
-		return mode;
-	for (stack = mode_conf->gen.stack;
-		 stack != NULL && stack->state == GUC_SAVE; stack = stack->prev)
-		mode = stack->prior.val.enumval;
-	return mode;
-}
-
-/* The mode outside the SET clauses of the functions running. */
-int
-tg_session_mode(void)
-{
-	return session_mode();
-}
-
-/* Do the rules apply to the session (see above)? */
-bool
-tg_session_guard_applies(void)
-{
-	return session_mode() != TG_MODE_OFF &&
-		!tg_role_is_exempt(GetOuterUserId());
-}
-
-/*
- * A transaction is about to get its tenant: refuse if the session holds
- * state that an earlier request left and that would act in this one
- * (session_state.c says which).  This holds whatever sets the tenant, an
- * exempted function included.  In warn mode, say so and go on.
- */
-static bool
-check_session_state(const char *value)
-{
-	TgLeftover	leftover;
-
-	if (!tg_session_guard_applies() || !tg_session_leftover(&leftover))
-		return true;
-	if (session_mode() == TG_MODE_WARN)
-	{
-		tg_report_leftover(value, &leftover, true);
-		return true;
-	}
-	tg_report_leftover(value, &leftover, false);
-	return false;
-}
-
-/*
- * A parallel worker starts with the leader's value, which the leader
- * judged; the only assignment user code can make there is a function's SET
- * clause, and it may not change the tenant.
- */
-static bool
-check_in_parallel_worker(const char *value)
-{
-	const char *current = tg_guc_string_value(tenant_conf);
-
-	if (InitializingParallelWorker || strcmp(value, current ? current : "") == 0)
-		return true;
-	GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
-	GUC_check_errmsg("cannot change tenant in a parallel worker");
-	GUC_check_errdetail("A function's SET clause would set \"%s\" to \"%s\" while it runs in a parallel worker.",
-						tg_tenant_setting, value);
-	GUC_check_errhint("Remove the SET clause, or mark the function PARALLEL RESTRICTED.");
-	return false;
-}
-
 /*
  * Check hook of the tenant setting.
  *
@@ -200,13 +115,17 @@ check_in_parallel_worker(const char *value)
  * An interactive assignment (SET, SET LOCAL, set_config(), a function's
  * SET clause: all PGC_S_SESSION) of a non-empty value pins the transaction
  * to the first tenant it sets, and any other tenant is refused for the rest
- * of the transaction.  Empty values are always accepted: clearing the
- * tenant never widens what a request sees.
+ * of the transaction; the first is refused while the session holds state
+ * an earlier request left (rules.c decides, report.c words the refusal, in
+ * warn mode as a WARNING).  In a parallel worker, which starts with the
+ * leader's value, no other may be set.  Empty values are always accepted:
+ * clearing the tenant never widens what a request sees.
  */
 static bool
 tenant_value_check(char **newval, void **extra, GucSource source)
 {
 	const char *value = *newval;
+	TgVerdict	verdict;
 
 	if (source < PGC_S_INTERACTIVE)
 	{
@@ -222,38 +141,23 @@ tenant_value_check(char **newval, void **extra, GucSource source)
 		defining_tenant_setting || !IsTransactionState())
 		return true;
 	if (IsParallelWorker())
-		return check_in_parallel_worker(value);
+	{
+		if (tg_rule_worker_assignment(value,
+									  tg_guc_string_value(tenant_conf),
+									  &verdict))
+			return true;
+		return tg_report_assignment(&verdict);
+	}
 
 	tg_tenant_touched = true;
 	tg_xact_state_left(TG_XACT_TENANT);
 
-	if (pinned_tenant == NULL)
-	{
-		if (!check_session_state(value))
-			return false;
+	if (!tg_rule_tenant_assignment(value, pinned_tenant, &verdict) &&
+		!tg_report_assignment(&verdict))
+		return false;
+	if (verdict.pin)
 		pin_tenant(value);
-		return true;
-	}
-	if (strcmp(pinned_tenant, value) == 0 || !tg_guard_applies())
-		return true;
-
-	if (tg_mode == TG_MODE_WARN)
-	{
-		ereport(WARNING,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("tenant changed from \"%s\" to \"%s\" within a transaction",
-						pinned_tenant, value),
-				 errdetail("tenant_guard.mode is \"warn\"; in \"enforce\" mode the change would be refused.")));
-		return true;
-	}
-
-	GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
-	GUC_check_errmsg("cannot change tenant from \"%s\" to \"%s\" within a transaction",
-					 pinned_tenant, value);
-	GUC_check_errdetail("The transaction already acts for tenant \"%s\"; a transaction acts for one tenant only.",
-						pinned_tenant);
-	GUC_check_errhint("End the transaction with COMMIT or ROLLBACK and set the other tenant in a new one.");
-	return false;
+	return true;
 }
 
 /*
@@ -321,11 +225,7 @@ tg_tenant_setting_define(void)
 	if (gconf == NULL || gconf->vartype != PGC_STRING)
 	{
 		/* every statement on a row-level security table will be refused */
-		ereport(WARNING,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("configuration parameter \"%s\" cannot hold a tenant",
-						tg_tenant_setting),
-				 errhint("Set tenant_guard.tenant_setting to the name of a custom string setting such as \"app.current_tenant\".")));
+		tg_report_tenant_setting_unusable(tg_tenant_setting);
 		return;
 	}
 
@@ -333,10 +233,7 @@ tg_tenant_setting_define(void)
 	if (list_member_ptr(defined_confs, gconf))
 		tg_guc_set_string_check_hook(tenant_conf, tenant_value_check);
 	else
-		ereport(LOG,
-				(errmsg("tenant_guard uses configuration parameter \"%s\" as defined by another module",
-						tg_tenant_setting),
-				 errdetail("A change of tenant within a transaction is refused at the next statement rather than at once.")));
+		tg_report_tenant_setting_foreign(tg_tenant_setting);
 }
 
 /*
@@ -353,13 +250,6 @@ tg_tenant_setting_renamed(const char *newname)
 }
 
 
-/* Does a configuration parameter name designate the tenant setting? */
-bool
-tg_is_tenant_setting(const char *name)
-{
-	return name != NULL && pg_strcasecmp(name, tg_tenant_setting) == 0;
-}
-
 static inline const char *
 nonnull(const char *s)
 {
@@ -368,7 +258,9 @@ nonnull(const char *s)
 
 /*
  * Describe the tenant setting as it stands: its value, where that value
- * came from, and the tenant the transaction is pinned to.
+ * came from, and the tenant the transaction is pinned to; whether a
+ * session-level tenant is pending is left to the caller to ask
+ * (tg_session_tenant_pending()), which may know it need not.
  *
  * The GUC stack is walked from the innermost nesting level outwards.  An
  * entry records how the value at its level was last assigned: SET LOCAL
@@ -392,6 +284,8 @@ tg_tenant_state(TgTenantState *state)
 	tg_tenant_setting_sync();
 
 	state->pinned = pinned_tenant;
+	state->ended_with_xact = tenant_ended_with_xact;
+	state->session_pending = false;
 	state->value = tenant_conf ? nonnull(tg_guc_string_value(tenant_conf)) : "";
 	value = state->value;
 	if (value[0] == '\0')
@@ -434,33 +328,16 @@ tg_tenant_state(TgTenantState *state)
 }
 
 /*
- * Does the state amount to a tenant context: a non-empty value set in this
- * transaction with SET LOCAL or set_config(..., true), and the tenant the
- * transaction is pinned to?
+ * Pin the transaction to the tenant a verdict found valid but not pinned
+ * (rules.c): one set while the check hook could not see it, while we were
+ * defining the variable or when another module defined it.  It is a SET
+ * LOCAL of this transaction all the same.
  */
-bool
-tg_tenant_is_valid(const TgTenantState *state)
+void
+tg_tenant_pin(const TgTenantState *state, const TgVerdict *verdict)
 {
-	if (state->origin != TG_TENANT_LOCAL)
-		return false;
-	if (state->pinned == NULL)
-	{
-		/*
-		 * Set while the check hook could not see it: while we were defining
-		 * the variable, or when another module defined it.  It is a SET
-		 * LOCAL of this transaction all the same; pin it now, unless the
-		 * check hook would have refused it for the session state an
-		 * earlier request left, in which case it is no tenant context.
-		 */
-		TgLeftover	leftover;
-
-		if (tg_mode == TG_MODE_ENFORCE && tg_guard_applies() &&
-			tg_session_leftover(&leftover))
-			return false;
+	if (verdict->pin)
 		pin_tenant(state->value);
-		return true;
-	}
-	return strcmp(state->pinned, state->value) == 0;
 }
 
 /*
@@ -507,7 +384,7 @@ tg_tenant_forget_touch(void)
 void
 tg_tenant_xact_end(void)
 {
-	tg_tenant_ended_with_xact = (pinned_tenant != NULL);
+	tenant_ended_with_xact = (pinned_tenant != NULL);
 	pinned_tenant = NULL;
 	tg_tenant_touched = false;
 }

@@ -13,25 +13,7 @@
 
 #include "utils/guc.h"
 
-typedef enum TgTenantOrigin
-{
-	TG_TENANT_NONE,				/* empty */
-	TG_TENANT_LOCAL,			/* SET LOCAL or set_config(..., true) in
-								 * this transaction: the only valid kind */
-	TG_TENANT_SESSION,			/* SET or set_config(..., false) */
-	TG_TENANT_FUNCTION,			/* the SET clause of a function */
-	TG_TENANT_CONFIG			/* configuration: postgresql.conf, ALTER
-								 * ROLE/DATABASE ... SET, connection options */
-} TgTenantOrigin;
-
-typedef struct TgTenantState
-{
-	TgTenantOrigin origin;
-	const char *value;			/* current value of the tenant setting */
-	GucSource	source;			/* for TG_TENANT_CONFIG: where from */
-	const char *pinned;			/* tenant the transaction is pinned to, or
-								 * NULL */
-} TgTenantState;
+#include "rules.h"
 
 extern PGDLLIMPORT bool tg_tenant_setting_changed;
 extern void tg_tenant_setting_define(void);
@@ -49,16 +31,12 @@ tg_tenant_setting_sync(void)
 		tg_tenant_setting_define();
 }
 extern void tg_tenant_setting_renamed(const char *newname);
-extern bool tg_is_tenant_setting(const char *name);
 extern void tg_tenant_state(TgTenantState *state);
-extern bool tg_tenant_is_valid(const TgTenantState *state);
+extern void tg_tenant_pin(const TgTenantState *state,
+						  const TgVerdict *verdict);
 extern bool tg_session_tenant_pending(void);
 extern PGDLLIMPORT bool tg_tenant_touched;	/* assigned since last checked */
-/* did the last transaction that left state behind have a tenant? */
-extern PGDLLIMPORT bool tg_tenant_ended_with_xact;
 extern void tg_tenant_forget_touch(void);
 extern void tg_tenant_xact_end(void);
-extern bool tg_session_guard_applies(void);
-extern int	tg_session_mode(void);
 
 #endif							/* TENANT_GUARD_TENANT_CONTEXT_H */

@@ -52,4 +52,8 @@ tg_guard_applies(void)
 	return tg_mode != TG_MODE_OFF && !tg_role_is_exempt(GetOuterUserId());
 }
 
+extern bool tg_is_tenant_setting(const char *name);
+extern int	tg_session_mode(void);
+extern bool tg_session_guard_applies(void);
+
 #endif							/* TENANT_GUARD_H */

@@ -57,6 +57,7 @@
 #include "executor_guard.h"
 #include "planner_guard.h"
 #include "report.h"
+#include "rules.h"
 #include "session_state.h"
 #include "tenant_context.h"
 #include "tenant_guard.h"
@@ -188,30 +189,38 @@ check_copy(CopyStmt *stmt)
 static void
 check_lasting_setting(Node *parsetree)
 {
+	TgVerdict	verdict;
+
 	switch (nodeTag(parsetree))
 	{
 		case T_AlterRoleSetStmt:
 			{
 				AlterRoleSetStmt *stmt = (AlterRoleSetStmt *) parsetree;
 
-				tg_report_lasting_setting("ALTER ROLE ... SET",
-										  stmt->role == NULL ? "all roles" :
-										  psprintf("role \"%s\"",
-												   get_rolespec_name(stmt->role)));
+				if (!tg_rule_lasting_setting("ALTER ROLE ... SET",
+											 stmt->role == NULL ? "all roles" :
+											 psprintf("role \"%s\"",
+													  get_rolespec_name(stmt->role)),
+											 &verdict))
+					tg_report(&verdict);
 				break;
 			}
 		case T_AlterDatabaseSetStmt:
-			tg_report_lasting_setting("ALTER DATABASE ... SET",
-									  psprintf("database \"%s\"",
-											   ((AlterDatabaseSetStmt *) parsetree)->dbname));
+			if (!tg_rule_lasting_setting("ALTER DATABASE ... SET",
+										 psprintf("database \"%s\"",
+												  ((AlterDatabaseSetStmt *) parsetree)->dbname),
+										 &verdict))
+				tg_report(&verdict);
 			break;
 		case T_AlterSystemStmt:
 			{
 				VariableSetStmt *setstmt = ((AlterSystemStmt *) parsetree)->setstmt;
 
 				if (setstmt->name != NULL &&
-					tg_may_alter_system(setstmt->name))
-					tg_report_lasting_setting("ALTER SYSTEM", "the server");
+					tg_may_alter_system(setstmt->name) &&
+					!tg_rule_lasting_setting("ALTER SYSTEM", "the server",
+											 &verdict))
+					tg_report(&verdict);
 				break;
 			}
 		default:
@@ -227,12 +236,16 @@ check_lasting_setting(Node *parsetree)
 static bool
 check_before(Node *parsetree)
 {
+	TgVerdict	verdict;
+
 	switch (nodeTag(parsetree))
 	{
 		case T_VariableSetStmt:
-			if (sets_session_tenant((VariableSetStmt *) parsetree))
+			if (sets_session_tenant((VariableSetStmt *) parsetree) &&
+				!tg_rule_session_set(((VariableSetStmt *) parsetree)->name,
+									 &verdict))
 			{
-				tg_report_session_set(((VariableSetStmt *) parsetree)->name);
+				tg_report(&verdict);
 				return true;
 			}
 			break;
@@ -283,11 +296,7 @@ advise_configured_tenant(Node *parsetree)
 	value = ExtractSetVariableArgs(setstmt);
 	if (value == NULL || value[0] == '\0')
 		return;
-	ereport(WARNING,
-			(errmsg("a tenant set with %s is never a tenant context", where),
-			 errdetail("tenant_guard counts \"%s\" only when it is set in the current transaction with SET LOCAL or set_config(..., true), so statements on tables with row-level security will be refused.",
-					   setstmt->name),
-			 errhint("Set the tenant per transaction in the application instead.")));
+	tg_report_configured_tenant(where, setstmt->name);
 }
 
 /* Bookkeeping for checks made when the transaction commits. */

@@ -32,8 +32,9 @@
 #include "nodes/pg_list.h"
 #include "utils/memutils.h"
 
-#include "rel_cache.h"
 #include "report.h"
+#include "rules.h"
+#include "session_state.h"
 #include "tenant_context.h"
 #include "tenant_guard.h"
 #include "xact_guard.h"
@@ -75,6 +76,8 @@ tg_remember_rls_change(Oid relid)
 void
 tg_check_session_tenant(void)
 {
+	TgVerdict	verdict;
+
 	if (!IsTransactionState() || IsParallelWorker())
 		return;
 	if (!tg_guard_applies())
@@ -89,8 +92,8 @@ tg_check_session_tenant(void)
 		if (tg_session_guard_applies())
 			return;
 	}
-	else if (tg_session_tenant_pending())
-		tg_report_session_tenant();
+	else if (!tg_rule_no_session_tenant(tg_session_tenant_pending(), &verdict))
+		tg_report(&verdict);
 	tg_tenant_forget_touch();
 }
 
@@ -99,16 +102,15 @@ static pg_noinline void
 check_at_commit(void)
 {
 	ListCell   *lc;
+	TgVerdict	verdict;
 
 	if (tg_mode == TG_MODE_OFF)
 		return;
 
 	foreach(lc, rls_changed)
 	{
-		TgRelInfo  *info = tg_rel_info(lfirst_oid(lc));
-
-		if (info->exists && info->rls_enabled && !info->rls_forced)
-			tg_report_not_forced_at_commit(info->relid);
+		if (!tg_rule_forced_at_commit(lfirst_oid(lc), &verdict))
+			tg_report(&verdict);
 	}
 
 	if (tg_tenant_touched)

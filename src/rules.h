@@ -1,0 +1,81 @@
+/*-------------------------------------------------------------------------
+ *
+ * rules.h
+ *	  The decisions of rules 1 to 5: given what a statement touches and
+ *	  the transaction's tenant state, a verdict (rules.c).
+ *
+ * src/rules.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef TENANT_GUARD_RULES_H
+#define TENANT_GUARD_RULES_H
+
+#include "nodes/plannodes.h"
+#include "utils/guc.h"
+
+#include "report.h"
+
+/* Where the tenant setting's current value came from. */
+typedef enum TgTenantOrigin
+{
+	TG_TENANT_NONE,				/* empty */
+	TG_TENANT_LOCAL,			/* SET LOCAL or set_config(..., true) in
+								 * this transaction: the only valid kind */
+	TG_TENANT_SESSION,			/* SET or set_config(..., false) */
+	TG_TENANT_FUNCTION,			/* the SET clause of a function */
+	TG_TENANT_CONFIG			/* configuration: postgresql.conf, ALTER
+								 * ROLE/DATABASE ... SET, connection options */
+} TgTenantOrigin;
+
+/* The transaction's tenant state, as tenant_context.c describes it. */
+typedef struct TgTenantState
+{
+	TgTenantOrigin origin;
+	const char *value;			/* current value of the tenant setting */
+	GucSource	source;			/* for TG_TENANT_CONFIG: where from */
+	const char *pinned;			/* tenant the transaction is pinned to, or
+								 * NULL */
+	bool		ended_with_xact;	/* did the last transaction that left
+									 * state behind have a tenant? */
+	bool		session_pending;	/* has the transaction assigned a
+									 * session-level tenant?  Filled by the
+									 * caller, who knows whether to ask. */
+} TgTenantState;
+
+/* A table a statement touches, as the executor or a utility sees it. */
+typedef struct TgRelationUse
+{
+	Oid			relid;
+	PlannedStmt *pstmt;			/* the plan, or NULL for a utility
+								 * statement naming the table */
+	bool		named_by_query; /* named, not reached through a parent */
+	Oid			check_as_user;	/* role its policies were checked as, if
+								 * not the current user (a view's owner) */
+	bool		in_worker;		/* nested in a parallel worker */
+	bool		in_referential_action;	/* run during a foreign key's action */
+} TgRelationUse;
+
+/* At most this many verdicts for one table (warn mode reports them all). */
+#define TG_MAX_RELATION_VERDICTS 4
+
+extern bool tg_rule_tenant_context(const TgTenantState *state, Oid relid,
+								   TgVerdict *verdict);
+extern bool tg_rule_no_session_tenant(bool session_pending,
+									  TgVerdict *verdict);
+extern bool tg_rule_session_set(const char *name, TgVerdict *verdict);
+extern bool tg_rule_tenant_assignment(const char *value, const char *pinned,
+									  TgVerdict *verdict);
+extern bool tg_rule_worker_assignment(const char *value, const char *current,
+									  TgVerdict *verdict);
+extern int	tg_rule_relation(const TgRelationUse *use, TgVerdict *verdicts,
+							 bool *needs_tenant);
+extern bool tg_rule_held_cursor(Oid relid, const char *portalname,
+								bool after_read, TgVerdict *verdict);
+extern bool tg_rule_truncate(Oid relid, TgVerdict *verdict);
+extern bool tg_rule_tid_lookup(Oid funcid, TgVerdict *verdict);
+extern bool tg_rule_forced_at_commit(Oid relid, TgVerdict *verdict);
+extern bool tg_rule_lasting_setting(const char *where, const char *target,
+									TgVerdict *verdict);
+
+#endif							/* TENANT_GUARD_RULES_H */
