@@ -399,6 +399,26 @@ CREATE TABLE orders7_2 (id int, tenant_id int NOT NULL, item text)
   PARTITION BY LIST ((item::int));
 SELECT tenant_guard.protect('orders7_2');
 ALTER TABLE orders7_2 ATTACH PARTITION orders7 FOR VALUES IN (10);
+-- nor through REINDEX INDEX, an error class other than data exceptions,
+-- or a table attached under a parent without row-level security
+RESET ROLE;
+CREATE FUNCTION as_int(t text) RETURNS int LANGUAGE sql IMMUTABLE
+  SET search_path = pg_catalog AS 'SELECT 0';
+CREATE INDEX orders7_item ON orders7 (as_int(item));
+CREATE OR REPLACE FUNCTION as_int(t text) RETURNS int LANGUAGE sql IMMUTABLE
+  SET search_path = pg_catalog AS 'SELECT t::int';
+SET ROLE regress_tg_owner;
+REINDEX INDEX orders7_item;
+RESET ROLE;
+DROP INDEX orders7_item;
+DROP FUNCTION as_int(text);
+SET ROLE regress_tg_owner;
+ALTER TABLE orders7 ADD CONSTRAINT c3
+  CHECK (CASE WHEN id = 2 THEN item::regclass IS NULL ELSE true END);
+CREATE TABLE plain_parent (id int, tenant_id int NOT NULL, item text)
+  PARTITION BY LIST ((item::int));
+ALTER TABLE plain_parent ATTACH PARTITION orders7 FOR VALUES IN (10);
+DROP TABLE plain_parent;
 -- errors that name objects, not values, are PostgreSQL's own
 ALTER TABLE orders7 ADD CONSTRAINT c2 CHECK (no_such_column > 0);
 CREATE INDEX ON orders7 (no_such_column);

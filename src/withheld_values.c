@@ -15,15 +15,16 @@
  * what rule 6 lets the tables' owner use in DDL, and CASE WHEN id = 2 THEN
  * item::int END chooses the row: one statement per value would read every
  * tenant's rows.  So when a role inside the rules runs such a statement on
- * a table with row-level security, an error of a class that can carry a
- * value (data exceptions, errors raised by functions, internal errors)
- * reaches it with its SQLSTATE but without its message, detail, context or
- * internal query; the server log keeps them (errdetail_log).  The guard's
- * own refusals and PostgreSQL's permission, syntax, lock and resource
- * errors, which name objects rather than values, pass unchanged; so do
- * integrity violations (a foreign key, unique or check constraint found
- * broken), whose messages PostgreSQL already words without the key when
- * row-level security applies to the role.
+ * a table with row-level security (or attaches one as a partition), an
+ * error reaches it with its SQLSTATE but without its message, detail,
+ * context or internal query; the server log keeps them (errdetail_log).
+ * Only errors known to name objects rather than values pass unchanged
+ * (may_quote_a_value()): the guard's own refusals and PostgreSQL's
+ * permission, lock and resource errors, and integrity violations (a
+ * foreign key, unique or check constraint found broken), whose messages
+ * PostgreSQL already words without the key when row-level security applies
+ * to the role.  That a statement failed at all still tells one bit about
+ * the rows it read; that is inherent to DDL that checks them.
  *
  * src/withheld_values.c
  *
@@ -31,12 +32,15 @@
  */
 #include "postgres.h"
 
+#include "catalog/index.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "tcop/cmdtag.h"
 #include "tcop/utility.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "rel_cache.h"
@@ -58,10 +62,30 @@ reaches_rls(RangeVar *relation)
 	relid = RangeVarGetRelid(relation, NoLock, true);
 	if (!OidIsValid(relid))
 		return false;			/* PostgreSQL reports that itself */
+	if (get_rel_relkind(relid) == RELKIND_INDEX ||
+		get_rel_relkind(relid) == RELKIND_PARTITIONED_INDEX)
+		relid = IndexGetRelation(relid, false);	/* REINDEX INDEX */
 	tables = find_all_inheritors(relid, NoLock, NULL);
 	foreach(lc, tables)
 	{
 		if (tg_rel_info(lfirst_oid(lc))->rls_enabled)
+			return true;
+	}
+	return false;
+}
+
+/* Does ALTER TABLE attach a table with RLS (checking its rows)? */
+static bool
+attaches_rls(AlterTableStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		if (cmd->subtype == AT_AttachPartition &&
+			reaches_rls(((PartitionCmd *) cmd->def)->name))
 			return true;
 	}
 	return false;
@@ -99,7 +123,7 @@ tg_reads_every_tenants_rows(Node *parsetree)
 
 				/* ALTER TYPE ... CASCADE rewrites the tables of the type */
 				return stmt->objtype == OBJECT_TYPE ||
-					reaches_rls(stmt->relation);
+					reaches_rls(stmt->relation) || attaches_rls(stmt);
 			}
 		case T_IndexStmt:
 			return reaches_rls(((IndexStmt *) parsetree)->relation);
@@ -119,23 +143,50 @@ tg_reads_every_tenants_rows(Node *parsetree)
 	}
 }
 
-/* Can an error of this SQLSTATE quote a value it failed on? */
+/*
+ * Can an error of this SQLSTATE quote a value it failed on?  Most can: a
+ * conversion fails with the text it could not convert in any class (a
+ * cast to regclass says the relation "pear" does not exist, one to
+ * tsquery reports a syntax error in "pear").  So every error is withheld
+ * but those known to name objects only: privileges, integrity violations
+ * (whose keys PostgreSQL leaves out when row-level security applies), the
+ * state and locks of objects, resources, cancellation and transaction
+ * rollback.
+ */
 static bool
 may_quote_a_value(int sqlerrcode)
 {
 	switch (ERRCODE_TO_CATEGORY(sqlerrcode))
 	{
-		case ERRCODE_DATA_EXCEPTION:
-		case ERRCODE_SQL_ROUTINE_EXCEPTION:
-		case ERRCODE_EXTERNAL_ROUTINE_EXCEPTION:
-		case ERRCODE_EXTERNAL_ROUTINE_INVOCATION_EXCEPTION:
-		case ERRCODE_TRIGGERED_ACTION_EXCEPTION:
-		case ERRCODE_TRIGGERED_DATA_CHANGE_VIOLATION:
-		case ERRCODE_PLPGSQL_ERROR:
-		case ERRCODE_INTERNAL_ERROR:
-			return true;
-		default:
+		case ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION:
+		case ERRCODE_TRANSACTION_ROLLBACK:
+		case ERRCODE_INSUFFICIENT_RESOURCES:
+		case ERRCODE_PROGRAM_LIMIT_EXCEEDED:
+		case ERRCODE_OPERATOR_INTERVENTION:
+		case ERRCODE_INVALID_TRANSACTION_STATE:
 			return false;
+		default:
+			break;
+	}
+	switch (sqlerrcode)
+	{
+		case ERRCODE_INSUFFICIENT_PRIVILEGE:
+		case ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE:
+		case ERRCODE_LOCK_NOT_AVAILABLE:
+		case ERRCODE_OBJECT_IN_USE:
+		case ERRCODE_UNDEFINED_COLUMN:
+		case ERRCODE_DUPLICATE_OBJECT:
+		case ERRCODE_DUPLICATE_TABLE:
+		case ERRCODE_DUPLICATE_COLUMN:
+		case ERRCODE_WRONG_OBJECT_TYPE:
+		case ERRCODE_INVALID_TABLE_DEFINITION:
+		case ERRCODE_INVALID_OBJECT_DEFINITION:
+		case ERRCODE_DATATYPE_MISMATCH:
+		case ERRCODE_FEATURE_NOT_SUPPORTED:
+		case ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST:
+			return false;
+		default:
+			return true;
 	}
 }
 
