@@ -288,6 +288,13 @@ tg_can_create_schema(Oid roleid)
 #endif
 }
 
+/*
+ * Does PostgreSQL run the stored code of maintenance commands (REINDEX,
+ * ANALYZE, CLUSTER, VACUUM) with a search_path of its own, pg_catalog,
+ * pg_temp?  From 17 on.
+ */
+#define TG_MAINTENANCE_HAS_OWN_SEARCH_PATH (PG_VERSION_NUM >= 170000)
+
 /* May the role create objects in the schema? */
 static inline bool
 tg_may_create_in_schema(Oid nspid, Oid roleid)

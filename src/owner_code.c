@@ -1573,6 +1573,47 @@ adds_rewriting_column(AlterTableCmd *cmd)
 	return false;
 }
 
+/* REINDEX, CLUSTER, VACUUM and ANALYZE run stored code again. */
+static void
+check_maintenance_statement(Node *parsetree)
+{
+	switch (nodeTag(parsetree))
+	{
+		case T_ReindexStmt:
+			check_reindex((ReindexStmt *) parsetree);
+			break;
+		case T_ClusterStmt:
+			if (((ClusterStmt *) parsetree)->relation == NULL)
+				check_unnamed_rebuild(InvalidOid, "CLUSTER");
+			else
+				check_rebuild(((ClusterStmt *) parsetree)->relation, false,
+							  "CLUSTER");
+			break;
+		default:
+			check_vacuum((VacuumStmt *) parsetree);
+			break;
+	}
+}
+
+/*
+ * A maintenance command, judged with the search_path PostgreSQL runs its
+ * stored code with (type_code.c).
+ */
+static pg_noinline void
+check_maintenance(Node *parsetree)
+{
+	tg_judge_maintenance(true);
+	PG_TRY();
+	{
+		check_maintenance_statement(parsetree);
+	}
+	PG_FINALLY();
+	{
+		tg_judge_maintenance(false);
+	}
+	PG_END_TRY();
+}
+
 /*
  * Before a utility statement: ALTER COLUMN ... TYPE by a role inside the
  * rules on a table with row-level security, statements that run stored code
@@ -1590,17 +1631,9 @@ tg_owner_code_check_utility(Node *parsetree)
 	switch (nodeTag(parsetree))
 	{
 		case T_ReindexStmt:
-			check_reindex((ReindexStmt *) parsetree);
-			return;
 		case T_ClusterStmt:
-			if (((ClusterStmt *) parsetree)->relation == NULL)
-				check_unnamed_rebuild(InvalidOid, "CLUSTER");
-			else
-				check_rebuild(((ClusterStmt *) parsetree)->relation, false,
-							  "CLUSTER");
-			return;
 		case T_VacuumStmt:
-			check_vacuum((VacuumStmt *) parsetree);
+			check_maintenance(parsetree);
 			return;
 		case T_AlterDomainStmt:
 			check_domain_validation((AlterDomainStmt *) parsetree);

@@ -34,6 +34,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_amproc.h"
 #include "catalog/pg_language.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_range.h"
@@ -83,6 +84,9 @@ tg_converts_to_any_type(Oid funcid)
 	}
 }
 
+/* Is the code judged run by a maintenance command (tg_judge_maintenance())? */
+static bool judging_maintenance = false;
+
 /* May the current role or the session's role create objects in the schema? */
 static bool
 capturing(Oid nspid)
@@ -93,17 +97,50 @@ capturing(Oid nspid)
 }
 
 /*
- * Does the session's search_path name a schema capturing() is true of?
- * The temporary schema does not count: functions and operators are never
- * looked up there.
+ * Is there a schema named after a role inside the rules that owns it?
+ * "$user" in a search_path names the schema of whichever role runs the
+ * code: a maintenance command runs stored code as the table's owner, with
+ * the search_path looked up again for that role.
+ */
+static bool
+role_schema_inside(void)
+{
+	Relation	rel = table_open(NamespaceRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	HeapTuple	tuple;
+	bool		found = false;
+
+	while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_namespace nsp = (Form_pg_namespace) GETSTRUCT(tuple);
+		char	   *owner = GetUserNameFromId(nsp->nspowner, true);
+
+		found = owner != NULL && strcmp(owner, NameStr(nsp->nspname)) == 0 &&
+			!tg_role_is_exempt(nsp->nspowner);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
+ * Does the session's search_path name a schema capturing() is true of, or
+ * "$user" while a role inside the rules has a schema of its name?  The
+ * temporary schema does not count: functions and operators are never
+ * looked up there.  From PostgreSQL 17 maintenance commands (REINDEX,
+ * ANALYZE, CLUSTER, VACUUM) use a search_path of their own instead
+ * (tg_judge_maintenance()).
  */
 static bool
 session_path_captures(void)
 {
-	List	   *path = fetch_search_path(false);
+	List	   *path;
 	ListCell   *lc;
 	bool		found = false;
 
+	if (judging_maintenance)
+		return false;
+	path = fetch_search_path(false);
 	foreach(lc, path)
 	{
 		if (capturing(lfirst_oid(lc)))
@@ -113,7 +150,19 @@ session_path_captures(void)
 		}
 	}
 	list_free(path);
-	return found;
+	return found || (strstr(namespace_search_path, "$user") != NULL &&
+					 role_schema_inside());
+}
+
+/*
+ * Judge the code a maintenance command runs (PostgreSQL 17 and later run
+ * it with search_path pg_catalog, pg_temp: the session's does not count).
+ * Ended by tg_judge_maintenance(false), also on error.
+ */
+void
+tg_judge_maintenance(bool on)
+{
+	judging_maintenance = on && TG_MAINTENANCE_HAS_OWN_SEARCH_PATH;
 }
 
 /*

@@ -14,6 +14,7 @@
 
 extern bool tg_converts_to_any_type(Oid funcid);
 extern bool tg_controlled_inside(Oid funcid);
+extern void tg_judge_maintenance(bool on);
 extern Oid	tg_opclass_code(Oid opclass, TgCodeSearch *search);
 extern Oid	tg_type_code(Oid typid, bool conversion, TgCodeSearch *search);
 
