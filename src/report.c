@@ -492,6 +492,26 @@ report_action_tenant(const TgVerdict *v)
 }
 
 /*
+ * Reword an error of DDL that read every tenant's rows for a role inside
+ * the rules (withheld_values.c): the message and detail go to the server
+ * log only, the role is told which statement failed and how to see why.
+ */
+void
+tg_word_withheld_error(ErrorData *edata, const char *command, const char *role)
+{
+	char	   *original = psprintf("%s%s%s", edata->message,
+									edata->detail ? " DETAIL: " : "",
+									edata->detail ? edata->detail : "");
+
+	edata->message = psprintf("%s failed on a row of a table with row-level security",
+							  command);
+	edata->detail = psprintf("PostgreSQL's message may quote a value of another tenant's row, which the statement reads without row-level security; role \"%s\" is inside tenant_guard's rules, so the message was written to the server log only.",
+							 role);
+	edata->detail_log = psprintf("The message was: %s", original);
+	edata->hint = pstrdup("Run the migration as a role outside the rules (a superuser or a role with BYPASSRLS) to see the message.");
+}
+
+/*
  * A transaction is about to get its tenant while the session holds state
  * an earlier request left (session_state.c).  Called from the tenant
  * setting's check hook: the refusal goes through GUC_check_err*, and the

@@ -110,6 +110,8 @@ typedef struct TgVerdict
 
 extern int	tg_violation_level(void);
 extern void tg_report(const TgVerdict *verdict);
+extern void tg_word_withheld_error(ErrorData *edata, const char *command,
+								   const char *role);
 extern bool tg_report_assignment(const TgVerdict *verdict);
 extern const char *tg_tenant_source_description(GucSource source);
 extern void tg_report_configured_tenant(const char *where, const char *name);

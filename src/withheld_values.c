@@ -44,6 +44,7 @@
 #include "utils/memutils.h"
 
 #include "rel_cache.h"
+#include "report.h"
 #include "withheld_values.h"
 
 /* Where a caught error is copied: survives the transactions VACUUM ends */
@@ -198,7 +199,6 @@ void
 tg_rethrow_withholding_values(Node *parsetree)
 {
 	ErrorData  *edata;
-	char	   *original;
 
 	if (withheld_context == NULL)
 		withheld_context = AllocSetContextCreate(TopMemoryContext,
@@ -211,15 +211,9 @@ tg_rethrow_withholding_values(Node *parsetree)
 		ReThrowError(edata);
 	FlushErrorState();
 
-	original = psprintf("%s%s%s", edata->message,
-						edata->detail ? " DETAIL: " : "",
-						edata->detail ? edata->detail : "");
-	edata->message = psprintf("%s failed on a row of a table with row-level security",
-							  GetCommandTagName(CreateCommandTag(parsetree)));
-	edata->detail = psprintf("PostgreSQL's message may quote a value of another tenant's row, which the statement reads without row-level security; role \"%s\" is inside tenant_guard's rules, so the message was written to the server log only.",
-							 GetUserNameFromId(GetUserId(), false));
-	edata->detail_log = psprintf("The message was: %s", original);
-	edata->hint = pstrdup("Run the migration as a role outside the rules (a superuser or a role with BYPASSRLS) to see the message.");
+	tg_word_withheld_error(edata,
+						   GetCommandTagName(CreateCommandTag(parsetree)),
+						   GetUserNameFromId(GetUserId(), false));
 	edata->context = NULL;
 	edata->internalquery = NULL;
 	edata->internalpos = 0;
