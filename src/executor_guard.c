@@ -382,8 +382,27 @@ rte_needs_check(RangeTblEntry *rte)
 }
 
 /*
+ * first_rte_to_check()'s loop from position "from" on, for when an entry
+ * is not in the relation cache's direct-mapped front: out of line, so that
+ * the loop of the common case calls nothing and saves no registers.
+ */
+static pg_noinline int
+first_rte_to_check_slow(List *rtable, int from)
+{
+	ListCell   *lc;
+
+	for_each_from(lc, rtable, from)
+	{
+		if (rte_needs_check(lfirst_node(RangeTblEntry, lc)))
+			return foreach_current_index(lc);
+	}
+	return -1;
+}
+
+/*
  * Position in the range table of the first entry with something to check,
- * or -1.  Most tables of most statements have nothing to check.
+ * or -1.  Most tables of most statements have nothing to check, and are
+ * found in the relation cache's front (rel_cache.h) without a call.
  */
 static inline int
 first_rte_to_check(List *rtable)
@@ -392,7 +411,21 @@ first_rte_to_check(List *rtable)
 
 	foreach(lc, rtable)
 	{
-		if (rte_needs_check(lfirst_node(RangeTblEntry, lc)))
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+		TgRelInfo  *info;
+
+		if (rte->rtekind != RTE_RELATION ||
+			(rte->relkind != RELKIND_RELATION &&
+			 rte->relkind != RELKIND_PARTITIONED_TABLE &&
+			 rte->relkind != RELKIND_FOREIGN_TABLE) ||
+			rte->relid < (Oid) FirstNormalObjectId)
+			continue;
+		info = tg_rel_slots[rte->relid % TG_REL_SLOTS];
+		if (unlikely(info == NULL || info->relid != rte->relid ||
+					 !info->valid))
+			return first_rte_to_check_slow(rtable,
+										   foreach_current_index(lc));
+		if (info->rls_enabled || tg_rel_has_parents(info))
 			return foreach_current_index(lc);
 	}
 	return -1;
@@ -429,29 +462,32 @@ check_plan(QueryDesc *queryDesc, int eflags, int first, bool in_worker)
 }
 
 /*
- * Check a plan about to start, unless it need not be: in a parallel worker,
- * the fragment the leader sent (the leader checked it); for roles outside
- * the rules.
+ * Check a plan about to start in a parallel worker, except the fragment
+ * the leader sent (the leader checked it).
  */
 static pg_noinline void
-guard_plan(QueryDesc *queryDesc, int eflags)
+guard_worker_plan(QueryDesc *queryDesc, int eflags)
 {
-	bool		in_worker = false;
+	bool		fragment = !worker_plan_started;
 	int			first;
 
-	if (unlikely(IsParallelWorker()))
-	{
-		bool		fragment = !worker_plan_started;
-
-		worker_plan_started = true;
-		if (fragment)
-			return;
-		in_worker = true;
-	}
-
+	worker_plan_started = true;
+	if (fragment)
+		return;
 	first = first_rte_to_check(queryDesc->plannedstmt->rtable);
 	if (first >= 0 && tg_guard_applies())
-		check_plan(queryDesc, eflags, first, in_worker);
+		check_plan(queryDesc, eflags, first, true);
+}
+
+/*
+ * Check a plan about to start, from its first table with something to
+ * check, unless the session's role is outside the rules.
+ */
+static pg_noinline void
+guard_plan(QueryDesc *queryDesc, int eflags, int first)
+{
+	if (tg_guard_applies())
+		check_plan(queryDesc, eflags, first, false);
 }
 
 /*
@@ -483,9 +519,15 @@ tg_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	if (unlikely(tg_sql_prepared != NIL))
 		check_prepared_portal();
 
-	if (tg_mode != TG_MODE_OFF && (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 &&
-		(queryDesc->plannedstmt->rtable != NIL || IsParallelWorker()))
-		guard_plan(queryDesc, eflags);
+	if (tg_mode != TG_MODE_OFF && (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0)
+	{
+		int			first;
+
+		if (unlikely(IsParallelWorker()))
+			guard_worker_plan(queryDesc, eflags);
+		else if ((first = first_rte_to_check(queryDesc->plannedstmt->rtable)) >= 0)
+			guard_plan(queryDesc, eflags, first);
+	}
 
 	if (tg_prev_ExecutorStart)
 		tg_prev_ExecutorStart(queryDesc, eflags);
