@@ -156,7 +156,9 @@ check_session_state(const char *value)
 {
 	TgLeftover	leftover;
 
-	if (!tg_session_guard_applies() || !tg_session_leftover(&leftover))
+	/* the common session: nothing left, whoever's rules apply */
+	if (tg_session_plainly_clean() || !tg_session_guard_applies() ||
+		!tg_session_leftover(&leftover))
 		return true;
 	if (session_mode() == TG_MODE_WARN)
 	{
