@@ -174,8 +174,10 @@ check_partition_reached_through_parent(TgStatementCheck *check, Oid relid)
 /*
  * Judge the tenant context once per statement, and refuse a WITH HOLD
  * cursor: its rows would outlive the transaction and its tenant context.
+ * Out of line: its TgTenantState would cost tg_check_relation() a stack
+ * protector for every table.
  */
-static void
+static pg_noinline void
 check_statement_context(TgStatementCheck *check, Oid relid)
 {
 	TgTenantState state;

@@ -125,6 +125,25 @@ refuse_planning(Query *parse, const TgTenantState *state)
 }
 
 /*
+ * tg_planner()'s check of a query under row-level security, out of line:
+ * the hook itself then needs no stack protector, and hands every other
+ * query on in a jump.
+ */
+static pg_noinline void
+check_before_planning(Query *parse)
+{
+	TgTenantState state;
+
+	if (IsParallelWorker() || InNoForceRLSOperation() || !tg_guard_applies())
+		return;
+	tg_tenant_state(&state);
+	if (tg_session_tenant_pending())
+		refuse_planning(parse, NULL);
+	else if (!tg_tenant_is_valid(&state))
+		refuse_planning(parse, &state);
+}
+
+/*
  * planner hook: refuse, before planning, a query to which row-level
  * security applies (the rewriter says so in hasRowSecurity) when the
  * transaction has no valid tenant context.  Only in enforce mode, since in
@@ -143,17 +162,8 @@ tg_planner(Query *parse, const char *query_string, int cursorOptions,
 		tg_check_prepared_statement(NULL, query_string);
 
 	if (parse->hasRowSecurity && tg_mode == TG_MODE_ENFORCE &&
-		plain_explain_depth == 0 && !IsParallelWorker() &&
-		!InNoForceRLSOperation() && tg_guard_applies())
-	{
-		TgTenantState state;
-
-		tg_tenant_state(&state);
-		if (tg_session_tenant_pending())
-			refuse_planning(parse, NULL);
-		else if (!tg_tenant_is_valid(&state))
-			refuse_planning(parse, &state);
-	}
+		plain_explain_depth == 0)
+		check_before_planning(parse);
 
 	if (tg_prev_planner)
 		return tg_prev_planner(parse, query_string, cursorOptions,
