@@ -435,8 +435,8 @@ first_rte_to_check(List *rtable)
 
 /*
  * Apply the rules to the tables of a plan's range table, from the first
- * one with something to check, unless the plan is one of the queries that
- * enforce foreign keys.
+ * one with something to check, unless the session's role is outside the
+ * rules or the plan is one of the queries that enforce foreign keys.
  */
 static pg_noinline void
 check_plan(QueryDesc *queryDesc, int eflags, int first, bool in_worker)
@@ -445,6 +445,8 @@ check_plan(QueryDesc *queryDesc, int eflags, int first, bool in_worker)
 	TgStatementCheck check = {pstmt, false, in_worker, false};
 	ListCell   *lc;
 
+	if (!tg_guard_applies())
+		return;
 	check.in_referential_action = InNoForceRLSOperation();
 	if (check.in_referential_action &&
 		is_referential_integrity_query(queryDesc, eflags))
@@ -477,19 +479,8 @@ guard_worker_plan(QueryDesc *queryDesc, int eflags)
 	if (fragment)
 		return;
 	first = first_rte_to_check(queryDesc->plannedstmt->rtable);
-	if (first >= 0 && tg_guard_applies())
+	if (first >= 0)
 		check_plan(queryDesc, eflags, first, true);
-}
-
-/*
- * Check a plan about to start, from its first table with something to
- * check, unless the session's role is outside the rules.
- */
-static pg_noinline void
-guard_plan(QueryDesc *queryDesc, int eflags, int first)
-{
-	if (tg_guard_applies())
-		check_plan(queryDesc, eflags, first, false);
 }
 
 /*
@@ -528,7 +519,7 @@ tg_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		if (unlikely(IsParallelWorker()))
 			guard_worker_plan(queryDesc, eflags);
 		else if ((first = first_rte_to_check(queryDesc->plannedstmt->rtable)) >= 0)
-			guard_plan(queryDesc, eflags, first);
+			check_plan(queryDesc, eflags, first, false);
 	}
 
 	if (tg_prev_ExecutorStart)
