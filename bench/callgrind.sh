@@ -171,7 +171,7 @@ tg_functions() {
 			if (mark == "*") { cur = (fn in tg) ? fn : ""; if (cur != "") self[cur] += cost; next }
 			if (fn in tg) { ncalls[fn] += calls; seen[fn] = 1 }
 			if (cur == "" || (fn in tg)) next
-			if (fn ~ /^standard_(ExecutorStart|ExecutorEnd|ProcessUtility|planner)$/) next
+			if (fn ~ /^standard_(ExecutorStart|ExecutorRun|ExecutorEnd|ProcessUtility|planner)$/) next
 			callee[cur] += cost
 		}
 		END {

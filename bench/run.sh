@@ -64,7 +64,8 @@ ensure_packages() {
 		missing+=(valgrind)
 	local libdir
 	libdir=$("$PG_CONFIG" --pkglibdir 2>/dev/null || echo /usr/lib/postgresql/15/lib)
-	[[ -f $libdir/pgaudit.so ]] || missing+=(postgresql-15-pgaudit)
+	[[ -f $libdir/pgaudit.so || " ${CONFIGS[*]} " != *" pgaudit "* ]] ||
+		missing+=(postgresql-15-pgaudit)
 	[[ -f $libdir/pg_stat_statements.so && -f $libdir/pg_prewarm.so &&
 		-x $PG_BIN/postgres ]] || missing+=(postgresql-15 postgresql-contrib)
 	[[ -x $PG_BIN/pgbench && -x $PG_BIN/psql ]] || missing+=(postgresql-client-15)

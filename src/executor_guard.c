@@ -123,8 +123,10 @@ permissions_first(TgStatementCheck *check)
 /*
  * Judge the tenant context once per statement, and refuse a WITH HOLD
  * cursor: its rows would outlive the transaction and its tenant context.
+ * Out of line: its TgTenantState would cost tg_check_relation() a stack
+ * protector for every table.
  */
-static void
+static pg_noinline void
 check_statement_context(TgStatementCheck *check, Oid relid)
 {
 	TgTenantState state;
@@ -291,15 +293,16 @@ rte_needs_check(RangeTblEntry *rte)
 }
 
 /*
- * Position in the range table of the first entry with something to check,
- * or -1.  Most tables of most statements have nothing to check.
+ * first_rte_to_check()'s loop from position "from" on, for when an entry
+ * is not in the relation cache's direct-mapped front: out of line, so that
+ * the loop of the common case calls nothing and saves no registers.
  */
-static inline int
-first_rte_to_check(List *rtable)
+static pg_noinline int
+first_rte_to_check_slow(List *rtable, int from)
 {
 	ListCell   *lc;
 
-	foreach(lc, rtable)
+	for_each_from(lc, rtable, from)
 	{
 		if (rte_needs_check(lfirst_node(RangeTblEntry, lc)))
 			return foreach_current_index(lc);
@@ -308,9 +311,41 @@ first_rte_to_check(List *rtable)
 }
 
 /*
+ * Position in the range table of the first entry with something to check,
+ * or -1.  Most tables of most statements have nothing to check, and are
+ * found in the relation cache's front (rel_cache.h) without a call.
+ */
+static inline int
+first_rte_to_check(List *rtable)
+{
+	ListCell   *lc;
+
+	foreach(lc, rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+		TgRelInfo  *info;
+
+		if (rte->rtekind != RTE_RELATION ||
+			(rte->relkind != RELKIND_RELATION &&
+			 rte->relkind != RELKIND_PARTITIONED_TABLE &&
+			 rte->relkind != RELKIND_FOREIGN_TABLE) ||
+			rte->relid < (Oid) FirstNormalObjectId)
+			continue;
+		info = tg_rel_slots[rte->relid % TG_REL_SLOTS];
+		if (unlikely(info == NULL || info->relid != rte->relid ||
+					 !info->valid))
+			return first_rte_to_check_slow(rtable,
+										   foreach_current_index(lc));
+		if (info->rls_enabled || tg_rel_has_parents(info))
+			return foreach_current_index(lc);
+	}
+	return -1;
+}
+
+/*
  * Apply the rules to the tables of a plan's range table, from the first
- * one with something to check, unless the plan is one of the queries that
- * enforce foreign keys.
+ * one with something to check, unless the session's role is outside the
+ * rules or the plan is one of the queries that enforce foreign keys.
  */
 static pg_noinline void
 check_plan(QueryDesc *queryDesc, int eflags, int first, bool in_worker)
@@ -319,6 +354,8 @@ check_plan(QueryDesc *queryDesc, int eflags, int first, bool in_worker)
 	TgStatementCheck check = {pstmt, false, in_worker, false};
 	ListCell   *lc;
 
+	if (!tg_guard_applies())
+		return;
 	check.in_referential_action = InNoForceRLSOperation();
 	if (check.in_referential_action &&
 		is_referential_integrity_query(queryDesc, eflags))
@@ -341,29 +378,21 @@ check_plan(QueryDesc *queryDesc, int eflags, int first, bool in_worker)
 }
 
 /*
- * Check a plan about to start, unless it need not be: in a parallel worker,
- * the fragment the leader sent (the leader checked it); for roles outside
- * the rules.
+ * Check a plan about to start in a parallel worker, except the fragment
+ * the leader sent (the leader checked it).
  */
 static pg_noinline void
-guard_plan(QueryDesc *queryDesc, int eflags)
+guard_worker_plan(QueryDesc *queryDesc, int eflags)
 {
-	bool		in_worker = false;
+	bool		fragment = !worker_plan_started;
 	int			first;
 
-	if (unlikely(IsParallelWorker()))
-	{
-		bool		fragment = !worker_plan_started;
-
-		worker_plan_started = true;
-		if (fragment)
-			return;
-		in_worker = true;
-	}
-
+	worker_plan_started = true;
+	if (fragment)
+		return;
 	first = first_rte_to_check(queryDesc->plannedstmt->rtable);
-	if (first >= 0 && tg_guard_applies())
-		check_plan(queryDesc, eflags, first, in_worker);
+	if (first >= 0)
+		check_plan(queryDesc, eflags, first, true);
 }
 
 /*
@@ -395,9 +424,15 @@ tg_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	if (unlikely(tg_sql_prepared != NIL))
 		check_prepared_portal();
 
-	if (tg_mode != TG_MODE_OFF && (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 &&
-		(queryDesc->plannedstmt->rtable != NIL || IsParallelWorker()))
-		guard_plan(queryDesc, eflags);
+	if (tg_mode != TG_MODE_OFF && (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0)
+	{
+		int			first;
+
+		if (unlikely(IsParallelWorker()))
+			guard_worker_plan(queryDesc, eflags);
+		else if ((first = first_rte_to_check(queryDesc->plannedstmt->rtable)) >= 0)
+			check_plan(queryDesc, eflags, first, false);
+	}
 
 	if (tg_prev_ExecutorStart)
 		tg_prev_ExecutorStart(queryDesc, eflags);

@@ -79,20 +79,33 @@ is_fk_validation_check(TG_CHECK_PERMS_PARAMS)
 	return has_rls;
 }
 
-/*
- * ExecutorCheckPerms hook: refuse RI_Initial_Check's shortcut when
- * row-level security would filter it, so that PostgreSQL validates the
- * foreign key row by row.  Everything else is left to the next hook.
- */
-bool
-tg_check_perms(TG_CHECK_PERMS_PARAMS)
+/* A permission check that reports nothing: RI_Initial_Check's, maybe. */
+static pg_noinline bool
+check_quiet_perms(TG_CHECK_PERMS_PARAMS)
 {
 	if (tg_prev_check_perms && !tg_prev_check_perms(TG_CHECK_PERMS_ARGS))
 		return false;
 
-	if (!ereport_on_violation && tg_mode != TG_MODE_OFF &&
+	if (tg_mode != TG_MODE_OFF &&
 		is_fk_validation_check(TG_CHECK_PERMS_ARGS) &&
 		(!tg_role_is_exempt(GetUserId()) || tg_guard_applies()))
 		return false;
+	return true;
+}
+
+/*
+ * ExecutorCheckPerms hook: refuse RI_Initial_Check's shortcut when
+ * row-level security would filter it, so that PostgreSQL validates the
+ * foreign key row by row.  Everything else is left to the next hook: the
+ * executor's own check of every plan (ereport_on_violation) is handed on
+ * in a jump.
+ */
+bool
+tg_check_perms(TG_CHECK_PERMS_PARAMS)
+{
+	if (unlikely(!ereport_on_violation))
+		return check_quiet_perms(TG_CHECK_PERMS_ARGS);
+	if (tg_prev_check_perms)
+		return tg_prev_check_perms(TG_CHECK_PERMS_ARGS);
 	return true;
 }

@@ -143,6 +143,19 @@ check_planning(Query *parse)
 }
 
 /*
+ * tg_planner()'s check of a query under row-level security, out of line:
+ * the hook itself then needs no stack protector, and hands every other
+ * query on in a jump.
+ */
+static pg_noinline void
+check_before_planning(Query *parse)
+{
+	if (IsParallelWorker() || InNoForceRLSOperation() || !tg_guard_applies())
+		return;
+	check_planning(parse);
+}
+
+/*
  * planner hook: refuse, before planning, a query to which row-level
  * security applies (the rewriter says so in hasRowSecurity) when the
  * transaction has no valid tenant context.  Only in enforce mode, since in
@@ -161,9 +174,8 @@ tg_planner(Query *parse, const char *query_string, int cursorOptions,
 		tg_check_prepared_statement(NULL, query_string);
 
 	if (parse->hasRowSecurity && tg_mode == TG_MODE_ENFORCE &&
-		plain_explain_depth == 0 && !IsParallelWorker() &&
-		!InNoForceRLSOperation() && tg_guard_applies())
-		check_planning(parse);
+		plain_explain_depth == 0)
+		check_before_planning(parse);
 
 	if (tg_prev_planner)
 		return tg_prev_planner(parse, query_string, cursorOptions,

@@ -197,7 +197,9 @@ tg_rule_tenant_assignment(const char *value, const char *pinned,
 	if (pinned == NULL)
 	{
 		verdict->pin = true;
-		if (!tg_session_guard_applies() || !tg_session_leftover(&leftover))
+		/* the common session has nothing left, whoever's rules apply */
+		if (tg_session_plainly_clean() || !tg_session_guard_applies() ||
+			!tg_session_leftover(&leftover))
 			return true;
 		verdict->refusal = TG_LEFTOVER_AT_TENANT;
 		verdict->as_warning = (tg_session_mode() == TG_MODE_WARN);

@@ -615,13 +615,21 @@ exposed_as_configured(List *path, int i, List *configured, Oid role)
 	return true;
 }
 
+/* search_path_variable()'s first call, out of line. */
+static pg_noinline struct config_string *
+find_search_path_variable(void)
+{
+	search_path_conf = (struct config_string *) tg_find_guc("search_path");
+	return search_path_conf;
+}
+
 /* The variable behind search_path. */
-static struct config_string *
+static inline struct config_string *
 search_path_variable(void)
 {
-	if (search_path_conf == NULL)
-		search_path_conf = (struct config_string *) tg_find_guc("search_path");
-	return search_path_conf;
+	if (likely(search_path_conf != NULL))
+		return search_path_conf;
+	return find_search_path_variable();
 }
 
 /* The configured search_path: the value RESET goes back to. */
@@ -776,6 +784,31 @@ find_search_path_hole(TgLeftover *leftover)
 	const char *value = session_search_path();
 
 	return value != NULL && search_path_hole(value, leftover);
+}
+
+/*
+ * Is the session plainly clean: no SQL-prepared statement, a search_path
+ * that no SET of any transaction chose (no entry on its stack, a source
+ * other than a session SET), no temporary schema?  Then
+ * tg_session_leftover() finds nothing, and a transaction that gets its
+ * tenant need not ask whose rules apply first.
+ */
+bool
+tg_session_plainly_clean(void)
+{
+	/* static, so that the call needs no stack protector */
+	static Oid	temp_namespace;
+	static Oid	temp_toast_namespace;
+	struct config_string *conf;
+
+	if (tg_sql_prepared != NIL)
+		return false;
+	conf = search_path_variable();
+	if (conf != NULL &&
+		(tg_guc_stack(conf) != NULL || tg_guc_source(conf) == PGC_S_SESSION))
+		return false;
+	GetTempNamespaceState(&temp_namespace, &temp_toast_namespace);
+	return !OidIsValid(temp_namespace);
 }
 
 /*

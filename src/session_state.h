@@ -29,6 +29,7 @@ typedef struct TgLeftover
 } TgLeftover;
 
 extern bool tg_session_leftover(TgLeftover *leftover);
+extern bool tg_session_plainly_clean(void);
 extern void tg_note_sql_prepare(const char *name);
 
 /*

@@ -647,9 +647,26 @@ check_and_dispatch(PlannedStmt *pstmt, const char *queryString,
 	PG_END_TRY();
 }
 
+/* Everything but the common statement of a common session. */
+static pg_noinline void
+process_utility(PlannedStmt *pstmt, const char *queryString,
+				bool readOnlyTree, ProcessUtilityContext context,
+				ParamListInfo params, QueryEnvironment *queryEnv,
+				DestReceiver *dest, QueryCompletion *qc)
+{
+	if (tg_sql_prepared != NIL || tg_on_commit_drop_name != NULL)
+		check_and_dispatch(pstmt, queryString, readOnlyTree, context,
+						   params, queryEnv, dest, qc);
+	else
+		dispatch_utility(pstmt, queryString, readOnlyTree, context, params,
+						 queryEnv, dest, qc);
+}
+
 /*
- * ProcessUtility hook.  Kept small, so that every way out is a jump: a
- * session without statements made by SQL PREPARE pays two pointer tests.
+ * ProcessUtility hook.  Kept small, so that every way out is a jump: in a
+ * session without statements made by SQL PREPARE, transaction control and
+ * EXECUTE (where the executor hooks do the checking) are handed on after
+ * three tests, with the arguments as they came.
  */
 void
 tg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
@@ -657,10 +674,19 @@ tg_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				  ParamListInfo params, QueryEnvironment *queryEnv,
 				  DestReceiver *dest, QueryCompletion *qc)
 {
-	if (unlikely(tg_sql_prepared != NIL || tg_on_commit_drop_name != NULL))
-		check_and_dispatch(pstmt, queryString, readOnlyTree, context,
-						   params, queryEnv, dest, qc);
-	else
-		dispatch_utility(pstmt, queryString, readOnlyTree, context, params,
-						 queryEnv, dest, qc);
+	NodeTag		tag = nodeTag(pstmt->utilityStmt);
+
+	if (likely((tag == T_TransactionStmt || tag == T_ExecuteStmt) &&
+			   tg_sql_prepared == NIL && tg_on_commit_drop_name == NULL))
+	{
+		if (tg_prev_ProcessUtility)
+			tg_prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								   params, queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree,
+									context, params, queryEnv, dest, qc);
+		return;
+	}
+	process_utility(pstmt, queryString, readOnlyTree, context, params,
+					queryEnv, dest, qc);
 }

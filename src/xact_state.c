@@ -45,6 +45,13 @@ tg_xact_state_reset(void)
 	uint32		left = tg_xact_state | (1 << TG_XACT_TENANT);
 
 	tg_xact_state = 0;
+	/* the common case: a transaction that only got its tenant */
+	if (likely(left == (1 << TG_XACT_TENANT)))
+	{
+		if (xact_end_funcs[TG_XACT_TENANT] != NULL)
+			xact_end_funcs[TG_XACT_TENANT] ();
+		return;
+	}
 	while (left != 0)
 	{
 		int			module = pg_rightmost_one_pos32(left);

@@ -21,7 +21,17 @@ set -euo pipefail
 
 BENCH_DIR=${BENCH_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 REPO_DIR=${REPO_DIR:-$(cd "$BENCH_DIR/.." && pwd)}
-PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+# Which PostgreSQL: PG_BIN, else the one TG_BINDIR or PG_CONFIG names (as
+# for the tests, e.g. a private relocated copy), else Debian's 15.
+if [[ -z ${PG_BIN:-} ]]; then
+	if [[ -n ${TG_BINDIR:-} ]]; then
+		PG_BIN=$TG_BINDIR
+	elif [[ -n ${PG_CONFIG:-} ]]; then
+		PG_BIN=$("$PG_CONFIG" --bindir)
+	else
+		PG_BIN=/usr/lib/postgresql/15/bin
+	fi
+fi
 PG_CONFIG=${PG_CONFIG:-$PG_BIN/pg_config}
 # The clusters are test/lib.sh's (tg_initdb, tg_configure_server,
 # tg_start_server), run from PG_BIN.
@@ -190,7 +200,9 @@ standard_policy_origin() {
 # The preload configurations compared by the callgrind and pgbench parts:
 # name, shared_preload_libraries, extra settings (space separated).
 # shellcheck disable=SC2034  # used by the parts
-CONFIGS=(none tenant_guard pg_stat_statements pgaudit)
+# BENCH_CONFIGS="none tenant_guard" measures a subset (say, on a copy of
+# PostgreSQL without pgaudit); none and tenant_guard must be in it.
+read -r -a CONFIGS <<<"${BENCH_CONFIGS:-none tenant_guard pg_stat_statements pgaudit}"
 config_preload() {
 	case $1 in
 		none) echo "" ;;
