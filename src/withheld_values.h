@@ -14,6 +14,6 @@
 #include "nodes/nodes.h"
 
 extern bool tg_reads_every_tenants_rows(Node *parsetree);
-extern void tg_rethrow_withholding_values(Node *parsetree) pg_attribute_noreturn();
+extern void tg_rethrow_withholding_values(Node *parsetree);
 
 #endif							/* TENANT_GUARD_WITHHELD_VALUES_H */
