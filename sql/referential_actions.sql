@@ -134,6 +134,30 @@ ROLLBACK;
 RESET ROLE;
 DROP TRIGGER mover ON visits_1;
 DROP FUNCTION mover();
+-- nor a BEFORE INSERT trigger of a partition the update moves rows to
+SET ROLE regress_tg_owner;
+CREATE TABLE stays (tenant_id int NOT NULL, id int, customer_id int,
+                    FOREIGN KEY (tenant_id, customer_id)
+                      REFERENCES customers ON UPDATE CASCADE)
+  PARTITION BY RANGE (customer_id);
+CREATE TABLE stays_low PARTITION OF stays FOR VALUES FROM (0) TO (100);
+CREATE TABLE stays_high PARTITION OF stays FOR VALUES FROM (100) TO (1000);
+SELECT tenant_guard.protect('stays');
+CREATE FUNCTION mover() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.tenant_id := 2; RETURN NEW; END$$;
+CREATE TRIGGER mover BEFORE INSERT ON stays_high
+  FOR EACH ROW EXECUTE FUNCTION mover();
+GRANT SELECT ON stays TO regress_tg_app;
+RESET ROLE;
+INSERT INTO stays VALUES (1, 1, 12);
+SET ROLE regress_tg_app;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+UPDATE customers SET id = 500 WHERE id = 12;
+ROLLBACK;
+RESET ROLE;
+DROP TABLE stays;
+DROP FUNCTION mover();
 -- under a nondeterministic collation equal keys need not be equal tenants
 CREATE COLLATION regress_tg_nocase (provider = icu, locale = 'und-u-ks-level2',
                                     deterministic = false);
@@ -185,8 +209,26 @@ DELETE FROM invoices WHERE id = 2;			-- not its row: nothing happens
 COMMIT;
 RESET ROLE;
 SELECT id, tenant_id, invoice_id FROM invoice_lines ORDER BY id;
--- but not when the referenced table is not protected: its policies are not
--- known to keep the request to its tenant's rows
+-- but not when a row of another tenant holds the key: made so by that
+-- tenant, by the owner, or left from before the key was valid
+RESET ROLE;
+INSERT INTO invoices VALUES (5, 1);
+ALTER TABLE invoice_lines DROP CONSTRAINT invoice_lines_invoice_id_fkey;
+INSERT INTO invoice_lines VALUES (21, 2, 5);
+ALTER TABLE invoice_lines ADD FOREIGN KEY (invoice_id) REFERENCES invoices
+  ON UPDATE CASCADE ON DELETE CASCADE NOT VALID;
+SET ROLE regress_tg_app;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+DELETE FROM invoices WHERE id = 5;
+ROLLBACK;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+UPDATE invoices SET id = 6 WHERE id = 5;
+ROLLBACK;
+RESET ROLE;
+-- nor when the referenced table is not protected, and its policies let a
+-- request change another tenant's key
 SET ROLE regress_tg_owner;
 CREATE TABLE bills (id int PRIMARY KEY, tenant_id int NOT NULL);
 ALTER TABLE bills ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;

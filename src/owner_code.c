@@ -126,6 +126,33 @@
 static Oid	foreign_code_in(Node *node);
 
 /*
+ * Does a built-in function that is not volatile read a relation, schema or
+ * database its arguments name, and so run the views and functions there
+ * (table_to_xml() of a view the owner wrote)?
+ */
+static bool
+runs_relation_of_argument(Oid funcid)
+{
+	switch (funcid)
+	{
+		case F_TABLE_TO_XML:
+		case F_TABLE_TO_XMLSCHEMA:
+		case F_TABLE_TO_XML_AND_XMLSCHEMA:
+		case F_SCHEMA_TO_XML:
+		case F_SCHEMA_TO_XMLSCHEMA:
+		case F_SCHEMA_TO_XML_AND_XMLSCHEMA:
+		case F_DATABASE_TO_XML:
+		case F_DATABASE_TO_XMLSCHEMA:
+		case F_DATABASE_TO_XML_AND_XMLSCHEMA:
+		case F_CURSOR_TO_XML:
+		case F_CURSOR_TO_XMLSCHEMA:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/*
  * Could the function do anything with the values it is given?  Functions
  * that are not built in could; so could volatile built-in ones, which
  * have side effects that carry a value elsewhere: pg_notify(),
@@ -139,7 +166,7 @@ is_foreign_code(Oid funcid)
 {
 	return funcid >= FirstNormalObjectId ||
 		func_volatile(funcid) == PROVOLATILE_VOLATILE ||
-		tg_converts_to_any_type(funcid);
+		tg_converts_to_any_type(funcid) || runs_relation_of_argument(funcid);
 }
 
 /* check_functions_in_node() callback: a function the search refuses */

@@ -30,8 +30,10 @@
  * row to another tenant: an UPDATE action is refused where a role inside
  * the rules controls such a trigger.  Equality must be plain (no
  * nondeterministic collation, under which 'acme' equals 'ACME').  A key
- * without the tenant column passes when it references a protected table
- * with row-level security forced (references_protected_table()).  The
+ * without the tenant column (the one-column keys of knex, Rails or Prisma)
+ * passes when no row of another tenant holds the old key, which a query of
+ * the table, run before the action's, finds out
+ * (other_tenants_hold_key()).  The
  * parameters' values are known when the query starts: ri_triggers.c
  * passes the old (and new) key.  The tenant column is the protected
  * table's (registry.c), or one named tenant_id.
@@ -46,18 +48,23 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/indexing.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_operator.h"
 #include "catalog/pg_trigger.h"
+#include "executor/spi.h"
 #include "commands/trigger.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/params.h"
 #include "nodes/plannodes.h"
 #include "parser/parsetree.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "referential_action.h"
 #include "registry.h"
@@ -107,6 +114,36 @@ strip_implicit_casts(Node *node)
 	}
 }
 
+/* The value of a parameter of the query, or of a constant in its place. */
+static bool
+param_value(const ActionCheck *check, Node *node, Oid *type, Datum *value)
+{
+	node = strip_implicit_casts(node);
+	if (IsA(node, Const) && !((Const *) node)->constisnull)
+	{
+		*type = ((Const *) node)->consttype;
+		*value = ((Const *) node)->constvalue;
+		return true;
+	}
+	if (IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXTERN &&
+		check->params != NULL && ((Param *) node)->paramid >= 1 &&
+		((Param *) node)->paramid <= check->params->numParams)
+	{
+		int			id = ((Param *) node)->paramid;
+		ParamExternData workspace;
+		ParamExternData *prm = check->params->paramFetch != NULL ?
+			check->params->paramFetch(check->params, id, false, &workspace) :
+			&check->params->params[id - 1];
+
+		if (prm == NULL || prm->isnull || !OidIsValid(prm->ptype))
+			return false;
+		*type = prm->ptype;
+		*value = prm->value;
+		return true;
+	}
+	return false;
+}
+
 /*
  * Is the node a parameter of the query whose value is the transaction's
  * tenant, compared in the parameter's type?  A custom plan has the value
@@ -123,28 +160,7 @@ is_tenant_param(const ActionCheck *check, Node *node)
 	bool		varlena;
 	char	   *tenant;
 
-	node = strip_implicit_casts(node);
-	if (IsA(node, Const) && !((Const *) node)->constisnull)
-	{
-		type = ((Const *) node)->consttype;
-		value = ((Const *) node)->constvalue;
-	}
-	else if (IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXTERN &&
-			 check->params != NULL && ((Param *) node)->paramid >= 1 &&
-			 ((Param *) node)->paramid <= check->params->numParams)
-	{
-		int			id = ((Param *) node)->paramid;
-		ParamExternData workspace;
-		ParamExternData *prm = check->params->paramFetch != NULL ?
-			check->params->paramFetch(check->params, id, false, &workspace) :
-			&check->params->params[id - 1];
-
-		if (prm == NULL || prm->isnull || !OidIsValid(prm->ptype))
-			return false;
-		type = prm->ptype;
-		value = prm->value;
-	}
-	else
+	if (!param_value(check, node, &type, &value))
 		return false;
 	getTypeInputInfo(type, &typinput, &ioparam);
 	getTypeOutputInfo(type, &typoutput, &varlena);
@@ -345,16 +361,35 @@ first_scan(Plan *plan)
 	return NULL;
 }
 
+/* The schema-qualified name of an operator, for OPERATOR(...). */
+static char *
+operator_sql(Oid opno)
+{
+	HeapTuple	tuple = SearchSysCache1(OPEROID, ObjectIdGetDatum(opno));
+	Form_pg_operator form;
+	char	   *sql;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for operator %u", opno);
+	form = (Form_pg_operator) GETSTRUCT(tuple);
+	sql = psprintf("%s.%s",
+				   quote_identifier(get_namespace_name(form->oprnamespace)),
+				   NameStr(form->oprname));
+	ReleaseSysCache(tuple);
+	return sql;
+}
+
 /*
- * The names of the columns a scan compares for equality with a parameter
- * or constant: the referencing columns of the foreign key whose action
- * the query is (ri_triggers.c writes WHERE $1 = col1 AND $2 = col2 ...).
+ * Add to a query the conditions of a scan that compare a column with a
+ * parameter: the old key of the action (ri_triggers.c writes WHERE $1 =
+ * col1 AND $2 = col2 ...), each with its own operator.  False if there is
+ * none, or one that cannot be written again.
  */
-static List *
-compared_columns(const ActionCheck *check, Plan *scan)
+static bool
+add_key_conditions(const ActionCheck *check, Plan *scan, StringInfo sql,
+				   Oid *types, Datum *values, int *n)
 {
 	List	   *quals = list_copy(scan->qual);
-	List	   *names = NIL;
 	ListCell   *lc;
 
 	if (IsA(scan, IndexScan))
@@ -364,91 +399,83 @@ compared_columns(const ActionCheck *check, Plan *scan)
 	foreach(lc, quals)
 	{
 		OpExpr	   *op = (OpExpr *) lfirst(lc);
+		bool		var_left;
+		Var		   *var;
+		const char *column;
 
-		if (!is_plain_equality(op))
-			continue;
-		for (int i = 0; i < 2; i++)
-		{
-			Node	   *col = strip_implicit_casts(list_nth(op->args, i));
-			Node	   *other = strip_implicit_casts(list_nth(op->args, 1 - i));
-			Var		   *var = (Var *) col;
-
-			if (IsA(col, Var) && (IsA(other, Param) || IsA(other, Const)) &&
-				var->varno >= 1 && var->varno <= list_length(check->pstmt->rtable))
-				names = list_append_unique_ptr(names,
-											   get_attname(rt_fetch(var->varno, check->pstmt->rtable)->relid,
-														   var->varattno, false));
-		}
-	}
-	return names;
-}
-
-/* Does a foreign key's referencing column list name exactly these columns? */
-static bool
-key_is(Oid relid, HeapTuple tuple, TupleDesc desc, List *names)
-{
-	bool		isnull;
-	ArrayType  *keys = DatumGetArrayTypeP(heap_getattr(tuple, Anum_pg_constraint_conkey,
-													  desc, &isnull));
-	int16	   *attnums = (int16 *) ARR_DATA_PTR(keys);
-	int			n = ARR_DIMS(keys)[0];
-
-	if (n != list_length(names))
-		return false;
-	for (int i = 0; i < n; i++)
-	{
-		char	   *name = get_attname(relid, attnums[i], false);
-		ListCell   *lc;
-		bool		found = false;
-
-		foreach(lc, names)
-		{
-			if (strcmp((char *) lfirst(lc), name) == 0)
-				found = true;
-		}
-		if (!found)
+		if (!is_plain_equality(op) || *n >= FUNC_MAX_ARGS - 1)
 			return false;
+		var_left = IsA(strip_implicit_casts(linitial(op->args)), Var);
+		var = (Var *) strip_implicit_casts(var_left ? linitial(op->args) :
+										   lsecond(op->args));
+		if (!IsA(var, Var) || var->varno < 1 ||
+			var->varno > list_length(check->pstmt->rtable) ||
+			!param_value(check, var_left ? lsecond(op->args) : linitial(op->args),
+						 &types[*n], &values[*n]))
+			return false;
+		(*n)++;
+		column = quote_identifier(get_attname(rt_fetch(var->varno, check->pstmt->rtable)->relid,
+											  var->varattno, false));
+		if (var_left)
+			appendStringInfo(sql, " AND %s OPERATOR(%s) $%d",
+							 column, operator_sql(op->opno), *n);
+		else
+			appendStringInfo(sql, " AND $%d OPERATOR(%s) %s",
+							 *n, operator_sql(op->opno), column);
 	}
-	return true;
+	return *n > 0;
 }
 
 /*
- * Do the foreign keys of the table on these columns (there is one, as a
- * rule) all reference a protected table with row-level security forced?
- * Then the referenced row that changed was one the transaction could
- * change under that table's policies, its tenant's own; the rows that
- * reference it are that tenant's too, unless a row of another tenant was
- * made to reference it, which only that tenant could have done.
+ * Do rows of other tenants than the transaction's hold the key the action
+ * is about to change?  Asked of a key without the tenant column: a row of
+ * another tenant may reference the tenant's row (made so by that tenant,
+ * or by the owner, or left from before the key was valid).  The query
+ * runs as the action runs, as the table's owner without row-level
+ * security, with a snapshot of its own as the action takes one; started
+ * like a foreign key's own key check (FOR KEY SHARE, without firing
+ * triggers), the executor guard takes it for one.  The row it finds, if
+ * any, stays locked until the refusal ends the transaction.
  */
 static bool
-references_protected_table(Oid relid, List *names)
+other_tenants_hold_key(const ActionCheck *check, Oid relid, Plan *scan)
 {
-	Relation	conrel = table_open(ConstraintRelationId, AccessShareLock);
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tuple;
-	bool		found = false;
-	bool		all = true;
+	StringInfoData sql;
+	Oid			types[FUNC_MAX_ARGS];
+	Datum		values[FUNC_MAX_ARGS];
+	int			n = 0;
+	AttrNumber	tenant = get_attnum(relid, check->column);
+	Oid			typinput;
+	Oid			ioparam;
+	SPIPlanPtr	plan;
+	bool		found;
 
-	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(relid));
-	scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true,
-							  NULL, 1, &key);
-	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
-	{
-		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT 1 FROM %s%s WHERE true",
+					 get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE ? "" : "ONLY ",
+					 tg_relation_sql(relid));
+	if (tenant == InvalidAttrNumber ||
+		!add_key_conditions(check, scan, &sql, types, values, &n))
+		return true;
+	types[n] = get_atttype(relid, tenant);
+	getTypeInputInfo(types[n], &typinput, &ioparam);
+	values[n] = OidInputFunctionCall(typinput, (char *) check->tenant, ioparam, -1);
+	n++;
+	appendStringInfo(&sql, " AND %s IS DISTINCT FROM $%d LIMIT 1 FOR KEY SHARE",
+					 quote_identifier(check->column), n);
 
-		if (con->contype != CONSTRAINT_FOREIGN ||
-			!key_is(relid, tuple, RelationGetDescr(conrel), names))
-			continue;
-		found = true;
-		if (!tg_registry_contains(con->confrelid) ||
-			!tg_rel_info(con->confrelid)->rls_forced)
-			all = false;
-	}
-	systable_endscan(scan);
-	table_close(conrel, AccessShareLock);
-	return found && all;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = SPI_prepare(sql.data, n, types);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare the check of a referential action: %s",
+			 SPI_result_code_string(SPI_result));
+	if (SPI_execute_snapshot(plan, values, NULL, InvalidSnapshot,
+							 InvalidSnapshot, false, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "the check of a referential action failed");
+	found = SPI_processed > 0;
+	SPI_finish();
+	return found;
 }
 
 /* Refuse the action on the table, with the transaction's tenant or none. */
@@ -466,41 +493,52 @@ refuse(Oid relid, const char *tenant)
 }
 
 /*
- * Could a BEFORE UPDATE row trigger that a role inside the rules controls
- * change the tenant column of a row an UPDATE action writes?  In the
- * request's own statements a policy's WITH CHECK would stop it; here no
- * policy applies.
+ * Does the table have a BEFORE row trigger for this event that a role
+ * inside the rules controls?
  */
 static bool
-owner_may_move_rows(PlannedStmt *pstmt)
+has_owner_before_trigger(Oid relid, int event)
 {
+	Relation	rel = table_open(relid, AccessShareLock);
+	TriggerDesc *trigdesc = rel->trigdesc;
+	bool		found = false;
+
+	for (int i = 0; !found && trigdesc != NULL && i < trigdesc->numtriggers; i++)
+	{
+		Trigger    *trigger = &trigdesc->triggers[i];
+
+		found = !trigger->tgisinternal &&
+			trigger->tgenabled != TRIGGER_DISABLED &&
+			TRIGGER_FOR_ROW(trigger->tgtype) &&
+			TRIGGER_FOR_BEFORE(trigger->tgtype) &&
+			(trigger->tgtype & event) != 0 &&
+			tg_controlled_inside(trigger->tgfoid);
+	}
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
+ * Could a BEFORE row trigger that a role inside the rules controls change
+ * the tenant column of a row an UPDATE action writes: a BEFORE UPDATE
+ * trigger, or, where the update moves the row to another partition, the
+ * destination's BEFORE INSERT trigger?  In the request's own statements a
+ * policy's WITH CHECK would stop it; here no policy applies.
+ */
+static bool
+owner_may_move_rows(Oid relid)
+{
+	bool		partitioned = get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE;
+	List	   *tables = find_all_inheritors(relid, NoLock, NULL);
 	ListCell   *lc;
 
-	foreach(lc, pstmt->rtable)
+	foreach(lc, tables)
 	{
-		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
-		Relation	rel;
-		TriggerDesc *trigdesc;
-		bool		found = false;
+		Oid			table = lfirst_oid(lc);
 
-		if (rte->rtekind != RTE_RELATION || rte->relkind != RELKIND_RELATION)
-			continue;
-		rel = table_open(rte->relid, NoLock);
-		trigdesc = rel->trigdesc;
-		for (int i = 0; trigdesc != NULL && i < trigdesc->numtriggers; i++)
-		{
-			Trigger    *trigger = &trigdesc->triggers[i];
-
-			if (!trigger->tgisinternal &&
-				trigger->tgenabled != TRIGGER_DISABLED &&
-				TRIGGER_FOR_ROW(trigger->tgtype) &&
-				TRIGGER_FOR_BEFORE(trigger->tgtype) &&
-				TRIGGER_FOR_UPDATE(trigger->tgtype) &&
-				tg_controlled_inside(trigger->tgfoid))
-				found = true;
-		}
-		table_close(rel, NoLock);
-		if (found)
+		if (get_rel_relkind(table) == RELKIND_RELATION &&
+			has_owner_before_trigger(table, TRIGGER_TYPE_UPDATE |
+									 (partitioned ? TRIGGER_TYPE_INSERT : 0)))
 			return true;
 	}
 	return false;
@@ -536,14 +574,13 @@ tg_check_referential_action(QueryDesc *queryDesc)
 	check.column = tenant_column_of(relid);
 	if (check.column == NULL || !IsA(mt, ModifyTable) ||
 		!keeps_tenant(&check, mt) ||
-		(mt->operation == CMD_UPDATE && owner_may_move_rows(pstmt)))
+		(mt->operation == CMD_UPDATE && owner_may_move_rows(relid)))
 		refuse(relid, state.value);
 	else if (!plan_bound_to_tenant(&check, (Plan *) mt))
 	{
 		Plan	   *scan = first_scan((Plan *) mt);
 
-		if (scan == NULL ||
-			!references_protected_table(relid, compared_columns(&check, scan)))
+		if (scan == NULL || other_tenants_hold_key(&check, relid, scan))
 			refuse(relid, state.value);
 	}
 }

@@ -206,7 +206,12 @@ path_value_captures(const char *value)
 		const char *name = (const char *) lfirst(lc);
 
 		if (strcmp(name, "$user") == 0)
+		{
+			/* the schema of whichever role runs it: the table's owner too */
+			if (role_schema_inside())
+				return true;
 			name = GetUserNameFromId(GetUserId(), true);
+		}
 		if (name != NULL && capturing(get_namespace_oid(name, true)))
 			return true;
 	}

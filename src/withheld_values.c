@@ -148,11 +148,12 @@ tg_reads_every_tenants_rows(Node *parsetree)
  * Can an error of this SQLSTATE quote a value it failed on?  Most can: a
  * conversion fails with the text it could not convert in any class (a
  * cast to regclass says the relation "pear" does not exist, one to
- * tsquery reports a syntax error in "pear").  So every error is withheld
- * but those known to name objects only: privileges, integrity violations
- * (whose keys PostgreSQL leaves out when row-level security applies), the
- * state and locks of objects, resources, cancellation and transaction
- * rollback.
+ * tsquery reports a syntax error in "pear", has_column_privilege() that
+ * column "pear" does not exist, an index build that a row of a length
+ * chosen by its value is too long).  So every error is withheld but those
+ * known to name objects only: privileges, integrity violations (whose keys
+ * PostgreSQL leaves out when row-level security applies), the state and
+ * locks of objects, resources, cancellation and transaction rollback.
  */
 static bool
 may_quote_a_value(int sqlerrcode)
@@ -162,7 +163,6 @@ may_quote_a_value(int sqlerrcode)
 		case ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION:
 		case ERRCODE_TRANSACTION_ROLLBACK:
 		case ERRCODE_INSUFFICIENT_RESOURCES:
-		case ERRCODE_PROGRAM_LIMIT_EXCEEDED:
 		case ERRCODE_OPERATOR_INTERVENTION:
 		case ERRCODE_INVALID_TRANSACTION_STATE:
 			return false;
@@ -175,7 +175,6 @@ may_quote_a_value(int sqlerrcode)
 		case ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE:
 		case ERRCODE_LOCK_NOT_AVAILABLE:
 		case ERRCODE_OBJECT_IN_USE:
-		case ERRCODE_UNDEFINED_COLUMN:
 		case ERRCODE_DUPLICATE_OBJECT:
 		case ERRCODE_DUPLICATE_TABLE:
 		case ERRCODE_DUPLICATE_COLUMN:

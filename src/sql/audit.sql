@@ -469,7 +469,7 @@ findings AS (
 	UNION ALL
 	SELECT 'medium', 'referential_action_without_tenant', 'constraint',
 		   format('%I ON %s', con.conname, ct.name),
-		   format('The foreign key''s ON UPDATE or ON DELETE action changes the rows of every tenant that reference a changed key of %s, which is not protected, without row-level security: tenant_guard refuses it to sessions inside the rules, which may change only their own tenant''s rows.',
+		   format('The foreign key''s ON UPDATE or ON DELETE action changes the rows of every tenant that reference a changed key of %s, which is not protected, without row-level security: tenant_guard refuses it to sessions inside the rules when rows of another tenant hold the key.',
 				  con.confrelid::regclass),
 		   format('-- carry the tenant column in foreign key %I (FOREIGN KEY (%I, ...) REFERENCES %s (its tenant column, ...)), or change the keys of %s as a role outside the rules',
 				  con.conname, ct.tenant_column, con.confrelid::regclass, con.confrelid::regclass)
