@@ -163,7 +163,8 @@ CREATE COLLATION regress_tg_nocase (provider = icu, locale = 'und-u-ks-level2',
                                     deterministic = false);
 SET ROLE regress_tg_owner;
 CREATE TABLE orgs (id text COLLATE regress_tg_nocase PRIMARY KEY);
-CREATE TABLE members (id int PRIMARY KEY, tenant_id text NOT NULL
+CREATE TABLE members (id int PRIMARY KEY,
+                      tenant_id text COLLATE regress_tg_nocase NOT NULL
                         REFERENCES orgs ON DELETE CASCADE);
 SELECT tenant_guard.protect('members');
 GRANT SELECT, DELETE ON orgs, members TO regress_tg_app;
