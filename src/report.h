@@ -82,6 +82,10 @@ typedef enum TgLeftoverKind
 	TG_LEFTOVER_SEARCH_PATH		/* a session-level search_path */
 } TgLeftoverKind;
 
+/*
+ * A verdict that allows carries only refusal (TG_ALLOWED) and pin; the
+ * rest is filled in when it refuses.
+ */
 typedef struct TgVerdict
 {
 	TgRefusal	refusal;		/* TG_ALLOWED, or what is refused */

@@ -60,6 +60,18 @@ verdict_init(TgVerdict *verdict)
 	verdict->as_warning = (tg_mode == TG_MODE_WARN);
 }
 
+/*
+ * An allowing verdict.  Its callers read no more than refusal and pin, so
+ * the rest is not cleared: this is the path every statement takes.
+ */
+static inline bool
+allow(TgVerdict *verdict, bool pin)
+{
+	verdict->refusal = TG_ALLOWED;
+	verdict->pin = pin;
+	return true;
+}
+
 /* A refusal about a table. */
 static bool
 refuse_about(TgVerdict *verdict, TgRefusal refusal, Oid relid)
@@ -116,9 +128,13 @@ tg_rule_tenant_context(const TgTenantState *state, Oid relid,
 					   TgVerdict *verdict)
 {
 	bool		valid;
+	bool		pin;
 
+	valid = tenant_is_valid(state, &pin);
+	if (likely(valid && !state->session_pending))
+		return allow(verdict, pin);
 	verdict_init(verdict);
-	valid = tenant_is_valid(state, &verdict->pin);
+	verdict->pin = pin;
 	if (state->session_pending)
 		return refuse_session_tenant(verdict);
 	if (valid)
@@ -161,9 +177,9 @@ tg_rule_tenant_context(const TgTenantState *state, Oid relid,
 bool
 tg_rule_no_session_tenant(bool session_pending, TgVerdict *verdict)
 {
+	if (likely(!session_pending))
+		return allow(verdict, false);
 	verdict_init(verdict);
-	if (!session_pending)
-		return true;
 	return refuse_session_tenant(verdict);
 }
 
@@ -191,15 +207,16 @@ tg_rule_tenant_assignment(const char *value, const char *pinned,
 {
 	TgLeftover	leftover;
 
+	/* the common session has nothing left, whoever's rules apply */
+	if (pinned == NULL && tg_session_plainly_clean())
+		return allow(verdict, true);
 	verdict_init(verdict);
 	verdict->value = value;
 	verdict->name = tg_tenant_setting;
 	if (pinned == NULL)
 	{
 		verdict->pin = true;
-		/* the common session has nothing left, whoever's rules apply */
-		if (tg_session_plainly_clean() || !tg_session_guard_applies() ||
-			!tg_session_leftover(&leftover))
+		if (!tg_session_guard_applies() || !tg_session_leftover(&leftover))
 			return true;
 		verdict->refusal = TG_LEFTOVER_AT_TENANT;
 		verdict->as_warning = (tg_session_mode() == TG_MODE_WARN);
