@@ -62,6 +62,20 @@ ALTER TABLE orders INHERIT history;
 BEGIN;
 CREATE POLICY wide ON history USING (true);
 COMMIT;
+-- which is checked before a statement reads a table with row-level
+-- security, not only at commit
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+CREATE POLICY wide ON history USING (true);
+SELECT count(*) FROM history;
+ROLLBACK;
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+DROP POLICY tenant ON history;
+CREATE POLICY tenant ON history
+  USING (tenant_id = current_setting('app.current_tenant')::int);
+SELECT count(*) FROM history;		-- dropped and made again: passes
+ROLLBACK;
 ALTER TABLE orders NO INHERIT history;
 -- protected_tables shows the state, and unprotect() or the guard turned
 -- off by a superuser is the way to do it deliberately

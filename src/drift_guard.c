@@ -499,6 +499,9 @@ check_protected_ancestry(Oid relid)
 static List *hierarchy_changed = NIL;
 static bool hierarchy_callback_registered = false;
 
+/* Has a table of hierarchy_changed changed since its check last passed? */
+bool		tg_drift_hierarchy_unchecked = false;
+
 static void
 hierarchy_xact_callback(XactEvent event, void *arg)
 {
@@ -528,6 +531,7 @@ hierarchy_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PARALLEL_ABORT:
 			hierarchy_changed = NIL;
+			tg_drift_hierarchy_unchecked = false;
 			break;
 		default:
 			break;
@@ -556,6 +560,30 @@ tg_drift_note_hierarchy_change(Oid relid)
 	oldcxt = MemoryContextSwitchTo(TopTransactionContext);
 	hierarchy_changed = list_append_unique_oid(hierarchy_changed, relid);
 	MemoryContextSwitchTo(oldcxt);
+	tg_drift_hierarchy_unchecked = true;
+}
+
+/*
+ * A statement is about to read tables with row-level security after this
+ * transaction changed a table, or a policy of one, above protected tables:
+ * check their ancestry now rather than at commit, or a query through a
+ * parent whose policies were just weakened would read what the commit
+ * then refuses.  A migration may still drop and recreate a parent's
+ * policy in two statements, as long as it reads nothing in between.
+ */
+void
+tg_drift_check_hierarchy_now(void)
+{
+	ListCell   *lc;
+
+	tg_drift_hierarchy_unchecked = false;
+	if (tg_mode == TG_MODE_OFF)
+		return;
+	foreach(lc, hierarchy_changed)
+	{
+		if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(lfirst_oid(lc))))
+			check_protected_ancestry(lfirst_oid(lc));
+	}
 }
 
 /* CREATE TABLE ... PARTITION OF a protected table. */

@@ -18,6 +18,8 @@ extern void tg_drift_follow_up(Node *parsetree);
 extern void tg_drift_note_drop(Oid classId, Oid objectId, int subId);
 extern void tg_drift_xact_end(void);
 extern void tg_drift_note_hierarchy_change(Oid relid);
+extern PGDLLIMPORT bool tg_drift_hierarchy_unchecked;
+extern void tg_drift_check_hierarchy_now(void);
 extern Oid	tg_policy_table(Oid policyid);
 
 #endif							/* TENANT_GUARD_DRIFT_GUARD_H */

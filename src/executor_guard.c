@@ -63,6 +63,7 @@
 #include "utils/portal.h"
 
 #include "compat.h"
+#include "drift_guard.h"
 #include "executor_guard.h"
 #include "referential_action.h"
 #include "rel_cache.h"
@@ -356,6 +357,8 @@ check_plan(QueryDesc *queryDesc, int eflags, int first, bool in_worker)
 
 	if (!tg_guard_applies())
 		return;
+	if (unlikely(tg_drift_hierarchy_unchecked))
+		tg_drift_check_hierarchy_now();
 	check.in_referential_action = InNoForceRLSOperation();
 	if (check.in_referential_action &&
 		is_referential_integrity_query(queryDesc, eflags))
