@@ -273,6 +273,20 @@ is_referential_integrity_query(QueryDesc *queryDesc, int eflags)
 }
 
 /*
+ * Could a range table entry name a table with something to check: a user
+ * table, partitioned table or foreign table?
+ */
+static inline bool
+rte_may_need_check(RangeTblEntry *rte)
+{
+	return rte->rtekind == RTE_RELATION &&
+		(rte->relkind == RELKIND_RELATION ||
+		 rte->relkind == RELKIND_PARTITIONED_TABLE ||
+		 rte->relkind == RELKIND_FOREIGN_TABLE) &&
+		rte->relid >= (Oid) FirstNormalObjectId;
+}
+
+/*
  * Does a range table entry name a table with something to check: one with
  * row-level security, or a partition or inheritance child (a hole, if its
  * parent has row-level security and it has not)?
@@ -282,11 +296,7 @@ rte_needs_check(RangeTblEntry *rte)
 {
 	TgRelInfo  *info;
 
-	if (rte->rtekind != RTE_RELATION ||
-		(rte->relkind != RELKIND_RELATION &&
-		 rte->relkind != RELKIND_PARTITIONED_TABLE &&
-		 rte->relkind != RELKIND_FOREIGN_TABLE) ||
-		rte->relid < (Oid) FirstNormalObjectId)
+	if (!rte_may_need_check(rte))
 		return false;
 
 	info = tg_rel_info(rte->relid);
@@ -326,11 +336,7 @@ first_rte_to_check(List *rtable)
 		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
 		TgRelInfo  *info;
 
-		if (rte->rtekind != RTE_RELATION ||
-			(rte->relkind != RELKIND_RELATION &&
-			 rte->relkind != RELKIND_PARTITIONED_TABLE &&
-			 rte->relkind != RELKIND_FOREIGN_TABLE) ||
-			rte->relid < (Oid) FirstNormalObjectId)
+		if (!rte_may_need_check(rte))
 			continue;
 		info = tg_rel_slots[rte->relid % TG_REL_SLOTS];
 		if (unlikely(info == NULL || info->relid != rte->relid ||

@@ -209,6 +209,22 @@ is_plain_equality(OpExpr *op)
 }
 
 /*
+ * The conditions a scan applies to every row it returns, implicitly ANDed:
+ * its filter, and the original form of the index conditions.
+ */
+static List *
+scan_quals(Plan *scan)
+{
+	List	   *quals = list_copy(scan->qual);
+
+	if (IsA(scan, IndexScan))
+		quals = list_concat(quals, ((IndexScan *) scan)->indexqualorig);
+	else if (IsA(scan, BitmapHeapScan))
+		quals = list_concat(quals, ((BitmapHeapScan *) scan)->bitmapqualorig);
+	return quals;
+}
+
+/*
  * Does an implicitly ANDed list of conditions compare the tenant column for
  * equality with a parameter holding the tenant?
  */
@@ -248,13 +264,9 @@ plan_bound_to_tenant(const ActionCheck *check, Plan *plan)
 	switch (nodeTag(plan))
 	{
 		case T_SeqScan:
-			return binds_tenant(check, plan->qual);
 		case T_IndexScan:
-			return binds_tenant(check, plan->qual) ||
-				binds_tenant(check, ((IndexScan *) plan)->indexqualorig);
 		case T_BitmapHeapScan:
-			return binds_tenant(check, plan->qual) ||
-				binds_tenant(check, ((BitmapHeapScan *) plan)->bitmapqualorig);
+			return binds_tenant(check, scan_quals(plan));
 		case T_Append:
 			foreach(lc, ((Append *) plan)->appendplans)
 			{
@@ -389,14 +401,9 @@ static bool
 add_key_conditions(const ActionCheck *check, Plan *scan, StringInfo sql,
 				   Oid *types, Datum *values, int *n)
 {
-	List	   *quals = list_copy(scan->qual);
 	ListCell   *lc;
 
-	if (IsA(scan, IndexScan))
-		quals = list_concat(quals, ((IndexScan *) scan)->indexqualorig);
-	else if (IsA(scan, BitmapHeapScan))
-		quals = list_concat(quals, ((BitmapHeapScan *) scan)->bitmapqualorig);
-	foreach(lc, quals)
+	foreach(lc, scan_quals(scan))
 	{
 		OpExpr	   *op = (OpExpr *) lfirst(lc);
 		bool		var_left;
