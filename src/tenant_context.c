@@ -69,8 +69,34 @@ static bool defining_tenant_setting = false;
 static char *pinned_tenant = NULL;
 static char pinned_buffer[64];
 
-/* Set when the tenant setting was assigned since last checked. */
+/*
+ * Set when an assignment left a session-level value (SET, set_config(...,
+ * false)) since the last check; session_assigned stays set for the rest of
+ * the transaction.
+ */
 bool		tg_tenant_touched = false;
+static bool session_assigned = false;
+
+/*
+ * The generation of the tenant setting's value: bumped by its assign hook,
+ * which PostgreSQL calls whenever the value changes (an assignment, RESET,
+ * the end of a function with a SET clause, a rollback to a savepoint, the
+ * end of the transaction), and when the variable is redefined.
+ * tg_tenant_valid_generation is the generation at which the value was last
+ * found to be a tenant context whose validity cannot change until the
+ * value does (tg_tenant_known_valid()).
+ */
+uint64		tg_tenant_generation = 1;
+uint64		tg_tenant_valid_generation = 0;
+
+/*
+ * The value the check hook last passed as an interactive assignment of a
+ * tenant in this transaction (NULL if the last check was of anything
+ * else): the assign hook that follows, for the same pointer, finishes the
+ * judgement.
+ */
+static const char *checked_value = NULL;
+static bool checked_is_pinned = false;	/* and it is the pinned tenant */
 
 /*
  * Did the last transaction that left state behind have a tenant?  Only for
@@ -88,6 +114,7 @@ static GucSource configured_source = PGC_S_DEFAULT;
 
 static bool tenant_value_check(char **newval, void **extra,
 							   GucSource source);
+static void tenant_value_assign(const char *newval, void *extra);
 
 /*
  * Pin the current transaction to a tenant.  A short value is copied byte by
@@ -107,6 +134,43 @@ pin_tenant(const char *value)
 		}
 	}
 	pinned_tenant = MemoryContextStrdup(TopTransactionContext, value);
+}
+
+/*
+ * The check hook's judgement of an assignment in a parallel worker, which
+ * may not change the tenant its leader set.
+ */
+static pg_noinline bool
+check_worker_assignment(const char *value)
+{
+	TgVerdict	verdict;
+
+	if (tg_rule_worker_assignment(value, tg_guc_string_value(tenant_conf),
+								  &verdict))
+		return true;
+	return tg_report_assignment(&verdict);
+}
+
+/*
+ * The check hook's judgement of any assignment but the first of a plainly
+ * clean session (rules.c): pin the first tenant, refuse another.  Out of
+ * line, so that the common assignment needs no verdict on the stack.
+ * *is_pinned tells whether the value, if allowed, is the pinned tenant (in
+ * warn mode another may be allowed with a warning).
+ */
+static pg_noinline bool
+check_assignment(const char *value, bool *is_pinned)
+{
+	TgVerdict	verdict;
+
+	*is_pinned = false;
+	if (!tg_rule_tenant_assignment(value, pinned_tenant, &verdict) &&
+		!tg_report_assignment(&verdict))
+		return false;
+	if (verdict.pin)
+		pin_tenant(value);
+	*is_pinned = pinned_tenant != NULL && strcmp(pinned_tenant, value) == 0;
+	return true;
 }
 
 /*
@@ -132,8 +196,8 @@ static bool
 tenant_value_check(char **newval, void **extra, GucSource source)
 {
 	const char *value = *newval;
-	TgVerdict	verdict;
 
+	checked_value = NULL;
 	if (source < PGC_S_INTERACTIVE)
 	{
 		configured_source = PGC_S_DEFAULT;
@@ -148,23 +212,56 @@ tenant_value_check(char **newval, void **extra, GucSource source)
 		defining_tenant_setting || !IsTransactionState())
 		return true;
 	if (IsParallelWorker())
+		return check_worker_assignment(value);
+
+	/* the first tenant of a transaction in a plainly clean session */
+	if (likely(tg_rule_first_tenant_plain(pinned_tenant)))
 	{
-		if (tg_rule_worker_assignment(value,
-									  tg_guc_string_value(tenant_conf),
-									  &verdict))
-			return true;
-		return tg_report_assignment(&verdict);
-	}
-
-	tg_tenant_touched = true;
-	tg_xact_state_left(TG_XACT_TENANT);
-
-	if (!tg_rule_tenant_assignment(value, pinned_tenant, &verdict) &&
-		!tg_report_assignment(&verdict))
-		return false;
-	if (verdict.pin)
 		pin_tenant(value);
+		checked_is_pinned = true;
+	}
+	else if (!check_assignment(value, &checked_is_pinned))
+		return false;
+	checked_value = *newval;
 	return true;
+}
+
+/*
+ * Assign hook of the tenant setting: every change of the value passes
+ * here, also those that bypass the check hook (RESET, the end of a
+ * function with a SET clause, a rollback), so it starts a new generation.
+ *
+ * After an assignment the check hook passed, GUC has already pushed the
+ * stack entry that says how it was made.  A session-level one (the entry's
+ * state GUC_SET, or GUC_SET_LOCAL when SET LOCAL masks a SET) marks the
+ * tenant touched, so that the end of the statement refuses it; a SET LOCAL
+ * of the pinned tenant, in a transaction that made no session-level
+ * assignment, is a valid tenant context until the value changes again.  Any
+ * other assignment leaves the judgement to the next statement.  The check
+ * hook passed the value interactively (PGC_S_SESSION), which becomes its
+ * source as soon as this hook returns.
+ */
+static void
+tenant_value_assign(const char *newval, void *extra)
+{
+	const char *checked = checked_value;
+	GucStack   *top;
+
+	checked_value = NULL;
+	tg_tenant_generation++;
+	if (checked == NULL || checked != newval || tenant_conf == NULL ||
+		(top = tg_guc_stack(tenant_conf)) == NULL)
+		return;
+
+	if (top->state == GUC_SET || top->state == GUC_SET_LOCAL)
+	{
+		tg_tenant_touched = true;
+		session_assigned = true;
+		tg_xact_state_left(TG_XACT_TENANT);
+	}
+	else if (top->state == GUC_LOCAL && checked_is_pinned &&
+			 !session_assigned)
+		tg_tenant_valid_generation = tg_tenant_generation;
 }
 
 /*
@@ -191,8 +288,12 @@ tg_tenant_setting_define(void)
 
 	if (tenant_conf != NULL &&
 		tg_guc_string_check_hook(tenant_conf) == tenant_value_check)
+	{
 		tg_guc_set_string_check_hook(tenant_conf, NULL);
+		tg_guc_set_string_assign_hook(tenant_conf, NULL);
+	}
 	tenant_conf = NULL;
+	tg_tenant_generation++;
 	pinned_tenant = NULL;
 	tg_tenant_setting_changed = false;
 
@@ -214,7 +315,7 @@ tg_tenant_setting_define(void)
 									   PGC_USERSET,
 									   0,
 									   tenant_value_check,
-									   NULL,
+									   tenant_value_assign,
 									   NULL);
 		}
 		PG_FINALLY();
@@ -238,7 +339,10 @@ tg_tenant_setting_define(void)
 
 	tenant_conf = (struct config_string *) gconf;
 	if (list_member_ptr(defined_confs, gconf))
+	{
 		tg_guc_set_string_check_hook(tenant_conf, tenant_value_check);
+		tg_guc_set_string_assign_hook(tenant_conf, tenant_value_assign);
+	}
 	else
 		tg_report_tenant_setting_foreign(tg_tenant_setting);
 }
@@ -387,6 +491,32 @@ tg_tenant_forget_touch(void)
 	tg_tenant_touched = false;
 }
 
+/*
+ * Might a session-level tenant be pending: has the transaction made a
+ * session-level assignment?  Only then can tg_session_tenant_pending()
+ * find one.
+ */
+bool
+tg_tenant_session_assigned(void)
+{
+	return session_assigned;
+}
+
+/*
+ * A statement found the tenant state a valid tenant context (rules.c): note
+ * it, so that the transaction's next statements need not judge it again
+ * while the value stays as it is, if its validity depends on nothing else
+ * (a SET LOCAL of the pinned tenant, no session-level assignment).
+ */
+void
+tg_tenant_note_valid(const TgTenantState *state)
+{
+	if (state->origin == TG_TENANT_LOCAL && !session_assigned &&
+		!tg_tenant_touched && pinned_tenant != NULL &&
+		strcmp(pinned_tenant, state->value) == 0)
+		tg_tenant_valid_generation = tg_tenant_generation;
+}
+
 /* Transaction end: the next transaction starts with no tenant. */
 void
 tg_tenant_xact_end(void)
@@ -394,4 +524,6 @@ tg_tenant_xact_end(void)
 	tenant_ended_with_xact = (pinned_tenant != NULL);
 	pinned_tenant = NULL;
 	tg_tenant_touched = false;
+	session_assigned = false;
+	tg_tenant_generation++;
 }

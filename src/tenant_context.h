@@ -35,8 +35,26 @@ extern void tg_tenant_state(TgTenantState *state);
 extern void tg_tenant_pin(const TgTenantState *state,
 						  const TgVerdict *verdict);
 extern bool tg_session_tenant_pending(void);
-extern PGDLLIMPORT bool tg_tenant_touched;	/* assigned since last checked */
+extern PGDLLIMPORT bool tg_tenant_touched;	/* assigned at session level
+												 * since last checked */
 extern void tg_tenant_forget_touch(void);
+extern bool tg_tenant_session_assigned(void);
+extern void tg_tenant_note_valid(const TgTenantState *state);
+
+extern PGDLLIMPORT uint64 tg_tenant_generation;
+extern PGDLLIMPORT uint64 tg_tenant_valid_generation;
+
+/*
+ * Is the tenant setting still the valid tenant context it was last found
+ * to be (tenant_context.c), with no session-level assignment to check?
+ * Then, in enforce mode, a statement need not judge it again.
+ */
+static inline bool
+tg_tenant_known_valid(void)
+{
+	return tg_tenant_valid_generation == tg_tenant_generation &&
+		!tg_tenant_touched;
+}
 extern void tg_tenant_xact_end(void);
 
 #endif							/* TENANT_GUARD_TENANT_CONTEXT_H */
