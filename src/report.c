@@ -40,12 +40,6 @@
 #define SET_TENANT_HINT \
 	"Set the tenant inside the transaction with SET LOCAL %s = '...' or SELECT set_config('%s', '...', true)."
 
-int
-tg_violation_level(void)
-{
-	return tg_mode == TG_MODE_WARN ? WARNING : ERROR;
-}
-
 /* The severity of a verdict. */
 static inline int
 level(const TgVerdict *v)
@@ -867,6 +861,82 @@ report_drift_drop_extension(const TgVerdict *v)
 			 errhint("Unprotect them first: SELECT tenant_guard.unprotect(relation) FROM tenant_guard.registry WHERE partition_of IS NULL;")));
 }
 
+#define OUTSIDE_THE_RULES_HINT \
+	"Run such migrations as a role outside the rules (a superuser or a role with BYPASSRLS)."
+#define BUILT_IN_FUNCTIONS_HINT \
+	"Run such migrations as a role outside the rules (a superuser or a role with BYPASSRLS), or call only built-in functions that are not volatile."
+
+/*
+ * Rule 6: DDL on a table with row-level security (v->rel) would make
+ * PostgreSQL run code over every tenant's rows (owner_code.c).  v->what is
+ * the object that would run it, v->other the function, if there is one:
+ * not built in or volatile (TG_OWNER_CODE), or a function of a role
+ * outside the rules whose body the search_path can redirect
+ * (TG_OWNER_CODE_SEARCH_PATH).
+ */
+static void
+report_owner_code(const TgVerdict *v)
+{
+	const char *rel = v->rel;
+
+	if (v->refusal == TG_OWNER_CODE_SEARCH_PATH)
+		ereport(level(v),
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("%s on table \"%s\" would run function %s over every tenant's rows",
+						v->what, rel, v->other),
+				 errdetail("The function looks up the names in its body through a search_path that names a schema where a role inside tenant_guard's rules may create objects to take their place, and PostgreSQL does not apply the row-level security of table \"%s\" to the rows DDL reads.",
+						   rel),
+				 errhint("Run the statement with SET LOCAL search_path = pg_catalog, pg_temp, or give the function a search_path of schemas only roles outside the rules may create objects in (ALTER FUNCTION ... SET search_path).")));
+	else if (v->refusal == TG_OWNER_CODE)
+		ereport(level(v),
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("%s on table \"%s\" would run function %s over every tenant's rows",
+						v->what, rel, v->other),
+				 errdetail("Table \"%s\" has row-level security, which PostgreSQL does not apply to the rows DDL reads; roles inside tenant_guard's rules may run only built-in functions that are not volatile there.",
+						   rel),
+				 errhint(BUILT_IN_FUNCTIONS_HINT)));
+	else						/* TG_OWNER_ACTION */
+		ereport(level(v),
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("%s on table \"%s\" would act on every tenant's rows",
+						v->what, rel),
+				 errdetail("Table \"%s\" has row-level security, which PostgreSQL does not apply to the rows DDL reads or rules write; roles inside tenant_guard's rules may not do this there.",
+						   rel),
+				 errhint(OUTSIDE_THE_RULES_HINT)));
+}
+
+/*
+ * Rule 6 about code that exists already, or that PostgreSQL calls where no
+ * statement names it: a check (v->name) of a domain (v->type) that a table
+ * with row-level security uses, the replacement of a function (v->other)
+ * that v->what on table v->rel runs, a cast with such a function.
+ */
+static void
+report_owner_code_elsewhere(const TgVerdict *v)
+{
+	if (v->refusal == TG_OWNER_DOMAIN_CHECK)
+		ereport(level(v),
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("check constraint \"%s\" on domain %s would run function %s over every tenant's rows",
+						v->name, v->type, v->other),
+				 errdetail("A table with row-level security has a column of this domain, and PostgreSQL applies no row-level security to the rows DDL reads."),
+				 errhint(BUILT_IN_FUNCTIONS_HINT)));
+	else if (v->refusal == TG_OWNER_REPLACE)
+		ereport(level(v),
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("cannot replace function %s, which %s on table \"%s\" runs over every tenant's rows",
+						v->other, v->what, v->rel),
+				 errdetail("Roles inside tenant_guard's rules may not change code that runs over the rows of a table with row-level security."),
+				 errhint(OUTSIDE_THE_RULES_HINT)));
+	else						/* TG_OWNER_CAST */
+		ereport(level(v),
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role \"%s\" cannot create a cast with function %s",
+						v->role, v->other),
+				 errdetail("PostgreSQL calls casts where no statement names them (the || operator with text, quote_literal(), to_json(), foreign key checks), also in DDL that reads every tenant's rows without row-level security; roles inside tenant_guard's rules may create casts only with built-in functions that are not volatile."),
+				 errhint(OUTSIDE_THE_RULES_HINT)));
+}
+
 /*
  * Report a verdict: an ERROR, or in warn mode a WARNING, for a refusal;
  * nothing for TG_ALLOWED.
@@ -968,6 +1038,16 @@ tg_report(const TgVerdict *v)
 			break;
 		case TG_DRIFT_DROP_EXTENSION:
 			report_drift_drop_extension(v);
+			break;
+		case TG_OWNER_CODE:
+		case TG_OWNER_CODE_SEARCH_PATH:
+		case TG_OWNER_ACTION:
+			report_owner_code(v);
+			break;
+		case TG_OWNER_DOMAIN_CHECK:
+		case TG_OWNER_REPLACE:
+		case TG_OWNER_CAST:
+			report_owner_code_elsewhere(v);
 			break;
 	}
 }

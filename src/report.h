@@ -70,7 +70,14 @@ typedef enum TgRefusal
 	TG_DRIFT_CASCADE,			/* dropped as a dependent object */
 	TG_DRIFT_DETACH,			/* detaching an unprotected partition */
 	TG_DRIFT_OPEN_PARENT,		/* a parent without the isolation */
-	TG_DRIFT_DROP_EXTENSION
+	TG_DRIFT_DROP_EXTENSION,
+	/* rule 6: DDL running code over every tenant's rows (owner_code.c) */
+	TG_OWNER_CODE,				/* a function not built in, or volatile */
+	TG_OWNER_CODE_SEARCH_PATH,	/* ... redirected through the search_path */
+	TG_OWNER_ACTION,			/* no function: a rule, a rewrite */
+	TG_OWNER_DOMAIN_CHECK,		/* a check of a domain such a table uses */
+	TG_OWNER_REPLACE,			/* replacing a function stored code calls */
+	TG_OWNER_CAST				/* a cast with such a function */
 } TgRefusal;
 
 /* Kinds of session state an earlier request left (TG_LEFTOVER_*). */
@@ -96,7 +103,11 @@ typedef struct TgVerdict
 	const char *other_sql;		/* ... as SQL names it */
 	const char *role;			/* the role the message names */
 	const char *name;			/* the tenant setting, a cursor, a prepared
-								 * statement, a type, a policy, a column */
+								 * statement, a type, a policy, a column, a
+								 * constraint */
+	const char *what;			/* rule 6: the object whose code would run,
+								 * as "an index" or "type t" */
+	const char *type;			/* rule 6: a domain */
 	const char *value;			/* a tenant; a search_path */
 	const char *pinned;			/* the tenant the transaction acts for */
 	const char *database;		/* for TG_TENANT_OF_CONFIG's hint */
@@ -112,7 +123,6 @@ typedef struct TgVerdict
 	bool		pin;			/* the caller should pin the tenant */
 } TgVerdict;
 
-extern int	tg_violation_level(void);
 extern void tg_report(const TgVerdict *verdict);
 extern void tg_word_withheld_error(ErrorData *edata, const char *command,
 								   const char *role);
