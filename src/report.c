@@ -1,30 +1,34 @@
 /*-------------------------------------------------------------------------
  *
  * report.c
- *	  The wording and severity of every refusal tenant_guard makes.
+ *	  The wording and severity of every message tenant_guard writes.
  *
- * Keeping the messages together keeps them consistent, and keeps the rule
- * modules free of prose.  A refusal arrives as a verdict (report.h), which
- * the rules filled with every name and fact the message needs: nothing
- * here looks anything up, or decides anything but the words.  Every report
- * names the object involved, gives the SQL that fixes it where there is
- * such SQL, and uses one of two SQLSTATEs:
+ * Keeping the messages together keeps them consistent, and keeps the
+ * modules that decide free of prose.  A refusal arrives as a verdict
+ * (report.h), which the rules filled with every name and fact the message
+ * needs: nothing here looks anything up, or decides anything but the
+ * words.  Every refusal names the object involved, gives the SQL that
+ * fixes it where there is such SQL, and uses one of two SQLSTATEs
+ * (DROP EXTENSION's dependent_objects_still_exist aside):
  *
  *	42501 insufficient_privilege: the request may not do this (no tenant
  *		context, a tenant from the wrong place, a tenant switch, TRUNCATE, a
- *		holdable cursor).
+ *		holdable cursor, DDL that would run code over every tenant's rows).
  *	55000 object_not_in_prerequisite_state: the schema is unsafe and DDL must
  *		fix it (row-level security not forced, a partition without it, a
- *		view or function that bypasses it).
+ *		view or function that bypasses it, a change to what protect()
+ *		installed).
  *
- * In tenant_guard.mode = warn every report is a WARNING and the statement
+ * In tenant_guard.mode = warn every refusal is a WARNING and the statement
  * goes on; otherwise it is an ERROR.  The refusals of the tenant setting's
  * check hook go through GUC_check_err* instead (tg_report_assignment).
  *
- * The same goes for the warnings about the tenant setting's configuration.
- * Rule 6 words its own refusals for now; protect() and the other SQL
- * functions word their argument errors and notices where they check them,
- * as PostgreSQL's functions do (README, "Source layout").
+ * The warnings about the tenant setting's configuration are worded here
+ * too, and so are the answers of the SQL functions (protect(),
+ * unprotect(), set_tenant(), fill_tenant()) about their call: argument
+ * errors and notices, each a small function given the names it needs.
+ * Only internal errors that cannot happen (elog) stay where they are
+ * detected, as in PostgreSQL.
  *
  * src/report.c
  *
@@ -35,7 +39,6 @@
 #include "utils/builtins.h"
 
 #include "report.h"
-#include "tenant_guard.h"
 
 #define SET_TENANT_HINT \
 	"Set the tenant inside the transaction with SET LOCAL %s = '...' or SELECT set_config('%s', '...', true)."
@@ -1094,4 +1097,264 @@ tg_report_tenant_setting_foreign(const char *name)
 			(errmsg("tenant_guard uses configuration parameter \"%s\" as defined by another module",
 					name),
 			 errdetail("A change of tenant within a transaction is refused at the next statement rather than at once.")));
+}
+
+/*
+ * The answers of protect() and unprotect() about their call: errors in
+ * their arguments, and notices of what they did (protect.c).  Like
+ * PostgreSQL's own functions' messages, they are about the call, not
+ * verdicts of a rule, so they are ERRORs (or NOTICEs) in every mode; they
+ * are worded here with the rest.  rel is a table's name as messages name
+ * it, rel_sql as SQL names it.
+ */
+
+/* The table of protect()'s or unprotect()'s argument does not exist. */
+void
+tg_report_no_such_relation(Oid relid)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_TABLE),
+			 errmsg("relation with OID %u does not exist", relid)));
+}
+
+void
+tg_report_not_a_table(const char *rel)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+			 errmsg("\"%s\" is not a table", rel),
+			 errdetail("Only ordinary and partitioned tables can be protected.")));
+}
+
+void
+tg_report_system_catalog(const char *rel)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("cannot protect system catalog \"%s\"", rel)));
+}
+
+void
+tg_report_temporary_table(const char *rel)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+			 errmsg("cannot protect temporary table \"%s\"", rel),
+			 errdetail("A temporary table belongs to one session, and disappears without a trace tenant_guard could follow.")));
+}
+
+/* protect()'s tenant column (column) does not exist in rel. */
+void
+tg_report_no_tenant_column(const char *column, const char *rel,
+						   const char *rel_sql)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_COLUMN),
+			 errmsg("column \"%s\" of table \"%s\" does not exist",
+					column, rel),
+			 errhint("Name the tenant column: SELECT tenant_guard.protect(%s, 'tenant_column');",
+					 quote_literal_cstr(rel_sql))));
+}
+
+void
+tg_report_system_tenant_column(const char *column)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_COLUMN_REFERENCE),
+			 errmsg("system column \"%s\" cannot be a tenant column",
+					column)));
+}
+
+/* The tenant column has a type protect() does not support (type). */
+void
+tg_report_tenant_column_type(const char *column, const char *rel,
+							 const char *type)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("tenant column \"%s\" of table \"%s\" has type %s",
+					column, rel, type),
+			 errdetail("tenant_guard.protect() supports tenant columns of type integer, bigint, uuid and text.")));
+}
+
+/* protect() names another tenant column than the registry's (column). */
+void
+tg_report_other_tenant_column(const char *rel, const char *rel_sql,
+							  const char *column)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("table \"%s\" is already protected with tenant column \"%s\"",
+					rel, column),
+			 errhint("To change the tenant column, unprotect the table first: SELECT tenant_guard.unprotect(%s);",
+					 quote_literal_cstr(rel_sql))));
+}
+
+/*
+ * PostgreSQL refused NOT NULL on the tenant column: say what to do about
+ * the rows.
+ */
+void
+tg_report_tenant_column_nulls(const char *column, const char *rel)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NOT_NULL_VIOLATION),
+			 errmsg("tenant column \"%s\" of table \"%s\" contains null values",
+					column, rel),
+			 errdetail("A row without a tenant belongs to no tenant, and protect() makes the tenant column NOT NULL."),
+			 errhint("Assign those rows to a tenant or delete them, then call protect() again.")));
+}
+
+/* The extension predates the registry (protect.c, registry.c). */
+void
+tg_report_registry_missing(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("tenant_guard registry is missing"),
+			 errhint("Update the extension: ALTER EXTENSION tenant_guard UPDATE;")));
+}
+
+/* unprotect() of a partition that its protected parent covers. */
+void
+tg_report_protected_through(const char *rel, const char *parent,
+							const char *parent_sql)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("partition \"%s\" is protected through table \"%s\"",
+					rel, parent),
+			 errhint("Unprotect it through its parent: SELECT tenant_guard.unprotect(%s); or detach the partition first.",
+					 quote_literal_cstr(parent_sql))));
+}
+
+/* protect() repaired what (a policy, ...) of a table it protected before. */
+void
+tg_report_restored(const char *what, const char *rel)
+{
+	ereport(NOTICE,
+			(errmsg("restored %s of protected table \"%s\"", what, rel)));
+}
+
+void
+tg_report_created_index(const char *index, const char *column,
+						const char *rel)
+{
+	ereport(NOTICE,
+			(errmsg("created index \"%s\" on tenant column \"%s\" of table \"%s\"",
+					index, column, rel)));
+}
+
+/* protect() leaves out a foreign partition, which cannot have RLS. */
+void
+tg_report_foreign_partition(const char *rel, const char *parent)
+{
+	ereport(NOTICE,
+			(errmsg("foreign table \"%s\" cannot have row-level security, so tenant_guard protects it only through its parent \"%s\"",
+					rel, parent),
+			 errdetail("Queries naming the foreign table directly are refused.")));
+}
+
+/* A partition created or attached later was protected (drift_guard.c). */
+void
+tg_report_protected_partition(const char *rel, const char *parent)
+{
+	ereport(NOTICE,
+			(errmsg("protected partition \"%s\" of protected table \"%s\"",
+					rel, parent)));
+}
+
+void
+tg_report_already_protected(const char *rel)
+{
+	ereport(NOTICE,
+			(errmsg("table \"%s\" is already protected; nothing changed",
+					rel)));
+}
+
+/*
+ * unprotect() leaves NOT NULL on a tenant column that protect() made NOT
+ * NULL, since the column is now part of the primary key.
+ */
+void
+tg_report_kept_not_null(const char *column, const char *rel)
+{
+	ereport(NOTICE,
+			(errmsg("kept NOT NULL on tenant column \"%s\" of table \"%s\", which is part of its primary key",
+					column, rel)));
+}
+
+void
+tg_report_not_protected(const char *rel)
+{
+	ereport(NOTICE,
+			(errmsg("table \"%s\" is not protected; nothing changed",
+					rel)));
+}
+
+/*
+ * The errors of fill_tenant() (fill_tenant.c): called other than as
+ * protect() installs it, or without a tenant to fill in.
+ */
+void
+tg_report_fill_tenant_misfired(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+			 errmsg("tenant_guard.fill_tenant() must be fired BEFORE INSERT FOR EACH ROW")));
+}
+
+void
+tg_report_fill_trigger_without_when(const char *trigger, const char *rel)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+			 errmsg("trigger \"%s\" on table \"%s\" has no WHEN (NEW.column IS NULL) clause",
+					trigger, rel),
+			 errhint("Let tenant_guard.protect() create the trigger.")));
+}
+
+void
+tg_report_fill_without_tenant(const char *column, const char *rel)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NOT_NULL_VIOLATION),
+			 errmsg("null value in tenant column \"%s\" of table \"%s\"",
+					column, rel),
+			 errdetail("tenant_guard gives a row inserted with a NULL tenant column the transaction's tenant, and the transaction has none."),
+			 errhint("Set the tenant first in the transaction, or give the row its tenant.")));
+}
+
+/*
+ * The errors of set_tenant() about its call (set_tenant.c): no tenant, no
+ * transaction block to set it in; setting is the tenant setting's name.
+ */
+void
+tg_report_null_tenant(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			 errmsg("tenant must not be null"),
+			 errhint("Pass the tenant of the request to tenant_guard.set_tenant().")));
+}
+
+void
+tg_report_set_tenant_outside_block(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NO_ACTIVE_SQL_TRANSACTION),
+			 errmsg("tenant_guard.set_tenant() can only be used in transaction blocks"),
+			 errdetail("The tenant lasts until the end of the transaction, and this statement is a transaction of its own."),
+			 errhint("Start the request with BEGIN, set the tenant, and end it with COMMIT.")));
+}
+
+void
+tg_report_empty_tenant(const char *setting)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("tenant must not be empty"),
+			 errdetail("An empty \"%s\" means that no tenant is set.",
+					   setting),
+			 errhint("Pass the tenant of the request; to act for no tenant, end the transaction.")));
 }

@@ -1,14 +1,16 @@
 /*-------------------------------------------------------------------------
  *
  * report.h
- *	  A verdict of the rules, and its wording and severity (report.c).
+ *	  A verdict of the rules, and its wording and severity (report.c);
+ *	  the other messages of tenant_guard.
  *
  * A verdict says whether a statement, an assignment of the tenant, DDL or
  * a commit may go on, and if not which rule it breaks, about which object,
  * with everything the message needs already looked up: report.c only
  * words it.  The rules decide (rules.c; session_state.c for the state a
- * session keeps; drift_guard.c for what protect() installed); the modules
- * that run them report.
+ * session keeps; drift_guard.c for what protect() installed; owner_code.c
+ * for rule 6); the modules that run them report.  The SQL functions'
+ * answers about their call are reported through the functions at the end.
  *
  * src/report.h
  *
@@ -131,5 +133,44 @@ extern const char *tg_tenant_source_description(GucSource source);
 extern void tg_report_configured_tenant(const char *where, const char *name);
 extern void tg_report_tenant_setting_unusable(const char *name);
 extern void tg_report_tenant_setting_foreign(const char *name);
+
+/*
+ * The answers of the SQL functions about their call: argument errors and
+ * notices (report.c).  rel names a table as messages do, rel_sql as SQL
+ * does.  The error ones do not return.
+ */
+/* protect(), unprotect() (protect.c), the registry (registry.c) */
+extern void tg_report_no_such_relation(Oid relid);
+extern void tg_report_not_a_table(const char *rel);
+extern void tg_report_system_catalog(const char *rel);
+extern void tg_report_temporary_table(const char *rel);
+extern void tg_report_no_tenant_column(const char *column, const char *rel,
+									   const char *rel_sql);
+extern void tg_report_system_tenant_column(const char *column);
+extern void tg_report_tenant_column_type(const char *column, const char *rel,
+										 const char *type);
+extern void tg_report_other_tenant_column(const char *rel, const char *rel_sql,
+										  const char *column);
+extern void tg_report_tenant_column_nulls(const char *column, const char *rel);
+extern void tg_report_registry_missing(void);
+extern void tg_report_protected_through(const char *rel, const char *parent,
+										const char *parent_sql);
+extern void tg_report_restored(const char *what, const char *rel);
+extern void tg_report_created_index(const char *index, const char *column,
+									const char *rel);
+extern void tg_report_foreign_partition(const char *rel, const char *parent);
+extern void tg_report_protected_partition(const char *rel, const char *parent);
+extern void tg_report_already_protected(const char *rel);
+extern void tg_report_kept_not_null(const char *column, const char *rel);
+extern void tg_report_not_protected(const char *rel);
+/* fill_tenant() (fill_tenant.c) */
+extern void tg_report_fill_tenant_misfired(void);
+extern void tg_report_fill_trigger_without_when(const char *trigger,
+												const char *rel);
+extern void tg_report_fill_without_tenant(const char *column, const char *rel);
+/* set_tenant() (set_tenant.c) */
+extern void tg_report_null_tenant(void);
+extern void tg_report_set_tenant_outside_block(void);
+extern void tg_report_empty_tenant(const char *setting);
 
 #endif							/* TENANT_GUARD_REPORT_H */
