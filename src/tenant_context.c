@@ -234,7 +234,10 @@ tenant_value_check(char **newval, void **extra, GucSource source)
  * After an assignment the check hook passed, GUC has already pushed the
  * stack entry that says how it was made.  A session-level one (the entry's
  * state GUC_SET, or GUC_SET_LOCAL when SET LOCAL masks a SET) marks the
- * tenant touched, so that the end of the statement refuses it; a SET LOCAL
+ * tenant touched, so that the end of the statement refuses it, and so does
+ * any assignment after one in the same transaction (a session-level tenant
+ * that a role outside the rules assigned, or warn mode let pass, is still
+ * there beneath a SET LOCAL in a savepoint); a SET LOCAL
  * of the pinned tenant, in a transaction that made no session-level
  * assignment, is a valid tenant context until the value changes again.  Any
  * other assignment leaves the judgement to the next statement.  The check
@@ -253,7 +256,8 @@ tenant_value_assign(const char *newval, void *extra)
 		(top = tg_guc_stack(tenant_conf)) == NULL)
 		return;
 
-	if (top->state == GUC_SET || top->state == GUC_SET_LOCAL)
+	if (top->state == GUC_SET || top->state == GUC_SET_LOCAL ||
+		session_assigned)
 	{
 		tg_tenant_touched = true;
 		session_assigned = true;
@@ -489,6 +493,22 @@ void
 tg_tenant_forget_touch(void)
 {
 	tg_tenant_touched = false;
+}
+
+/*
+ * Subtransaction callback.  When a savepoint or an exception block ends,
+ * GUC folds the tenant setting's stack entries of that level into the
+ * level below without calling the assign hook: a SET LOCAL made in an
+ * exception block inside a function with a SET clause becomes that
+ * clause's value.  Where the value came from may change though the value
+ * does not, so a new generation starts.
+ */
+void
+tg_tenant_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+						   SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_COMMIT_SUB || event == SUBXACT_EVENT_ABORT_SUB)
+		tg_tenant_generation++;
 }
 
 /*

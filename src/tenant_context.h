@@ -11,6 +11,7 @@
 #ifndef TENANT_GUARD_TENANT_CONTEXT_H
 #define TENANT_GUARD_TENANT_CONTEXT_H
 
+#include "access/xact.h"
 #include "utils/guc.h"
 
 #include "rules.h"
@@ -39,6 +40,10 @@ extern PGDLLIMPORT bool tg_tenant_touched;	/* assigned at session level
 												 * since last checked */
 extern void tg_tenant_forget_touch(void);
 extern bool tg_tenant_session_assigned(void);
+extern void tg_tenant_subxact_callback(SubXactEvent event,
+									   SubTransactionId mySubid,
+									   SubTransactionId parentSubid,
+									   void *arg);
 extern void tg_tenant_note_valid(const TgTenantState *state);
 
 extern PGDLLIMPORT uint64 tg_tenant_generation;
