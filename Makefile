@@ -32,7 +32,9 @@ OBJS = \
 	src/status.o \
 	src/type_code.o \
 	src/tenant_context.o \
+	src/tenant_stats.o \
 	src/utility_guard.o \
+	src/violations.o \
 	src/withheld_values.o \
 	src/xact_guard.o \
 	src/xact_state.o
@@ -45,10 +47,10 @@ OBJS = \
 # and never change, since installed databases update through them (README,
 # "Upgrading").
 SQL_OBJECTS = schema status registry protect policy_enforces_tenant \
-	isolation_intact protected_tables audit set_tenant fill_tenant \
+	isolation_intact protected_tables audit set_tenant fill_tenant stats \
 	preload_warning
 UPDATE_FROM = 1.2
-UPDATE_OBJECTS = isolation_intact protected_tables audit
+UPDATE_OBJECTS = isolation_intact protected_tables audit stats
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql \
 	$(EXTENSION)--$(UPDATE_FROM)--$(EXTVERSION).sql

@@ -39,6 +39,7 @@
 #include "report.h"
 #include "tenant_context.h"
 #include "tenant_guard.h"
+#include "tenant_stats.h"
 
 TG_FUNCTION_INFO_V1(tenant_guard_set_tenant);
 
@@ -70,9 +71,11 @@ tenant_guard_set_tenant(PG_FUNCTION_ARGS)
 
 	/* exactly what SET LOCAL does (ExecSetVariableStmt) */
 	tg_tenant_setting_sync();
+	tg_stats_setting_via(TG_SET_BY_SET_TENANT, NULL);
 	(void) set_config_option(tg_tenant_setting, value,
 							 superuser() ? PGC_SUSET : PGC_USERSET,
 							 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+	tg_stats_setting_via(TG_SET_BY_SET_CONFIG, NULL);
 
 	PG_RETURN_TEXT_P(cstring_to_text(value));
 }
