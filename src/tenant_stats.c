@@ -271,11 +271,13 @@ tg_stats_define_settings(void)
 							 "Needs tenant_guard in shared_preload_libraries.",
 							 &tg_stats, true, PGC_SUSET, 0,
 							 NULL, assign_stats, NULL);
-	DefineCustomIntVariable("tenant_guard.stats_max_tenants",
-							"Tenants, and distinct violations, kept in shared memory.",
-							"The least active are evicted when a new one comes.",
-							&tg_stats_max_tenants, 5000, 100, 1000000,
-							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	/* a server-start setting can only be defined while the server starts */
+	if (process_shared_preload_libraries_in_progress)
+		DefineCustomIntVariable("tenant_guard.stats_max_tenants",
+								"Tenants, and distinct violations, kept in shared memory.",
+								"The least active are evicted when a new one comes.",
+								&tg_stats_max_tenants, 5000, 100, 1000000,
+								PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("tenant_guard.log_tenant_context",
 							 "Logs one line per transaction that gets a tenant.",
 							 "Role, tenant, how it was set, application_name and backend pid; never a secret.",
