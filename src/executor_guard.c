@@ -436,12 +436,11 @@ check_prepared_portal(void)
 }
 
 /*
- * Check a plan the ExecutorStart hook found something to look at in, and
- * start it.  first is the position of the first range table entry that may
- * need a check, or -1 if the hook did not look.
+ * ExecutorStart in the unusual session: one whose tenant setting was
+ * renamed, that holds statements SQL PREPARE made, or a parallel worker.
  */
 static pg_noinline void
-check_and_start(QueryDesc *queryDesc, int eflags, int first)
+check_and_start(QueryDesc *queryDesc, int eflags)
 {
 	/* a renamed tenant setting gets its check hook before anything runs */
 	tg_tenant_setting_sync();
@@ -451,15 +450,12 @@ check_and_start(QueryDesc *queryDesc, int eflags, int first)
 
 	if (tg_mode != TG_MODE_OFF && (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0)
 	{
+		int			first;
+
 		if (unlikely(IsParallelWorker()))
 			guard_worker_plan(queryDesc, eflags);
-		else
-		{
-			if (first < 0)
-				first = first_rte_to_check(queryDesc->plannedstmt->rtable);
-			if (first >= 0)
-				check_plan(queryDesc, eflags, first, false);
-		}
+		else if ((first = first_rte_to_check(queryDesc->plannedstmt->rtable)) >= 0)
+			check_plan(queryDesc, eflags, first, false);
 	}
 
 	if (tg_prev_ExecutorStart)
@@ -472,22 +468,23 @@ check_and_start(QueryDesc *queryDesc, int eflags, int first)
  * ExecutorStart hook: check the plan before execution starts.  EXPLAIN
  * without ANALYZE reads no rows and is let through, and so is a plan that
  * reads no table at all, outside parallel workers (where the first plan
- * must be seen).  A statement with nothing to look at, which is most of
- * them, is handed on in a jump.
+ * must be seen).  Kept small, so that a statement with nothing to look
+ * at, which is most of them, is handed on in a jump.
  */
 void
 tg_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
-	int			first = -1;
+	int			first;
 
 	if (unlikely(tg_tenant_setting_changed || tg_sql_prepared != NIL ||
-				 IsParallelWorker()) ||
-		(tg_mode != TG_MODE_OFF && (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 &&
-		 (first = first_rte_to_check(queryDesc->plannedstmt->rtable)) >= 0))
+				 IsParallelWorker()))
 	{
-		check_and_start(queryDesc, eflags, first);
+		check_and_start(queryDesc, eflags);
 		return;
 	}
+	if (tg_mode != TG_MODE_OFF && (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 &&
+		(first = first_rte_to_check(queryDesc->plannedstmt->rtable)) >= 0)
+		check_plan(queryDesc, eflags, first, false);
 	if (tg_prev_ExecutorStart)
 		tg_prev_ExecutorStart(queryDesc, eflags);
 	else
