@@ -3,7 +3,8 @@
 # violations.c).
 #
 #   - 32 pgbench clients run transactions for four tenants (client c acts
-#     for tenant c % 4 + 1, a fixed number of transactions each): every
+#     for tenant c % 4 + 1, a fixed number of transactions each), with the
+#     simple and the extended query protocol: every
 #     column of tenant_stats that the workload determines is exact, which
 #     it is only if no concurrent flush is lost;
 #   - refusals are counted in violations and for the tenant, and written as
@@ -50,18 +51,23 @@ UPDATE orders SET item = item;
 END;
 SQL
 close $fh;
-$node->command_ok(
-	[
-		'pgbench', '-n', '-c', $clients, '-j', 4, '-t', $per_client,
-		'-U', 'regress_app', '-f', $script,
-		'-h', $node->host, '-p', $node->port, 'postgres'
-	],
-	"$clients clients, $per_client transactions each");
+# Both protocols: a SELECT of the extended one ends its executor only
+# when its portal is dropped (at the next Bind, or at COMMIT).
+for my $protocol (qw(simple extended))
+{
+	$node->command_ok(
+		[
+			'pgbench', '-n', '-M', $protocol, '-c', $clients, '-j', 4,
+			'-t', $per_client, '-U', 'regress_app', '-f', $script,
+			'-h', $node->host, '-p', $node->port, 'postgres'
+		],
+		"$clients clients, $per_client transactions each, $protocol protocol");
+}
 
-# Tenant t: 8 clients' transactions, 3 statements each; set_config() and
-# count(*) return a row each; the update writes the tenant's t rows (none
-# for tenant 4).
-my $txns = $clients / 4 * $per_client;
+# Tenant t: 8 clients' transactions in each run, 3 statements each;
+# set_config() and count(*) return a row each; the update writes the
+# tenant's t rows (none for tenant 4).
+my $txns = 2 * $clients / 4 * $per_client;
 my $expected = join "\n", map {
 	my $rows = $_ <= 3 ? $_ : 0;
 	join '|', $_, $txns, 3 * $txns, 2 * $txns, $rows * $txns, 0, 't'
