@@ -84,11 +84,19 @@ SELECT count(*) FROM stats_orders;
 RESET ROLE;
 RESET tenant_guard.mode;
 
+-- with a query id, where PostgreSQL computes one: a row of its own
+SET compute_query_id = on;
+SET ROLE regress_stats_app;
+SELECT count(*) FROM stats_orders;
+RESET ROLE;
+RESET compute_query_id;
+
 SET ROLE regress_stats_reader;
 SELECT role_name, rule, refusal, sqlstate, object, mode, occurrences,
+	   queryid IS NOT NULL AS has_queryid,
 	   datname = current_database() AS here, sample,
 	   first_seen <= last_seen AS ordered
-  FROM tenant_guard.violations ORDER BY rule, refusal, mode;
+  FROM tenant_guard.violations ORDER BY rule, refusal, mode, has_queryid;
 SELECT tenant, transactions, statements, refusals_rule1, refusals_rule3,
 	   refusals_rule5
   FROM tenant_guard.tenant_stats ORDER BY tenant;
