@@ -388,14 +388,7 @@ tg_stats_count_refusal(int rule)
 	}
 }
 
-/*
- * Evict the least active entries of a full hash table (its entries start
- * with the key and have a double usage at usage_offset), and decay the
- * usage of the others, as pg_stat_statements does: about 5% go, at least
- * 10.  Called with the lock held exclusively, possibly while a transaction
- * aborts: it allocates nothing that can fail with an error, and without
- * memory for the sort it evicts the one least active entry.
- */
+/* qsort() comparator of pointers to usage counts. */
 static int
 usage_compare(const void *a, const void *b)
 {
@@ -405,6 +398,14 @@ usage_compare(const void *a, const void *b)
 	return (ua < ub) ? -1 : (ua > ub) ? 1 : 0;
 }
 
+/*
+ * Evict the least active entries of a full hash table (its entries start
+ * with the key and have a double usage at usage_offset), and decay the
+ * usage of the others, as pg_stat_statements does: about 5% go, at least
+ * 10.  Called with the lock held exclusively, possibly while a transaction
+ * ends: it allocates nothing that can fail with an error, and without
+ * memory for the sort it evicts the one least active entry.
+ */
 void
 tg_stats_evict(HTAB *htab, Size usage_offset, int64 *evictions)
 {
