@@ -211,9 +211,18 @@ install_stats(void)
 	/* tenant_stats.c: shared memory request and startup hooks */
 	tg_stats_shmem_install();
 
+	/* tenant_stats.c: statements nest inside ExecutorRun and ExecutorFinish */
+	tg_stats_prev_ExecutorRun = ExecutorRun_hook;
+	ExecutorRun_hook = tg_stats_ExecutorRun;
+	tg_stats_prev_ExecutorFinish = ExecutorFinish_hook;
+	ExecutorFinish_hook = tg_stats_ExecutorFinish;
+
 	/* tenant_stats.c: a top-level statement's count and rows */
 	tg_stats_prev_ExecutorEnd = ExecutorEnd_hook;
 	ExecutorEnd_hook = tg_stats_ExecutorEnd;
+
+	/* tenant_stats.c: the executor depth a failed savepoint returns to */
+	RegisterSubXactCallback(tg_stats_subxact_callback, NULL);
 }
 
 /*

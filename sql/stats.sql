@@ -31,11 +31,11 @@ SELECT tenant_guard.set_tenant('sa-1');         -- 1 row
 UPDATE stats_orders SET v = v + 1;              -- 10 rows written
 INSERT INTO stats_orders VALUES (100, 'sa-1', 0), (101, 'sa-1', 0);  -- 2
 COMMIT;
--- tenant sa-2: one transaction; the statements of a DO block and of
--- functions are nested, not counted
+-- tenant sa-2: one transaction; a DO block runs no plan of its own, so its
+-- statements count as top-level ones, and a function's are nested
 BEGIN;
 SELECT set_config('app.current_tenant', 'sa-2', true);   -- 1 row
-DO $$ BEGIN PERFORM count(*) FROM stats_orders; PERFORM 1; END $$;  -- none
+DO $$ BEGIN PERFORM count(*) FROM stats_orders; PERFORM 1; END $$;  -- 2, 2 rows
 SELECT count(*) FROM (SELECT tenant_guard.tenant() FROM stats_orders) s;  -- 1 row, 1 statement
 DELETE FROM stats_orders WHERE id = 2;                   -- 1 row written
 COMMIT;

@@ -14,13 +14,15 @@
  * touched once per transaction that had a tenant, when it ends (the
  * transaction state bit TG_XACT_STATS, set when the tenant is pinned), under
  * a shared lock and the entry's spinlock unless the tenant is new.  A
- * statement costs a few tests and additions in an ExecutorEnd hook, which
- * tells a top-level statement from a nested one by where its rows go
- * (is_top_level()), without the ExecutorRun and ExecutorFinish hooks and
- * the PG_TRY that a nesting depth would take.  Time is the transaction's,
- * from its start to its end: one clock reading per transaction, and what a
- * pooled connection cares about (how long a tenant held a server
- * connection).
+ * statement costs an increment around ExecutorRun and ExecutorFinish, which
+ * tell top-level statements from nested ones as pg_stat_statements does, and
+ * a few additions at ExecutorEnd.  (Where a statement's rows go cannot tell
+ * instead: at ExecutorEnd a portal's receiver may be gone.)  The nesting
+ * depth needs no PG_TRY: it belongs to the transaction whose local id it
+ * carries, and the end of a subtransaction restores the depth at which it
+ * started.  Time is the transaction's, from its start to its end: one
+ * clock reading per transaction, and what a pooled connection cares about
+ * (how long a tenant held a server connection).
  *
  * Memory is bounded by tenant_guard.stats_max_tenants: a new tenant in a
  * full table evicts the least active ones (a usage count that every
@@ -118,6 +120,8 @@ static HTAB *tenants = NULL;
 static tg_shmem_request_hook_type prev_shmem_request = NULL;
 static shmem_startup_hook_type prev_shmem_startup = NULL;
 
+ExecutorRun_hook_type tg_stats_prev_ExecutorRun = NULL;
+ExecutorFinish_hook_type tg_stats_prev_ExecutorFinish = NULL;
 ExecutorEnd_hook_type tg_stats_prev_ExecutorEnd = NULL;
 
 /* The transaction's tenant and what it did so far, in this backend. */
@@ -125,6 +129,17 @@ static TenantKey local_key;
 static bool local_pinned = false;
 static bool local_refused = false;	/* local.refusals has one */
 static TenantCounters local;
+
+/*
+ * How deep in the executor this backend is (ExecutorRun and
+ * ExecutorFinish), in the transaction whose local id nesting_lxid is; and
+ * the depth at which each open subtransaction started, to restore when it
+ * aborts (an error leaves the depth where it was thrown).
+ */
+static int	nesting = 0;
+static LocalTransactionId nesting_lxid = InvalidLocalTransactionId;
+#define MAX_SUBXACT_DEPTHS 64
+static int	subxact_nesting[MAX_SUBXACT_DEPTHS];
 
 /* How the next tenant of this transaction is set (tg_stats_setting_via). */
 static TgTenantSetBy set_by = TG_SET_BY_SET_CONFIG;
@@ -529,39 +544,50 @@ tg_stats_xact_end(void)
 	}
 }
 
-/*
- * Is the statement ending a top-level one, which the client (or a utility
- * statement it sent: EXECUTE, CREATE TABLE AS, COPY, EXPLAIN ANALYZE)
- * asked for, rather than one nested in a function, a DO block, a trigger
- * or a foreign key's check?  Where its rows went tells: nested statements
- * send theirs to SPI or a SQL function.  Two destinations serve both: a
- * tuplestore (the portal's, for RETURNING or a held cursor, or a PL/pgSQL
- * RETURN QUERY's) and none (the extended protocol's INSERT, UPDATE or
- * DELETE without RETURNING, or SPI's statements that do not set the
- * command tag); there the statement is top-level if it is the text of the
- * portal running it.  A
- * cursor's statement ends when it is closed, where its rows last went.
- */
-static inline bool
-is_top_level(QueryDesc *queryDesc)
+/* The executor depth, from zero in a new transaction. */
+static inline int *
+depth(void)
 {
-	switch (queryDesc->dest->mydest)
+	LocalTransactionId lxid = tg_local_xact_id();
+
+	if (unlikely(nesting_lxid != lxid))
 	{
-		case DestRemote:
-		case DestRemoteExecute:
-		case DestRemoteSimple:
-		case DestDebug:
-		case DestCopyOut:
-		case DestIntoRel:
-		case DestTransientRel:
-			return true;
-		case DestNone:
-		case DestTuplestore:
-			return ActivePortal != NULL &&
-				queryDesc->sourceText == ActivePortal->sourceText;
-		default:
-			return false;
+		nesting_lxid = lxid;
+		nesting = 0;
 	}
+	return &nesting;
+}
+
+/* ExecutorRun hook: statements it runs are nested. */
+void
+tg_stats_ExecutorRun(TG_EXECUTOR_RUN_PARAMS)
+{
+	int		   *d = NULL;
+
+	if (tg_stats)
+		(*(d = depth()))++;
+	if (tg_stats_prev_ExecutorRun)
+		tg_stats_prev_ExecutorRun(TG_EXECUTOR_RUN_ARGS);
+	else
+		standard_ExecutorRun(TG_EXECUTOR_RUN_ARGS);
+	if (d != NULL)
+		(*d)--;
+}
+
+/* ExecutorFinish hook: so are those of AFTER triggers, foreign keys' too. */
+void
+tg_stats_ExecutorFinish(QueryDesc *queryDesc)
+{
+	int		   *d = NULL;
+
+	if (tg_stats)
+		(*(d = depth()))++;
+	if (tg_stats_prev_ExecutorFinish)
+		tg_stats_prev_ExecutorFinish(queryDesc);
+	else
+		standard_ExecutorFinish(queryDesc);
+	if (d != NULL)
+		(*d)--;
 }
 
 /*
@@ -571,8 +597,7 @@ is_top_level(QueryDesc *queryDesc)
 void
 tg_stats_ExecutorEnd(QueryDesc *queryDesc)
 {
-	if (local_pinned && queryDesc->estate != NULL &&
-		is_top_level(queryDesc))
+	if (local_pinned && *depth() == 0 && queryDesc->estate != NULL)
 	{
 		uint64		rows = queryDesc->estate->es_processed;
 
@@ -586,6 +611,25 @@ tg_stats_ExecutorEnd(QueryDesc *queryDesc)
 		tg_stats_prev_ExecutorEnd(queryDesc);
 	else
 		standard_ExecutorEnd(queryDesc);
+}
+
+/*
+ * Subtransaction callback: note the executor depth at which a
+ * subtransaction (a savepoint, an exception block) starts, and restore it
+ * when the subtransaction aborts, since the error left it deeper.
+ */
+void
+tg_stats_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+						  SubTransactionId parentSubid, void *arg)
+{
+	int			level = GetCurrentTransactionNestLevel();
+
+	if (level <= 0 || level >= MAX_SUBXACT_DEPTHS)
+		return;
+	if (event == SUBXACT_EVENT_START_SUB)
+		subxact_nesting[level] = *depth();
+	else if (event == SUBXACT_EVENT_ABORT_SUB)
+		*depth() = subxact_nesting[level];
 }
 
 /*

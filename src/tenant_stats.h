@@ -64,9 +64,17 @@ extern void tg_stats_shmem_install(void);
 extern void tg_stats_xact_end(void);
 extern void tg_stats_define_settings(void);
 
-/* The executor hook that counts statements and rows (_PG_init). */
+/* Executor hooks that count statements and rows (_PG_init). */
+extern PGDLLIMPORT ExecutorRun_hook_type tg_stats_prev_ExecutorRun;
+extern PGDLLIMPORT ExecutorFinish_hook_type tg_stats_prev_ExecutorFinish;
 extern PGDLLIMPORT ExecutorEnd_hook_type tg_stats_prev_ExecutorEnd;
+extern void tg_stats_ExecutorRun(TG_EXECUTOR_RUN_PARAMS);
+extern void tg_stats_ExecutorFinish(QueryDesc *queryDesc);
 extern void tg_stats_ExecutorEnd(QueryDesc *queryDesc);
+extern void tg_stats_subxact_callback(SubXactEvent event,
+									  SubTransactionId mySubid,
+									  SubTransactionId parentSubid,
+									  void *arg);
 
 /* What violations.c shares: the lock, eviction, readers' privileges. */
 extern bool tg_stats_attach(void);
