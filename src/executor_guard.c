@@ -343,9 +343,35 @@ statement_context_known_good(void)
 }
 
 /*
- * Apply the rules to the tables of a plan's range table, from the first
- * one with something to check, unless the session's role is outside the
- * rules or the plan is one of the queries that enforce foreign keys.
+ * Position in the range table, from position "from" on, of the first table
+ * with something to check: row-level security, or parents.  first_rte_to_check()
+ * only knows which entries may have something to check.
+ */
+static int
+first_rte_needing_check(List *rtable, int from)
+{
+	ListCell   *lc;
+
+	for_each_from(lc, rtable, from)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+		TgRelInfo  *info;
+
+		if (!rte_may_need_check(rte))
+			continue;
+		info = tg_rel_info(rte->relid);
+		if (info->rls_enabled || tg_rel_has_parents(info))
+			return foreach_current_index(lc);
+	}
+	return -1;
+}
+
+/*
+ * Apply the rules to the tables of a plan's range table, from position
+ * first on (an entry that may have something to check), unless no table
+ * has anything to check, the session's role is outside the rules, or the
+ * plan is one of the queries that enforce foreign keys (which are judged
+ * only when they reach a table with something to check).
  */
 static pg_noinline void
 check_plan(QueryDesc *queryDesc, int eflags, int first, bool in_worker)
@@ -356,7 +382,8 @@ check_plan(QueryDesc *queryDesc, int eflags, int first, bool in_worker)
 	Oid			outer = GetOuterUserId();
 	Oid			user;
 
-	if (tg_mode == TG_MODE_OFF || tg_role_is_exempt(outer))
+	if (tg_mode == TG_MODE_OFF || tg_role_is_exempt(outer) ||
+		(first = first_rte_needing_check(pstmt->rtable, first)) < 0)
 		return;
 	if (unlikely(tg_drift_hierarchy_unchecked))
 		tg_drift_check_hierarchy_now();
