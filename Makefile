@@ -32,6 +32,8 @@ OBJS = \
 	src/status.o \
 	src/type_code.o \
 	src/tenant_context.o \
+	src/token.o \
+	src/token_keys.o \
 	src/utility_guard.o \
 	src/withheld_values.o \
 	src/xact_guard.o \
@@ -46,9 +48,10 @@ OBJS = \
 # "Upgrading").
 SQL_OBJECTS = schema status registry protect policy_enforces_tenant \
 	isolation_intact protected_tables audit set_tenant fill_tenant \
-	preload_warning
+	preload_warning set_tenant_token
 UPDATE_FROM = 1.2
-UPDATE_OBJECTS = isolation_intact protected_tables audit
+UPDATE_OBJECTS = isolation_intact protected_tables audit status_columns \
+	status set_tenant_token
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql \
 	$(EXTENSION)--$(UPDATE_FROM)--$(EXTVERSION).sql
@@ -59,6 +62,10 @@ PG_CONFIG ?= pg_config
 
 PG_CPPFLAGS = -I$(srcdir)/src -DTG_VERSION=\"$(EXTVERSION)\"
 PG_CFLAGS = -Wall -Wmissing-prototypes -Werror=implicit-function-declaration
+
+# Ed25519 signatures of tenant tokens are checked with OpenSSL's libcrypto,
+# which PostgreSQL itself is built with on Debian (token.c); libssl-dev.
+SHLIB_LINK += -lcrypto
 
 # Export only what the server looks up (_PG_init, the magic block, the
 # SQL-callable functions), as PGXS does by itself from PostgreSQL 16 on.

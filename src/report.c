@@ -36,6 +36,7 @@
 
 #include "report.h"
 #include "tenant_guard.h"
+#include "token.h"
 
 #define SET_TENANT_HINT \
 	"Set the tenant inside the transaction with SET LOCAL %s = '...' or SELECT set_config('%s', '...', true)."
@@ -206,6 +207,15 @@ report_tenant_context(const TgVerdict *v)
 					 errdetail("A tenant from configuration is ignored: only a value of \"%s\" set in the current transaction with SET LOCAL or set_config(..., true) is a tenant context.",
 							   setting),
 					 errhint("%s", config_source_hint(v))));
+			break;
+		case TG_TENANT_NOT_SIGNED:
+			ereport(level(v),
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("signed tenant required for table \"%s\"", rel),
+					 errdetail("tenant_guard.require_signed_tenant is on, and \"%s\" was not set by tenant_guard.set_tenant_token() or was assigned again since.",
+							   setting),
+					 errhint("Set the tenant with SELECT tenant_guard.set_tenant_token('...') using a token from the authentication service, and do not assign \"%s\" afterwards in the transaction.",
+							 setting)));
 			break;
 		default:				/* TG_TENANT_CHANGED */
 			ereport(level(v),
@@ -883,6 +893,7 @@ tg_report(const TgVerdict *v)
 		case TG_TENANT_OF_FUNCTION:
 		case TG_TENANT_OF_CONFIG:
 		case TG_TENANT_CHANGED:
+		case TG_TENANT_NOT_SIGNED:
 			report_tenant_context(v);
 			break;
 		case TG_SESSION_TENANT:
@@ -1014,4 +1025,143 @@ tg_report_tenant_setting_foreign(const char *name)
 			(errmsg("tenant_guard uses configuration parameter \"%s\" as defined by another module",
 					name),
 			 errdetail("A change of tenant within a transaction is refused at the next statement rather than at once.")));
+}
+
+/*
+ * A tenant token refused by set_tenant_token() (token.c decides).  Always
+ * an ERROR, in warn mode too: an unverified token never sets a tenant.  The
+ * message quotes nothing from the token but its alg and kid when they are
+ * short and printable, and never a key; the token is refused as a whole,
+ * with one SQLSTATE (42501) whatever is wrong with it, and 55000 when the
+ * keys are not configured.
+ */
+void
+tg_report_token(const TgToken *t)
+{
+	const char *detail = NULL;
+	const char *msg = NULL;
+
+	switch (t->failure)
+	{
+		case TG_TOKEN_VALID:
+			return;
+		case TG_TOKEN_NO_KEYS:
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("no key is configured for %s tenant tokens", t->alg),
+					 errhint("Set %s in postgresql.conf and reload the configuration.",
+							 t->setting)));
+			break;
+		case TG_TOKEN_KEYS_INVALID:
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("%s cannot be used", t->setting),
+					 errdetail("Entry %d: %s", t->keys->error_entry,
+							   t->keys->error),
+					 errhint("Correct %s in postgresql.conf and reload the configuration; until then every %s token is refused.",
+							 t->setting, t->alg)));
+			break;
+		case TG_TOKEN_OVERSIZED:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token is too long"),
+					 errdetail("A tenant token may be at most %d bytes long; this one is %d bytes long.",
+							   TG_TOKEN_MAX_LEN, t->length)));
+			break;
+		case TG_TOKEN_MALFORMED:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token is malformed"),
+					 strcmp(t->part, "token") == 0 ?
+					 errdetail("A tenant token is a JSON Web Token in compact form: three base64url parts separated by dots.") :
+					 strcmp(t->part, "signature") == 0 ?
+					 errdetail("Its signature is not base64url without padding.") :
+					 errdetail("Its %s is not a JSON object in base64url without padding (UTF-8, each member once, nested at most %d deep).",
+							   t->part, TG_TOKEN_MAX_DEPTH)));
+			break;
+		case TG_TOKEN_BAD_ALG:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token algorithm is not accepted"),
+					 t->alg ?
+					 errdetail("The token's header names algorithm \"%s\"; only HS256 and EdDSA are accepted.", t->alg) :
+					 errdetail("The token's header names no algorithm that can be shown; only HS256 and EdDSA are accepted.")));
+			break;
+		case TG_TOKEN_UNKNOWN_KID:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token key is not configured"),
+					 t->kid ?
+					 errdetail("No entry of %s has key id \"%s\".", t->setting, t->kid) :
+					 errdetail("No entry of %s has the key id the token names.", t->setting)));
+			break;
+		case TG_TOKEN_TOO_LONG_LIVED:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token lives too long"),
+					 errdetail("It is valid for " INT64_FORMAT " seconds from %s; tenant_guard.token_max_age allows %d.",
+							   t->lifetime, t->claim ? "its \"iat\"" : "now",
+							   tg_token_max_age),
+					 errhint("Mint tenant tokens per request, with a short expiry.")));
+			break;
+		case TG_TOKEN_BAD_TIME:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token is malformed"),
+					 errdetail("Its claim \"%s\" is not a number of seconds.", t->claim)));
+			break;
+		case TG_TOKEN_AUDIENCE:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token is not meant for this database"),
+					 errdetail("Its claim \"aud\" does not name \"%s\" (tenant_guard.token_audience).",
+							   tg_token_audience)));
+			break;
+		case TG_TOKEN_NO_TENANT:
+		case TG_TOKEN_BAD_TENANT:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token names no tenant"),
+					 t->failure == TG_TOKEN_NO_TENANT ?
+					 errdetail("Its claim \"%s\" (tenant_guard.token_tenant_claim) is missing, null or empty.", t->claim) :
+					 errdetail("Its claim \"%s\" (tenant_guard.token_tenant_claim) is neither a string nor an integer.", t->claim)));
+			break;
+		case TG_TOKEN_OTHER_TENANT:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("cannot change tenant from \"%s\" within a transaction", t->pinned),
+					 errdetail("The transaction already acts for tenant \"%s\"; a transaction acts for one tenant only.",
+							   t->pinned),
+					 errhint("End the transaction with COMMIT or ROLLBACK and set the other tenant in a new one.")));
+			break;
+		case TG_TOKEN_NULL:
+			msg = "tenant token must not be null";
+			break;
+		case TG_TOKEN_CRIT:
+			msg = "tenant token requires extensions that are not implemented";
+			detail = "Its header has a \"crit\" member.";
+			break;
+		case TG_TOKEN_BAD_SIGNATURE:
+			msg = "tenant token signature is not valid";
+			break;
+		case TG_TOKEN_NO_EXP:
+			msg = "tenant token has no expiry";
+			detail = "The claim \"exp\" is required.";
+			break;
+		case TG_TOKEN_EXPIRED:
+			msg = "tenant token has expired";
+			break;
+		case TG_TOKEN_NOT_YET_VALID:
+			msg = "tenant token is not valid yet";
+			detail = "Its claim \"nbf\" lies in the future.";
+			break;
+		case TG_TOKEN_ISSUED_LATER:
+			msg = "tenant token is not valid yet";
+			detail = "Its claim \"iat\" lies in the future.";
+			break;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg_internal("%s", msg),
+			 detail ? errdetail_internal("%s", detail) : 0));
 }

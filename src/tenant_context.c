@@ -39,6 +39,7 @@
 
 #include "access/parallel.h"
 #include "access/xact.h"
+#include "miscadmin.h"
 #include "utils/guc_tables.h"
 #include "utils/memutils.h"
 
@@ -71,6 +72,23 @@ static char pinned_buffer[64];
 
 /* Set when the tenant setting was assigned since last checked. */
 bool		tg_tenant_touched = false;
+
+/*
+ * The signed tenant (set_tenant_token(), set_tenant.c): the key id that
+ * verified it and the token's claims, in TopTransactionContext.  It is
+ * signed only while the tenant setting holds the value set_tenant_token()
+ * assigned: the setting's assign hook, which PostgreSQL calls for every
+ * change of the value (SET, SET LOCAL, RESET, set_config(), a function's
+ * SET clause on entry and exit, and the restoring of an older value by
+ * ROLLBACK TO SAVEPOINT or at the end of a function), clears it unless the
+ * change is set_tenant_token()'s own.  So injected SQL that runs after a
+ * valid token cannot keep it while naming a tenant of its own, even the
+ * same one; a value restored by a rollback is unsigned even when it was
+ * the token's, which errs on the side of refusing.
+ */
+static bool tenant_signed = false;
+static bool assigning_signed = false;
+static TgSignedTenant signed_tenant;
 
 /*
  * Did the last transaction that left state behind have a tenant?  Only for
@@ -168,6 +186,66 @@ tenant_value_check(char **newval, void **extra, GucSource source)
 }
 
 /*
+ * Assign hook of the tenant setting: every change of the value but
+ * set_tenant_token()'s own ends the signed tenant (see above).  An assign
+ * hook must not fail, and this one only sets a flag.
+ */
+static void
+tenant_value_assign(const char *newval, void *extra)
+{
+	tenant_signed = assigning_signed && newval != NULL && newval[0] != '\0';
+}
+
+/*
+ * Assign value as the tenant the way SET LOCAL does, and, when signed is
+ * given, mark it signed by that key and claims: set_tenant() and
+ * set_tenant_token() (set_tenant.c).  The check hook of the setting judges
+ * the assignment as it judges any SET LOCAL; the mark is set only if
+ * the value reached the variable through our own definition of it, whose
+ * assign hook sees every later change.
+ */
+void
+tg_tenant_assign(const char *value, const TgSignedTenant *signed_by)
+{
+	tg_tenant_setting_sync();
+	assigning_signed = (signed_by != NULL && tenant_conf != NULL &&
+						list_member_ptr(defined_confs, tenant_conf));
+	PG_TRY();
+	{
+		(void) set_config_option(tg_tenant_setting, value,
+								 superuser() ? PGC_SUSET : PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0,
+								 false);
+	}
+	PG_FINALLY();
+	{
+		assigning_signed = false;
+	}
+	PG_END_TRY();
+	if (tenant_signed)
+	{
+		tg_xact_state_left(TG_XACT_TENANT);
+		signed_tenant.tenant = MemoryContextStrdup(TopTransactionContext,
+												   signed_by->tenant);
+		signed_tenant.kid = signed_by->kid ?
+			MemoryContextStrdup(TopTransactionContext, signed_by->kid) : NULL;
+		signed_tenant.alg = signed_by->alg;
+		signed_tenant.nclaims = signed_by->nclaims;
+		signed_tenant.claims = signed_by->claims;
+	}
+}
+
+/*
+ * The signed tenant of the transaction, if the tenant setting still holds
+ * the value set_tenant_token() assigned it; else NULL.
+ */
+const TgSignedTenant *
+tg_tenant_signed(void)
+{
+	return tenant_signed ? &signed_tenant : NULL;
+}
+
+/*
  * Make tenant_conf point at the variable named by
  * tenant_guard.tenant_setting, defining it if needed.
  *
@@ -194,6 +272,7 @@ tg_tenant_setting_define(void)
 		tg_guc_set_string_check_hook(tenant_conf, NULL);
 	tenant_conf = NULL;
 	pinned_tenant = NULL;
+	tenant_signed = false;
 	tg_tenant_setting_changed = false;
 
 	gconf = tg_find_guc(tg_tenant_setting);
@@ -214,7 +293,7 @@ tg_tenant_setting_define(void)
 									   PGC_USERSET,
 									   0,
 									   tenant_value_check,
-									   NULL,
+									   tenant_value_assign,
 									   NULL);
 		}
 		PG_FINALLY();
@@ -291,6 +370,7 @@ tg_tenant_state(TgTenantState *state)
 	tg_tenant_setting_sync();
 
 	state->pinned = pinned_tenant;
+	state->is_signed = tenant_signed;
 	state->ended_with_xact = tenant_ended_with_xact;
 	state->session_pending = false;
 	state->value = tenant_conf ? nonnull(tg_guc_string_value(tenant_conf)) : "";
@@ -393,5 +473,7 @@ tg_tenant_xact_end(void)
 {
 	tenant_ended_with_xact = (pinned_tenant != NULL);
 	pinned_tenant = NULL;
+	tenant_signed = false;
+	memset(&signed_tenant, 0, sizeof(signed_tenant));
 	tg_tenant_touched = false;
 }

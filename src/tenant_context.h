@@ -15,6 +15,20 @@
 
 #include "rules.h"
 
+/*
+ * What made the transaction's tenant a signed one (set_tenant_token()):
+ * the tenant, the id of the key that verified the token (NULL for a key without one),
+ * its algorithm, and its claims, all in TopTransactionContext.
+ */
+typedef struct TgSignedTenant
+{
+	const char *tenant;
+	const char *kid;
+	const char *alg;
+	int			nclaims;
+	struct TgTokenClaim *claims;
+} TgSignedTenant;
+
 extern PGDLLIMPORT bool tg_tenant_setting_changed;
 extern void tg_tenant_setting_define(void);
 
@@ -38,5 +52,8 @@ extern bool tg_session_tenant_pending(void);
 extern PGDLLIMPORT bool tg_tenant_touched;	/* assigned since last checked */
 extern void tg_tenant_forget_touch(void);
 extern void tg_tenant_xact_end(void);
+extern void tg_tenant_assign(const char *value,
+							 const TgSignedTenant *signed_by);
+extern const TgSignedTenant *tg_tenant_signed(void);
 
 #endif							/* TENANT_GUARD_TENANT_CONTEXT_H */
