@@ -1099,8 +1099,10 @@ tg_report_token(const TgToken *t)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("tenant token lives too long"),
-					 errdetail("It is valid for " INT64_FORMAT " seconds from %s; tenant_guard.token_max_age allows %d.",
-							   t->lifetime, t->claim ? "its \"iat\"" : "now",
+					 t->claim ?
+					 errdetail("It is valid for " INT64_FORMAT " seconds from its \"iat\"; tenant_guard.token_max_age allows %d.",
+							   t->lifetime, tg_token_max_age) :
+					 errdetail("It has no \"iat\", and its \"exp\" lies more than %d seconds (tenant_guard.token_max_age) ahead.",
 							   tg_token_max_age),
 					 errhint("Mint tenant tokens per request, with a short expiry.")));
 			break;
