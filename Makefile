@@ -79,7 +79,7 @@ endif
 
 # Tests run on a throwaway server that preloads the library (make
 # installcheck starts it; "make check" is not supported under PGXS).
-REGRESS = loading no_tenant transaction_scope session_state one_tenant force_rls back_doors modes protect protect_partitions protect_index drift audit policy_casts ddl_guard owner_types referential_actions held_cursors permission_order tid_lookup upgrade fk_validation set_tenant autocommit fill_tenant signed_tenant
+REGRESS = loading no_tenant transaction_scope session_state one_tenant force_rls back_doors modes protect protect_partitions protect_index drift audit policy_casts ddl_guard owner_types referential_actions held_cursors permission_order tid_lookup upgrade fk_validation set_tenant autocommit fill_tenant signed_tenant token_fuzz
 REGRESS_OPTS = --temp-instance=tmp_check --temp-config=$(srcdir)/test/tenant_guard.conf
 
 ISOLATION = audit_lock interleaved_tenants
