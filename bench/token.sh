@@ -42,7 +42,7 @@ mapfile -t KEY_SETTINGS < <(grep '^tenant_guard.token_' "$REPO_DIR/test/tenant_g
 	sed -e "s/ = '/=/" -e "s/'\$//")
 SETTINGS=(-c "shared_preload_libraries=tenant_guard" -c "tenant_guard.token_max_age=20000d")
 for s in "${KEY_SETTINGS[@]}"; do SETTINGS+=(-c "$s"); done
-/usr/bin/python3 - "$REPO_DIR/test/tokens" "$BASE_TENANTS" >"$BENCH_TMP/tokens" <<'PY'
+PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 - "$REPO_DIR/test/tokens" "$BASE_TENANTS" >"$BENCH_TMP/tokens" <<'PY'
 import sys
 sys.path.insert(0, sys.argv[1])
 import mint
