@@ -342,6 +342,9 @@ _PG_init(void)
 	/* xact_guard.c: checks at commit, and each transaction's state reset */
 	RegisterXactCallback(tg_xact_callback, NULL);
 
+	/* tenant_context.c: a savepoint's end may change where the tenant came from */
+	RegisterSubXactCallback(tg_tenant_subxact_callback, NULL);
+
 	/* xact_state.c: what each module resets when a transaction ends */
 	tg_on_xact_end(TG_XACT_TENANT, tg_tenant_xact_end);
 	tg_on_xact_end(TG_XACT_SESSION_STATE, tg_session_state_xact_end);

@@ -297,6 +297,8 @@ RESET ROLE;
 CREATE FUNCTION tok_set_clause() RETURNS bigint LANGUAGE sql
   SET app.current_tenant = '1'
   AS $$ SELECT count(*) FROM tok_docs $$;
+CREATE FUNCTION tok_count() RETURNS bigint LANGUAGE plpgsql
+  AS $$ BEGIN RETURN (SELECT count(*) FROM tok_docs); END $$;
 CREATE FUNCTION tok_exempt_count() RETURNS bigint LANGUAGE sql
   SECURITY DEFINER SET tenant_guard.mode = 'off'
   AS $$ SELECT count(*) FROM tok_docs $$;
@@ -326,6 +328,20 @@ BEGIN;
 SELECT tenant_guard.set_tenant('1');
 UPDATE tok_docs SET owner = owner;
 ROLLBACK;
+-- a plan cached in a signed transaction (PL/pgSQL's, or a driver's
+-- prepared statement) runs again without the planner: it is refused all
+-- the same in a transaction whose tenant is not signed
+BEGIN;
+SELECT tenant_guard.set_tenant_token(:'hs_t1');
+SELECT tok_count();
+SELECT tok_count();
+COMMIT;
+\set SHOW_CONTEXT never
+BEGIN;
+SET LOCAL app.current_tenant = '1';
+SELECT tok_count();
+ROLLBACK;
+\set SHOW_CONTEXT errors
 -- SQL injection with several statements after a valid token: a new
 -- transaction with a tenant of its own choosing is refused ...
 BEGIN;
@@ -425,6 +441,7 @@ DROP FUNCTION tok_read(text);
 RESET tenant_guard.token_max_age;
 DROP FUNCTION tok_set_clause();
 DROP FUNCTION tok_exempt_count();
+DROP FUNCTION tok_count();
 DROP TABLE tok_docs;
 DROP ROLE regress_tg_tok;
 DROP ROLE regress_tg_tok_bypass;

@@ -312,6 +312,45 @@ COMMIT;
 RESET ROLE;
 DISCARD TEMP;
 
+-- A SET LOCAL made in an exception block inside a function with a SET
+-- clause of the tenant becomes that clause's value when the block ends:
+-- what runs after the block acts in the function's tenant context, also a
+-- statement whose plan was made inside the block, and is refused.
+CREATE FUNCTION count_orders() RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+  SELECT count(*) INTO n FROM orders;
+  RETURN n;
+END $$;
+CREATE FUNCTION count_after_block() RETURNS bigint LANGUAGE plpgsql
+SET app.current_tenant = '1' AS $$
+BEGIN
+  BEGIN
+    PERFORM set_config('app.current_tenant', '1', true);
+    RAISE NOTICE 'inside the block: % rows', count_orders();
+  EXCEPTION WHEN division_by_zero THEN NULL;
+  END;
+  RETURN count_orders();
+END $$;
+SET ROLE regress_tg_app;
+BEGIN;
+SELECT count_after_block();
+ROLLBACK;
+RESET ROLE;
+
+-- A session-level tenant that a role outside the rules assigned stays
+-- refused when a role inside the rules sets the tenant above it, in a
+-- savepoint.
+BEGIN;
+SELECT set_config('app.current_tenant', '1', false);
+SET ROLE regress_tg_app;
+SAVEPOINT s;
+SELECT set_config('app.current_tenant', '1', true);
+ROLLBACK;
+RESET ROLE;
+SHOW app.current_tenant;
+
+DROP FUNCTION count_after_block(), count_orders();
 DROP FUNCTION count_as_tenant_1();
 DROP TABLE orders;
 DROP ROLE regress_tg_app;

@@ -29,6 +29,7 @@
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "nodes/plannodes.h"
+#include "storage/proc.h"
 #include "utils/acl.h"
 #include "utils/guc.h"
 #include "utils/guc_tables.h"
@@ -206,6 +207,27 @@ tg_guc_set_string_check_hook(struct config_string *conf,
 							 GucStringCheckHook hook)
 {
 	conf->check_hook = hook;
+}
+
+static inline void
+tg_guc_set_string_assign_hook(struct config_string *conf,
+							  GucStringAssignHook hook)
+{
+	conf->assign_hook = hook;
+}
+
+/*
+ * The local id of the backend's current transaction, which PostgreSQL 17
+ * moved into PGPROC's virtual transaction id.
+ */
+static inline LocalTransactionId
+tg_local_xact_id(void)
+{
+#if PG_VERSION_NUM >= 170000
+	return MyProc->vxid.lxid;
+#else
+	return MyProc->lxid;
+#endif
 }
 
 /*

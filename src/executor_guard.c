@@ -82,28 +82,37 @@ ExecutorEnd_hook_type tg_prev_ExecutorEnd = NULL;
 
 /*
  * The first table with row-level security this transaction read, in a
- * statement at any nesting level (InvalidOid if none).  A cursor kept past
- * COMMIT keeps rows computed in the transaction, and these may carry what
- * it read: directly, through functions, or through temporary tables and
- * settings the transaction filled.  Cleared with TopTransactionContext.
+ * statement at any nesting level.  A cursor kept past COMMIT keeps rows
+ * computed in the transaction, and these may carry what it read: directly,
+ * through functions, or through temporary tables and settings the
+ * transaction filled.  It belongs to the transaction whose local id it
+ * carries, so nothing needs to clear it when the transaction ends.  (After
+ * 2^32 more transactions in this backend the id comes round again; the
+ * worst an old entry could then do is refuse a held cursor that read
+ * nothing.)
  */
 static Oid	xact_rls_read = InvalidOid;
-
-static void
-forget_xact_rls_read(void *arg)
-{
-	xact_rls_read = InvalidOid;
-}
-
-static MemoryContextCallback xact_rls_read_reset = {.func = forget_xact_rls_read};
+static LocalTransactionId xact_rls_read_lxid = InvalidLocalTransactionId;
 
 /* Note the transaction's first read of a table with row-level security. */
-static pg_noinline void
+static inline void
 note_xact_rls_read(Oid relid)
 {
-	MemoryContextRegisterResetCallback(TopTransactionContext,
-									   &xact_rls_read_reset);
-	xact_rls_read = relid;
+	LocalTransactionId lxid = tg_local_xact_id();
+
+	if (unlikely(xact_rls_read_lxid != lxid))
+	{
+		xact_rls_read_lxid = lxid;
+		xact_rls_read = relid;
+	}
+}
+
+/* The first table with row-level security this transaction read, if any. */
+static Oid
+xact_first_rls_read(void)
+{
+	return xact_rls_read_lxid == tg_local_xact_id() ? xact_rls_read
+		: InvalidOid;
 }
 
 /*
@@ -134,8 +143,7 @@ check_statement_context(TgStatementCheck *check, Oid relid)
 	TgVerdict	verdict;
 
 	check->tenant_checked = true;
-	if (unlikely(!OidIsValid(xact_rls_read)))
-		note_xact_rls_read(relid);
+	note_xact_rls_read(relid);
 
 	if (check->pstmt != NULL && ActivePortal != NULL &&
 		(ActivePortal->cursorOptions & CURSOR_OPT_HOLD) != 0 &&
@@ -145,19 +153,25 @@ check_statement_context(TgStatementCheck *check, Oid relid)
 		tg_report(&verdict);
 	}
 
+	/* the value has not changed since it was found valid */
+	if (likely(tg_tenant_known_valid() && tg_mode == TG_MODE_ENFORCE))
+		return;
+
 	/*
-	 * A session-level assignment sets the "touched" flag, which stays set
-	 * until a check has passed; in enforce mode a failed check fails the
-	 * transaction.  So a session-level tenant can be pending only while the
-	 * flag is set, or in warn mode, or if a role outside the rules assigned
-	 * it before SET ROLE: then it is refused all the same, as a tenant not
-	 * set in this transaction.
+	 * A session-level tenant can be pending only if the transaction made a
+	 * session-level assignment (tenant_context.c): the walk of the
+	 * setting's stack that finds it is made only then, or in warn mode.
 	 */
 	tg_tenant_state(&state);
-	state.session_pending = (tg_tenant_touched || tg_mode == TG_MODE_WARN) &&
+	state.session_pending = (tg_tenant_session_assigned() ||
+							 tg_mode == TG_MODE_WARN) &&
 		tg_session_tenant_pending();
 	if (tg_rule_tenant_context(&state, relid, &verdict))
+	{
 		tg_tenant_pin(&state, &verdict);
+		if (tg_mode == TG_MODE_ENFORCE)
+			tg_tenant_note_valid(&state);
+	}
 	else
 	{
 		permissions_first(check);
@@ -287,44 +301,13 @@ rte_may_need_check(RangeTblEntry *rte)
 }
 
 /*
- * Does a range table entry name a table with something to check: one with
- * row-level security, or a partition or inheritance child (a hole, if its
- * parent has row-level security and it has not)?
- */
-static inline bool
-rte_needs_check(RangeTblEntry *rte)
-{
-	TgRelInfo  *info;
-
-	if (!rte_may_need_check(rte))
-		return false;
-
-	info = tg_rel_info(rte->relid);
-	return info->rls_enabled || tg_rel_has_parents(info);
-}
-
-/*
- * first_rte_to_check()'s loop from position "from" on, for when an entry
- * is not in the relation cache's direct-mapped front: out of line, so that
- * the loop of the common case calls nothing and saves no registers.
- */
-static pg_noinline int
-first_rte_to_check_slow(List *rtable, int from)
-{
-	ListCell   *lc;
-
-	for_each_from(lc, rtable, from)
-	{
-		if (rte_needs_check(lfirst_node(RangeTblEntry, lc)))
-			return foreach_current_index(lc);
-	}
-	return -1;
-}
-
-/*
- * Position in the range table of the first entry with something to check,
- * or -1.  Most tables of most statements have nothing to check, and are
- * found in the relation cache's front (rel_cache.h) without a call.
+ * Position in the range table of the first entry that may have something
+ * to check, or -1: an entry that is not in the relation cache's front
+ * (rel_cache.h), or one with row-level security or parents.  Most tables of
+ * most statements have nothing to check and are found in the front: the
+ * loop calls nothing, so that the ExecutorStart hook of a statement without
+ * such a table saves no registers.  check_plan() looks at each entry from
+ * there on.
  */
 static inline int
 first_rte_to_check(List *rtable)
@@ -339,14 +322,24 @@ first_rte_to_check(List *rtable)
 		if (!rte_may_need_check(rte))
 			continue;
 		info = tg_rel_slots[rte->relid % TG_REL_SLOTS];
-		if (unlikely(info == NULL || info->relid != rte->relid ||
-					 !info->valid))
-			return first_rte_to_check_slow(rtable,
-										   foreach_current_index(lc));
-		if (info->rls_enabled || tg_rel_has_parents(info))
+		if (info == NULL || info->relid != rte->relid || !info->valid ||
+			info->rls_enabled || tg_rel_has_parents(info))
 			return foreach_current_index(lc);
 	}
 	return -1;
+}
+
+/*
+ * Is the statement's tenant context what check_statement_context() would
+ * find without reporting: a tenant context known valid (enforce mode, the
+ * value unchanged since it was judged), and no cursor kept past COMMIT?
+ */
+static inline bool
+statement_context_known_good(void)
+{
+	return tg_tenant_known_valid() && tg_mode == TG_MODE_ENFORCE &&
+		(ActivePortal == NULL ||
+		 (ActivePortal->cursorOptions & CURSOR_OPT_HOLD) == 0);
 }
 
 /*
@@ -360,8 +353,10 @@ check_plan(QueryDesc *queryDesc, int eflags, int first, bool in_worker)
 	PlannedStmt *pstmt = queryDesc->plannedstmt;
 	TgStatementCheck check = {pstmt, false, in_worker, false};
 	ListCell   *lc;
+	Oid			outer = GetOuterUserId();
+	Oid			user;
 
-	if (!tg_guard_applies())
+	if (tg_mode == TG_MODE_OFF || tg_role_is_exempt(outer))
 		return;
 	if (unlikely(tg_drift_hierarchy_unchecked))
 		tg_drift_check_hierarchy_now();
@@ -373,16 +368,38 @@ check_plan(QueryDesc *queryDesc, int eflags, int first, bool in_worker)
 		return;
 	}
 
+	user = GetUserId();
 	for_each_from(lc, pstmt->rtable, first)
 	{
 		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
-		Oid			check_as_user;
-		bool		named;
+		TgRelInfo  *info;
+		TgRelationUse use;
 
-		if (!rte_needs_check(rte))
+		if (!rte_may_need_check(rte))
 			continue;
-		named = tg_rte_named_by_query(pstmt, rte, &check_as_user);
-		tg_check_relation(&check, rte->relid, named, check_as_user);
+		info = tg_rel_info(rte->relid);
+		if (!info->rls_enabled && !tg_rel_has_parents(info))
+			continue;
+		use.named_by_query = tg_rte_named_by_query(pstmt, rte,
+												   &use.check_as_user);
+		use.in_worker = in_worker;
+		use.in_referential_action = check.in_referential_action;
+		if (tg_rule_relation_plain(&use, info->rls_enabled,
+								   info->rls_forced, user, outer))
+		{
+			if (check.tenant_checked)
+				continue;
+			if (likely(statement_context_known_good()))
+			{
+				check.tenant_checked = true;
+				note_xact_rls_read(rte->relid);
+			}
+			else
+				check_statement_context(&check, rte->relid);
+		}
+		else
+			tg_check_relation(&check, rte->relid, use.named_by_query,
+							  use.check_as_user);
 	}
 }
 
@@ -419,13 +436,11 @@ check_prepared_portal(void)
 }
 
 /*
- * ExecutorStart hook: check the plan before execution starts.  EXPLAIN
- * without ANALYZE reads no rows and is let through, and so is a plan that
- * reads no table at all, outside parallel workers (where the first plan
- * must be seen).  Kept small: it runs for every statement.
+ * ExecutorStart in the unusual session: one whose tenant setting was
+ * renamed, that holds statements SQL PREPARE made, or a parallel worker.
  */
-void
-tg_ExecutorStart(QueryDesc *queryDesc, int eflags)
+static pg_noinline void
+check_and_start(QueryDesc *queryDesc, int eflags)
 {
 	/* a renamed tenant setting gets its check hook before anything runs */
 	tg_tenant_setting_sync();
@@ -443,6 +458,33 @@ tg_ExecutorStart(QueryDesc *queryDesc, int eflags)
 			check_plan(queryDesc, eflags, first, false);
 	}
 
+	if (tg_prev_ExecutorStart)
+		tg_prev_ExecutorStart(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
+}
+
+/*
+ * ExecutorStart hook: check the plan before execution starts.  EXPLAIN
+ * without ANALYZE reads no rows and is let through, and so is a plan that
+ * reads no table at all, outside parallel workers (where the first plan
+ * must be seen).  Kept small, so that a statement with nothing to look
+ * at, which is most of them, is handed on in a jump.
+ */
+void
+tg_ExecutorStart(QueryDesc *queryDesc, int eflags)
+{
+	int			first;
+
+	if (unlikely(tg_tenant_setting_changed || tg_sql_prepared != NIL ||
+				 IsParallelWorker()))
+	{
+		check_and_start(queryDesc, eflags);
+		return;
+	}
+	if (tg_mode != TG_MODE_OFF && (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 &&
+		(first = first_rte_to_check(queryDesc->plannedstmt->rtable)) >= 0)
+		check_plan(queryDesc, eflags, first, false);
 	if (tg_prev_ExecutorStart)
 		tg_prev_ExecutorStart(queryDesc, eflags);
 	else
@@ -469,6 +511,7 @@ check_held_cursor(QueryDesc *queryDesc, Portal portal)
 {
 	ListCell   *lc;
 	TgVerdict	verdict;
+	Oid			read;
 
 	if (portal->queryDesc != NULL || !IsTransactionState() ||
 		!tg_guard_applies())
@@ -484,8 +527,9 @@ check_held_cursor(QueryDesc *queryDesc, Portal portal)
 			!tg_rule_held_cursor(rte->relid, portal->name, false, &verdict))
 			tg_report(&verdict);
 	}
-	if (OidIsValid(xact_rls_read) &&
-		!tg_rule_held_cursor(xact_rls_read, portal->name, true, &verdict))
+	read = xact_first_rls_read();
+	if (OidIsValid(read) &&
+		!tg_rule_held_cursor(read, portal->name, true, &verdict))
 		tg_report(&verdict);
 }
 
@@ -507,21 +551,20 @@ tg_ExecutorRun(TG_EXECUTOR_RUN_PARAMS)
 }
 
 /*
- * ExecutorEnd hook: refuse a cursor kept past COMMIT over row-level
- * security tables, and a session-level tenant the statement assigned.  The
- * error fails the transaction, which undoes both.  Without an active
- * portal, the executor is ended by a portal drop between statements (the
- * client's next Bind or query, COMMIT's included); a session-level tenant
- * is then left to the next statement's end or to the commit, where an
- * error ends the transaction instead of leaving it aborted.
+ * End a statement that has something to check: a cursor kept past COMMIT
+ * over row-level security tables, and a session-level tenant the statement
+ * assigned.  The error fails the transaction, which undoes both.  Without
+ * an active portal, the executor is ended by a portal drop between
+ * statements (the client's next Bind or query, COMMIT's included); a
+ * session-level tenant is then left to the next statement's end or to the
+ * commit, where an error ends the transaction instead of leaving it
+ * aborted.
  */
-void
-tg_ExecutorEnd(QueryDesc *queryDesc)
+static pg_noinline void
+end_and_check(QueryDesc *queryDesc, Portal portal)
 {
-	Portal		portal = ActivePortal;
-
-	if (unlikely(portal != NULL && portal->holdStore != NULL &&
-				 portal->strategy == PORTAL_ONE_SELECT))
+	if (portal != NULL && portal->holdStore != NULL &&
+		portal->strategy == PORTAL_ONE_SELECT)
 		check_held_cursor(queryDesc, portal);
 
 	if (tg_prev_ExecutorEnd)
@@ -529,6 +572,28 @@ tg_ExecutorEnd(QueryDesc *queryDesc)
 	else
 		standard_ExecutorEnd(queryDesc);
 
-	if (unlikely(tg_tenant_touched) && ActivePortal != NULL)
+	if (tg_tenant_touched && ActivePortal != NULL)
 		tg_check_session_tenant();
+}
+
+/*
+ * ExecutorEnd hook.  A statement with nothing to check, which is nearly
+ * every one, is handed on in a jump.
+ */
+void
+tg_ExecutorEnd(QueryDesc *queryDesc)
+{
+	Portal		portal = ActivePortal;
+
+	if (unlikely((portal != NULL && portal->holdStore != NULL &&
+				  portal->strategy == PORTAL_ONE_SELECT) ||
+				 tg_tenant_touched))
+	{
+		end_and_check(queryDesc, portal);
+		return;
+	}
+	if (tg_prev_ExecutorEnd)
+		tg_prev_ExecutorEnd(queryDesc);
+	else
+		standard_ExecutorEnd(queryDesc);
 }

@@ -40,6 +40,7 @@
 
 #include "compat.h"
 #include "rel_cache.h"
+#include "report.h"
 
 TG_FUNCTION_INFO_V1(tenant_guard_fill_tenant);
 
@@ -110,32 +111,23 @@ tenant_guard_fill_tenant(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
 		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("tenant_guard.fill_tenant() must be fired BEFORE INSERT FOR EACH ROW")));
+		tg_report_fill_tenant_misfired();
 
 	rel = trigdata->tg_relation;
 	desc = RelationGetDescr(rel);
 	tuple = trigdata->tg_trigtuple;
 	attnum = column_tested_for_null(trigdata->tg_trigger);
 	if (attnum <= 0 || attnum > desc->natts)
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("trigger \"%s\" on table \"%s\" has no WHEN (NEW.column IS NULL) clause",
-						trigdata->tg_trigger->tgname, RelationGetRelationName(rel)),
-				 errhint("Let tenant_guard.protect() create the trigger.")));
+		tg_report_fill_trigger_without_when(trigdata->tg_trigger->tgname,
+											RelationGetRelationName(rel));
 	if (!heap_attisnull(tuple, attnum, desc))
 		return PointerGetDatum(tuple);
 
 	att = TupleDescAttr(desc, attnum - 1);
 	tenant = transaction_tenant(&isnull);
 	if (isnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_NOT_NULL_VIOLATION),
-				 errmsg("null value in tenant column \"%s\" of table \"%s\"",
-						NameStr(att->attname), tg_relation_name(RelationGetRelid(rel))),
-				 errdetail("tenant_guard gives a row inserted with a NULL tenant column the transaction's tenant, and the transaction has none."),
-				 errhint("Set the tenant first in the transaction, or give the row its tenant.")));
+		tg_report_fill_without_tenant(NameStr(att->attname),
+									  tg_relation_name(RelationGetRelid(rel)));
 
 	getTypeInputInfo(att->atttypid, &infunc, &ioparam);
 	value = OidInputFunctionCall(infunc, TextDatumGetCString(tenant), ioparam,

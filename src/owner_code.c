@@ -323,37 +323,38 @@ owned_outside(Oid funcid)
 	return outside;
 }
 
-/* Refuse an object on a table with row-level security; what says which. */
+/*
+ * Start a verdict of rule 6 about the code of function funcid (or none),
+ * in the severity of tenant_guard.mode; the caller names the rest.
+ */
+static void
+owner_code_verdict(TgVerdict *verdict, TgRefusal refusal, Oid funcid)
+{
+	memset(verdict, 0, sizeof(TgVerdict));
+	verdict->refusal = refusal;
+	verdict->as_warning = (tg_mode == TG_MODE_WARN);
+	if (OidIsValid(funcid))
+		verdict->other = format_procedure_qualified(funcid);
+}
+
+/*
+ * Refuse an object on a table with row-level security; what says which.
+ * Existing code of a role outside the rules is refused only because the
+ * search_path can redirect it, which the message then explains.
+ */
 static void
 report_owner_code(Oid relid, const char *what, Oid funcid)
 {
-	char	   *rel = tg_relation_name(relid);
+	TgVerdict	verdict;
+	TgRefusal	refusal = TG_OWNER_ACTION;
 
-	if (OidIsValid(funcid) && owned_outside(funcid) &&
-		tg_controlled_inside(funcid))
-		ereport(tg_violation_level(),
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("%s on table \"%s\" would run function %s over every tenant's rows",
-						what, rel, format_procedure_qualified(funcid)),
-				 errdetail("The function looks up the names in its body through a search_path that names a schema where a role inside tenant_guard's rules may create objects to take their place, and PostgreSQL does not apply the row-level security of table \"%s\" to the rows DDL reads.",
-						   rel),
-				 errhint("Run the statement with SET LOCAL search_path = pg_catalog, pg_temp, or give the function a search_path of schemas only roles outside the rules may create objects in (ALTER FUNCTION ... SET search_path).")));
-	else if (OidIsValid(funcid))
-		ereport(tg_violation_level(),
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("%s on table \"%s\" would run function %s over every tenant's rows",
-						what, rel, format_procedure_qualified(funcid)),
-				 errdetail("Table \"%s\" has row-level security, which PostgreSQL does not apply to the rows DDL reads; roles inside tenant_guard's rules may run only built-in functions that are not volatile there.",
-						   rel),
-				 errhint("Run such migrations as a role outside the rules (a superuser or a role with BYPASSRLS), or call only built-in functions that are not volatile.")));
-	else
-		ereport(tg_violation_level(),
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("%s on table \"%s\" would act on every tenant's rows",
-						what, rel),
-				 errdetail("Table \"%s\" has row-level security, which PostgreSQL does not apply to the rows DDL reads or rules write; roles inside tenant_guard's rules may not do this there.",
-						   rel),
-				 errhint("Run such migrations as a role outside the rules (a superuser or a role with BYPASSRLS).")));
+	if (OidIsValid(funcid))
+		refusal = owned_outside(funcid) && tg_controlled_inside(funcid) ?
+			TG_OWNER_CODE_SEARCH_PATH : TG_OWNER_CODE;
+	owner_code_verdict(&verdict, refusal, funcid);
+	verdict.rel = tg_relation_name(relid);
+	verdict.what = what;
+	tg_report(&verdict);
 }
 
 /*
@@ -558,13 +559,12 @@ opfamily_user_table(Oid opfamily)
 static void
 report_domain_code(const char *conname, Oid typid, Oid funcid)
 {
-	ereport(tg_violation_level(),
-			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("check constraint \"%s\" on domain %s would run function %s over every tenant's rows",
-					conname, format_type_be(typid),
-					format_procedure_qualified(funcid)),
-			 errdetail("A table with row-level security has a column of this domain, and PostgreSQL applies no row-level security to the rows DDL reads."),
-			 errhint("Run such migrations as a role outside the rules (a superuser or a role with BYPASSRLS), or call only built-in functions that are not volatile.")));
+	TgVerdict	verdict;
+
+	owner_code_verdict(&verdict, TG_OWNER_DOMAIN_CHECK, funcid);
+	verdict.name = conname;
+	verdict.type = format_type_be(typid);
+	tg_report(&verdict);
 }
 
 static void
@@ -986,13 +986,14 @@ check_code_users(Oid refclassid, Oid refobjid, Oid funcid)
 			relid = type_code_user_table((Form_pg_depend) GETSTRUCT(tuple),
 										 &what);
 		if (OidIsValid(relid))
-			ereport(tg_violation_level(),
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("cannot replace function %s, which %s on table \"%s\" runs over every tenant's rows",
-							format_procedure_qualified(funcid), what,
-							tg_relation_name(relid)),
-					 errdetail("Roles inside tenant_guard's rules may not change code that runs over the rows of a table with row-level security."),
-					 errhint("Run such migrations as a role outside the rules (a superuser or a role with BYPASSRLS).")));
+		{
+			TgVerdict	verdict;
+
+			owner_code_verdict(&verdict, TG_OWNER_REPLACE, funcid);
+			verdict.what = what;
+			verdict.rel = tg_relation_name(relid);
+			tg_report(&verdict);
+		}
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -1445,6 +1446,7 @@ check_create_cast(CreateCastStmt *stmt)
 	Oid			source;
 	Oid			target;
 	Oid			funcid;
+	TgVerdict	verdict;
 
 	if (stmt->func == NULL)
 		return;
@@ -1457,13 +1459,9 @@ check_create_cast(CreateCastStmt *stmt)
 	funcid = LookupFuncWithArgs(OBJECT_FUNCTION, stmt->func, true);
 	if (!OidIsValid(funcid) || !is_foreign_code(funcid))
 		return;
-	ereport(tg_violation_level(),
-			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("role \"%s\" cannot create a cast with function %s",
-					GetUserNameFromId(GetUserId(), false),
-					format_procedure_qualified(funcid)),
-			 errdetail("PostgreSQL calls casts where no statement names them (the || operator with text, quote_literal(), to_json(), foreign key checks), also in DDL that reads every tenant's rows without row-level security; roles inside tenant_guard's rules may create casts only with built-in functions that are not volatile."),
-			 errhint("Run such migrations as a role outside the rules (a superuser or a role with BYPASSRLS).")));
+	owner_code_verdict(&verdict, TG_OWNER_CAST, funcid);
+	verdict.role = GetUserNameFromId(GetUserId(), false);
+	tg_report(&verdict);
 }
 
 /*

@@ -75,6 +75,7 @@
 #include "protect.h"
 #include "registry.h"
 #include "rel_cache.h"
+#include "report.h"
 
 TG_FUNCTION_INFO_V1(tenant_guard_protect);
 TG_FUNCTION_INFO_V1(tenant_guard_unprotect);
@@ -132,35 +133,21 @@ check_table(Oid relid)
 	char		relkind = get_rel_relkind(relid);
 
 	if (relkind == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", relid)));
+		tg_report_no_such_relation(relid);
 	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a table", tg_relation_name(relid)),
-				 errdetail("Only ordinary and partitioned tables can be protected.")));
+		tg_report_not_a_table(tg_relation_name(relid));
 	if (relid < (Oid) FirstNormalObjectId)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("cannot protect system catalog \"%s\"",
-						tg_relation_name(relid))));
+		tg_report_system_catalog(tg_relation_name(relid));
 	if (!tg_relation_ownercheck(relid, GetUserId()))
 		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(relkind),
 					   get_rel_name(relid));
 	if (get_rel_persistence(relid) == RELPERSISTENCE_TEMP)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("cannot protect temporary table \"%s\"",
-						tg_relation_name(relid)),
-				 errdetail("A temporary table belongs to one session, and disappears without a trace tenant_guard could follow.")));
+		tg_report_temporary_table(tg_relation_name(relid));
 
 	/* every step alters the table; lock it, then make sure it is still there */
 	LockRelationOid(relid, AccessExclusiveLock);
 	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", relid)));
+		tg_report_no_such_relation(relid);
 }
 
 /*
@@ -185,12 +172,7 @@ target_init(Target *t, Oid relid, const char *column)
 
 	tuple = SearchSysCacheAttName(relid, column);
 	if (!HeapTupleIsValid(tuple))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("column \"%s\" of table \"%s\" does not exist",
-						column, t->label),
-				 errhint("Name the tenant column: SELECT tenant_guard.protect(%s, 'tenant_column');",
-						 quote_literal_cstr(t->name))));
+		tg_report_no_tenant_column(column, t->label, t->name);
 	att = (Form_pg_attribute) GETSTRUCT(tuple);
 	t->attnum = att->attnum;
 	t->typid = att->atttypid;
@@ -198,26 +180,16 @@ target_init(Target *t, Oid relid, const char *column)
 	ReleaseSysCache(tuple);
 
 	if (t->attnum <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_COLUMN_REFERENCE),
-				 errmsg("system column \"%s\" cannot be a tenant column",
-						column)));
+		tg_report_system_tenant_column(column);
 	if (t->typid != INT4OID && t->typid != INT8OID &&
 		t->typid != UUIDOID && t->typid != TEXTOID)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("tenant column \"%s\" of table \"%s\" has type %s",
-						column, t->label, format_type_be(t->typid)),
-				 errdetail("tenant_guard.protect() supports tenant columns of type integer, bigint, uuid and text.")));
+		tg_report_tenant_column_type(column, t->label,
+									 format_type_be(t->typid));
 
 	t->registered = tg_registry_lookup(relid, &t->prot);
 	if (t->registered && strcmp(NameStr(t->prot.tenant_column), column) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("table \"%s\" is already protected with tenant column \"%s\"",
-						t->label, NameStr(t->prot.tenant_column)),
-				 errhint("To change the tenant column, unprotect the table first: SELECT tenant_guard.unprotect(%s);",
-						 quote_literal_cstr(t->name))));
+		tg_report_other_tenant_column(t->label, t->name,
+									  NameStr(t->prot.tenant_column));
 	if (!t->registered)
 	{
 		t->prot.relid = relid;
@@ -238,8 +210,7 @@ static void
 note_repair(Target *t, const char *what)
 {
 	if (t->registered)
-		ereport(NOTICE,
-				(errmsg("restored %s of protected table \"%s\"", what, t->label)));
+		tg_report_restored(what, t->label);
 }
 
 /*
@@ -277,12 +248,7 @@ ensure_not_null(Target *t)
 
 		if (edata->sqlerrcode != ERRCODE_NOT_NULL_VIOLATION)
 			ReThrowError(edata);
-		ereport(ERROR,
-				(errcode(ERRCODE_NOT_NULL_VIOLATION),
-				 errmsg("tenant column \"%s\" of table \"%s\" contains null values",
-						t->column, t->label),
-				 errdetail("A row without a tenant belongs to no tenant, and protect() makes the tenant column NOT NULL."),
-				 errhint("Assign those rows to a tenant or delete them, then call protect() again.")));
+		tg_report_tenant_column_nulls(t->column, t->label);
 	}
 	PG_END_TRY();
 
@@ -557,9 +523,7 @@ ensure_index(Target *t)
 								   t->nspid, false);
 	run_ddl(psprintf("CREATE INDEX %s ON %s (%s)",
 					 quote_identifier(indexname), t->name, t->qcolumn));
-	ereport(NOTICE,
-			(errmsg("created index \"%s\" on tenant column \"%s\" of table \"%s\"",
-					indexname, t->column, t->label)));
+	tg_report_created_index(indexname, t->column, t->label);
 	if (!t->registered)
 		namestrcpy(&t->prot.created_index, indexname);
 	return 1;
@@ -608,10 +572,8 @@ skip_foreign_partition(Oid relid, Oid parent)
 {
 	if (get_rel_relkind(relid) != RELKIND_FOREIGN_TABLE)
 		return false;
-	ereport(NOTICE,
-			(errmsg("foreign table \"%s\" cannot have row-level security, so tenant_guard protects it only through its parent \"%s\"",
-					tg_relation_name(relid), tg_relation_name(parent)),
-			 errdetail("Queries naming the foreign table directly are refused.")));
+	tg_report_foreign_partition(tg_relation_name(relid),
+								tg_relation_name(parent));
 	return true;
 }
 
@@ -702,9 +664,8 @@ tg_protect_partition(Oid relid, Oid parent)
 		return;
 	if (with_drift_guard_aside(protect_relation, relid,
 							   NameStr(parent_prot.tenant_column), parent) > 0)
-		ereport(NOTICE,
-				(errmsg("protected partition \"%s\" of protected table \"%s\"",
-						tg_relation_name(relid), tg_relation_name(parent))));
+		tg_report_protected_partition(tg_relation_name(relid),
+									  tg_relation_name(parent));
 }
 
 /*
@@ -719,10 +680,7 @@ tenant_guard_protect(PG_FUNCTION_ARGS)
 
 	check_table(relid);
 	if (!OidIsValid(tg_registry_relid()))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("tenant_guard registry is missing"),
-				 errhint("Update the extension: ALTER EXTENSION tenant_guard UPDATE;")));
+		tg_report_registry_missing();
 
 	/* a partition of a protected table stays protected through it */
 	if (get_rel_relispartition(relid))
@@ -734,9 +692,7 @@ tenant_guard_protect(PG_FUNCTION_ARGS)
 	}
 
 	if (with_drift_guard_aside(protect_relation, relid, column, parent) == 0)
-		ereport(NOTICE,
-				(errmsg("table \"%s\" is already protected; nothing changed",
-						tg_relation_name(relid))));
+		tg_report_already_protected(tg_relation_name(relid));
 	PG_RETURN_VOID();
 }
 
@@ -816,9 +772,8 @@ unprotect_relation(Oid relid, const char *unused, Oid unused_parent)
 							 name, qcolumn));
 
 		if (prot.set_not_null && in_primary_key(relid, attnum))
-			ereport(NOTICE,
-					(errmsg("kept NOT NULL on tenant column \"%s\" of table \"%s\", which is part of its primary key",
-							NameStr(prot.tenant_column), tg_relation_name(relid))));
+			tg_report_kept_not_null(NameStr(prot.tenant_column),
+									tg_relation_name(relid));
 		else if (prot.set_not_null)
 			run_ddl(psprintf("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL",
 							 name, qcolumn));
@@ -864,19 +819,13 @@ tenant_guard_unprotect(PG_FUNCTION_ARGS)
 	check_table(relid);
 	if (!tg_registry_lookup(relid, &prot))
 	{
-		ereport(NOTICE,
-				(errmsg("table \"%s\" is not protected; nothing changed",
-						tg_relation_name(relid))));
+		tg_report_not_protected(tg_relation_name(relid));
 		PG_RETURN_VOID();
 	}
 	if (OidIsValid(prot.partition_of) && tg_registry_contains(prot.partition_of))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("partition \"%s\" is protected through table \"%s\"",
-						tg_relation_name(relid),
-						tg_relation_name(prot.partition_of)),
-				 errhint("Unprotect it through its parent: SELECT tenant_guard.unprotect(%s); or detach the partition first.",
-						 quote_literal_cstr(tg_relation_sql(prot.partition_of)))));
+		tg_report_protected_through(tg_relation_name(relid),
+									tg_relation_name(prot.partition_of),
+									tg_relation_sql(prot.partition_of));
 
 	(void) with_drift_guard_aside(unprotect_relation, relid, NULL, InvalidOid);
 	PG_RETURN_VOID();

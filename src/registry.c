@@ -37,6 +37,7 @@
 #include "utils/syscache.h"
 
 #include "registry.h"
+#include "report.h"
 
 #define REGISTRY_SCHEMA "tenant_guard"
 #define REGISTRY_TABLE	"registry"
@@ -215,10 +216,7 @@ tg_registry_insert(const TgProtection *prot)
 	namestrcpy(&caller, GetUserNameFromId(GetUserId(), false));
 
 	if (!registry_begin(&acc))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("tenant_guard registry is missing"),
-				 errhint("Update the extension: ALTER EXTENSION tenant_guard UPDATE;")));
+		tg_report_registry_missing();
 
 	values[0] = ObjectIdGetDatum(prot->relid);
 	values[1] = NameGetDatum(&prot->tenant_column);

@@ -1,30 +1,34 @@
 /*-------------------------------------------------------------------------
  *
  * report.c
- *	  The wording and severity of every refusal tenant_guard makes.
+ *	  The wording and severity of every message tenant_guard writes.
  *
- * Keeping the messages together keeps them consistent, and keeps the rule
- * modules free of prose.  A refusal arrives as a verdict (report.h), which
- * the rules filled with every name and fact the message needs: nothing
- * here looks anything up, or decides anything but the words.  Every report
- * names the object involved, gives the SQL that fixes it where there is
- * such SQL, and uses one of two SQLSTATEs:
+ * Keeping the messages together keeps them consistent, and keeps the
+ * modules that decide free of prose.  A refusal arrives as a verdict
+ * (report.h), which the rules filled with every name and fact the message
+ * needs: nothing here looks anything up, or decides anything but the
+ * words.  Every refusal names the object involved, gives the SQL that
+ * fixes it where there is such SQL, and uses one of two SQLSTATEs
+ * (DROP EXTENSION's dependent_objects_still_exist aside):
  *
  *	42501 insufficient_privilege: the request may not do this (no tenant
  *		context, a tenant from the wrong place, a tenant switch, TRUNCATE, a
- *		holdable cursor).
+ *		holdable cursor, DDL that would run code over every tenant's rows).
  *	55000 object_not_in_prerequisite_state: the schema is unsafe and DDL must
  *		fix it (row-level security not forced, a partition without it, a
- *		view or function that bypasses it).
+ *		view or function that bypasses it, a change to what protect()
+ *		installed).
  *
- * In tenant_guard.mode = warn every report is a WARNING and the statement
+ * In tenant_guard.mode = warn every refusal is a WARNING and the statement
  * goes on; otherwise it is an ERROR.  The refusals of the tenant setting's
  * check hook go through GUC_check_err* instead (tg_report_assignment).
  *
- * The same goes for the warnings about the tenant setting's configuration.
- * Rule 6 words its own refusals for now; protect() and the other SQL
- * functions word their argument errors and notices where they check them,
- * as PostgreSQL's functions do (README, "Source layout").
+ * The warnings about the tenant setting's configuration are worded here
+ * too, and so are the answers of the SQL functions (protect(),
+ * unprotect(), set_tenant(), fill_tenant()) about their call: argument
+ * errors and notices, each a small function given the names it needs.
+ * Only internal errors that cannot happen (elog) stay where they are
+ * detected, as in PostgreSQL.
  *
  * src/report.c
  *
@@ -35,17 +39,10 @@
 #include "utils/builtins.h"
 
 #include "report.h"
-#include "tenant_guard.h"
 #include "token.h"
 
 #define SET_TENANT_HINT \
 	"Set the tenant inside the transaction with SET LOCAL %s = '...' or SELECT set_config('%s', '...', true)."
-
-int
-tg_violation_level(void)
-{
-	return tg_mode == TG_MODE_WARN ? WARNING : ERROR;
-}
 
 /* The severity of a verdict. */
 static inline int
@@ -877,25 +874,88 @@ report_drift_drop_extension(const TgVerdict *v)
 			 errhint("Unprotect them first: SELECT tenant_guard.unprotect(relation) FROM tenant_guard.registry WHERE partition_of IS NULL;")));
 }
 
+#define OUTSIDE_THE_RULES_HINT \
+	"Run such migrations as a role outside the rules (a superuser or a role with BYPASSRLS)."
+#define BUILT_IN_FUNCTIONS_HINT \
+	"Run such migrations as a role outside the rules (a superuser or a role with BYPASSRLS), or call only built-in functions that are not volatile."
+
 /*
- * Report a verdict: an ERROR, or in warn mode a WARNING, for a refusal;
- * nothing for TG_ALLOWED.
+ * Rule 6: DDL on a table with row-level security (v->rel) would make
+ * PostgreSQL run code over every tenant's rows (owner_code.c).  v->what is
+ * the object that would run it, v->other the function, if there is one:
+ * not built in or volatile (TG_OWNER_CODE), or a function of a role
+ * outside the rules whose body the search_path can redirect
+ * (TG_OWNER_CODE_SEARCH_PATH).
  */
-void
-tg_report(const TgVerdict *v)
+static void
+report_owner_code(const TgVerdict *v)
+{
+	const char *rel = v->rel;
+
+	if (v->refusal == TG_OWNER_CODE_SEARCH_PATH)
+		ereport(level(v),
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("%s on table \"%s\" would run function %s over every tenant's rows",
+						v->what, rel, v->other),
+				 errdetail("The function looks up the names in its body through a search_path that names a schema where a role inside tenant_guard's rules may create objects to take their place, and PostgreSQL does not apply the row-level security of table \"%s\" to the rows DDL reads.",
+						   rel),
+				 errhint("Run the statement with SET LOCAL search_path = pg_catalog, pg_temp, or give the function a search_path of schemas only roles outside the rules may create objects in (ALTER FUNCTION ... SET search_path).")));
+	else if (v->refusal == TG_OWNER_CODE)
+		ereport(level(v),
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("%s on table \"%s\" would run function %s over every tenant's rows",
+						v->what, rel, v->other),
+				 errdetail("Table \"%s\" has row-level security, which PostgreSQL does not apply to the rows DDL reads; roles inside tenant_guard's rules may run only built-in functions that are not volatile there.",
+						   rel),
+				 errhint(BUILT_IN_FUNCTIONS_HINT)));
+	else						/* TG_OWNER_ACTION */
+		ereport(level(v),
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("%s on table \"%s\" would act on every tenant's rows",
+						v->what, rel),
+				 errdetail("Table \"%s\" has row-level security, which PostgreSQL does not apply to the rows DDL reads or rules write; roles inside tenant_guard's rules may not do this there.",
+						   rel),
+				 errhint(OUTSIDE_THE_RULES_HINT)));
+}
+
+/*
+ * Rule 6 about code that exists already, or that PostgreSQL calls where no
+ * statement names it: a check (v->name) of a domain (v->type) that a table
+ * with row-level security uses, the replacement of a function (v->other)
+ * that v->what on table v->rel runs, a cast with such a function.
+ */
+static void
+report_owner_code_elsewhere(const TgVerdict *v)
+{
+	if (v->refusal == TG_OWNER_DOMAIN_CHECK)
+		ereport(level(v),
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("check constraint \"%s\" on domain %s would run function %s over every tenant's rows",
+						v->name, v->type, v->other),
+				 errdetail("A table with row-level security has a column of this domain, and PostgreSQL applies no row-level security to the rows DDL reads."),
+				 errhint(BUILT_IN_FUNCTIONS_HINT)));
+	else if (v->refusal == TG_OWNER_REPLACE)
+		ereport(level(v),
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("cannot replace function %s, which %s on table \"%s\" runs over every tenant's rows",
+						v->other, v->what, v->rel),
+				 errdetail("Roles inside tenant_guard's rules may not change code that runs over the rows of a table with row-level security."),
+				 errhint(OUTSIDE_THE_RULES_HINT)));
+	else						/* TG_OWNER_CAST */
+		ereport(level(v),
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role \"%s\" cannot create a cast with function %s",
+						v->role, v->other),
+				 errdetail("PostgreSQL calls casts where no statement names them (the || operator with text, quote_literal(), to_json(), foreign key checks), also in DDL that reads every tenant's rows without row-level security; roles inside tenant_guard's rules may create casts only with built-in functions that are not volatile."),
+				 errhint(OUTSIDE_THE_RULES_HINT)));
+}
+
+/* A verdict of rules 1 to 3: the tenant context and its assignments. */
+static void
+report_tenant_rule(const TgVerdict *v)
 {
 	switch (v->refusal)
 	{
-		case TG_ALLOWED:
-			break;
-		case TG_NO_TENANT:
-		case TG_TENANT_AT_SESSION_LEVEL:
-		case TG_TENANT_OF_FUNCTION:
-		case TG_TENANT_OF_CONFIG:
-		case TG_TENANT_CHANGED:
-		case TG_TENANT_NOT_SIGNED:
-			report_tenant_context(v);
-			break;
 		case TG_SESSION_TENANT:
 			report_session_tenant(v);
 			break;
@@ -907,6 +967,18 @@ tg_report(const TgVerdict *v)
 		case TG_LEFTOVER_AT_TENANT:
 			(void) tg_report_assignment(v);
 			break;
+		default:				/* TG_NO_TENANT to TG_TENANT_NOT_SIGNED */
+			report_tenant_context(v);
+			break;
+	}
+}
+
+/* A verdict of rule 2 about the state a session keeps. */
+static void
+report_session_state(const TgVerdict *v)
+{
+	switch (v->refusal)
+	{
 		case TG_LEFTOVER_AT_COMMIT:
 			report_leftover_at_commit(v);
 			break;
@@ -919,9 +991,18 @@ tg_report(const TgVerdict *v)
 		case TG_PREPARED_PARAMETER:
 			report_prepared_parameter(v);
 			break;
-		case TG_LASTING_SETTING:
+		default:				/* TG_LASTING_SETTING */
 			report_lasting_setting(v);
 			break;
+	}
+}
+
+/* A verdict of rules 4 and 5 about a table a statement reaches. */
+static void
+report_table_rule(const TgVerdict *v)
+{
+	switch (v->refusal)
+	{
 		case TG_NOT_FORCED:
 			report_not_forced(v);
 			break;
@@ -933,11 +1014,6 @@ tg_report(const TgVerdict *v)
 			break;
 		case TG_CHILD_BEHIND_PARENT:
 			report_child_behind_parent(v);
-			break;
-		case TG_BYPASS_VIEW:
-		case TG_BYPASS_FUNCTION:
-		case TG_BYPASS_ROLE:
-			report_bypass(v);
 			break;
 		case TG_REFERENTIAL_ACTION:
 			report_referential_action(v);
@@ -961,16 +1037,18 @@ tg_report(const TgVerdict *v)
 		case TG_TID_LOOKUP:
 			report_tid_lookup(v);
 			break;
-		case TG_DRIFT_DISABLE_RLS:
-		case TG_DRIFT_NO_FORCE_RLS:
-		case TG_DRIFT_DROP_POLICY:
-		case TG_DRIFT_ALTER_POLICY:
-		case TG_DRIFT_RENAME_POLICY:
-		case TG_DRIFT_DROP_TENANT_COLUMN:
-		case TG_DRIFT_RETYPE_TENANT_COLUMN:
-		case TG_DRIFT_CASCADE:
-			report_drift(v);
+		default:				/* TG_BYPASS_VIEW, _FUNCTION, _ROLE */
+			report_bypass(v);
 			break;
+	}
+}
+
+/* A verdict of the drift guard. */
+static void
+report_drift_verdict(const TgVerdict *v)
+{
+	switch (v->refusal)
+	{
 		case TG_DRIFT_DETACH:
 			report_drift_detach(v);
 			break;
@@ -979,6 +1057,84 @@ tg_report(const TgVerdict *v)
 			break;
 		case TG_DRIFT_DROP_EXTENSION:
 			report_drift_drop_extension(v);
+			break;
+		default:				/* a change to the table's own isolation */
+			report_drift(v);
+			break;
+	}
+}
+
+/*
+ * Report a verdict: an ERROR, or in warn mode a WARNING, for a refusal;
+ * nothing for TG_ALLOWED.  Every kind is listed here, so that the compiler
+ * names one that no function words; the groups choose the function.
+ */
+void
+tg_report(const TgVerdict *v)
+{
+	switch (v->refusal)
+	{
+		case TG_ALLOWED:
+			break;
+		case TG_NO_TENANT:
+		case TG_TENANT_AT_SESSION_LEVEL:
+		case TG_TENANT_OF_FUNCTION:
+		case TG_TENANT_OF_CONFIG:
+		case TG_TENANT_CHANGED:
+		case TG_TENANT_NOT_SIGNED:
+		case TG_SESSION_TENANT:
+		case TG_SESSION_SET:
+		case TG_TENANT_SWITCH:
+		case TG_WORKER_TENANT_SWITCH:
+		case TG_LEFTOVER_AT_TENANT:
+			report_tenant_rule(v);
+			break;
+		case TG_LEFTOVER_AT_COMMIT:
+		case TG_TEMP_TYPE:
+		case TG_PREPARED_EXECUTION:
+		case TG_PREPARED_PARAMETER:
+		case TG_LASTING_SETTING:
+			report_session_state(v);
+			break;
+		case TG_NOT_FORCED:
+		case TG_NOT_FORCED_AT_COMMIT:
+		case TG_PARTITION_HOLE:
+		case TG_CHILD_BEHIND_PARENT:
+		case TG_BYPASS_VIEW:
+		case TG_BYPASS_FUNCTION:
+		case TG_BYPASS_ROLE:
+		case TG_REFERENTIAL_ACTION:
+		case TG_ACTION_WITHOUT_TENANT:
+		case TG_ACTION_OTHER_TENANTS:
+		case TG_PARALLEL_WORKER:
+		case TG_TRUNCATE:
+		case TG_HOLD_CURSOR:
+		case TG_HOLD_AFTER_READ:
+		case TG_TID_LOOKUP:
+			report_table_rule(v);
+			break;
+		case TG_DRIFT_DISABLE_RLS:
+		case TG_DRIFT_NO_FORCE_RLS:
+		case TG_DRIFT_DROP_POLICY:
+		case TG_DRIFT_ALTER_POLICY:
+		case TG_DRIFT_RENAME_POLICY:
+		case TG_DRIFT_DROP_TENANT_COLUMN:
+		case TG_DRIFT_RETYPE_TENANT_COLUMN:
+		case TG_DRIFT_CASCADE:
+		case TG_DRIFT_DETACH:
+		case TG_DRIFT_OPEN_PARENT:
+		case TG_DRIFT_DROP_EXTENSION:
+			report_drift_verdict(v);
+			break;
+		case TG_OWNER_CODE:
+		case TG_OWNER_CODE_SEARCH_PATH:
+		case TG_OWNER_ACTION:
+			report_owner_code(v);
+			break;
+		case TG_OWNER_DOMAIN_CHECK:
+		case TG_OWNER_REPLACE:
+		case TG_OWNER_CAST:
+			report_owner_code_elsewhere(v);
 			break;
 	}
 }
@@ -1045,6 +1201,13 @@ tg_report_token(const TgToken *t)
 	{
 		case TG_TOKEN_VALID:
 			return;
+		case TG_TOKEN_OUTSIDE_BLOCK:
+			ereport(ERROR,
+					(errcode(ERRCODE_NO_ACTIVE_SQL_TRANSACTION),
+					 errmsg("tenant_guard.set_tenant_token() can only be used in transaction blocks"),
+					 errdetail("The tenant lasts until the end of the transaction, and this statement is a transaction of its own."),
+					 errhint("Start the request with BEGIN, set the tenant, and end it with COMMIT.")));
+			break;
 		case TG_TOKEN_NO_KEYS:
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -1101,9 +1264,9 @@ tg_report_token(const TgToken *t)
 					 errmsg("tenant token lives too long"),
 					 t->claim ?
 					 errdetail("It is valid for " INT64_FORMAT " seconds from its \"iat\"; tenant_guard.token_max_age allows %d.",
-							   t->lifetime, tg_token_max_age) :
+							   t->lifetime, t->max_age) :
 					 errdetail("It has no \"iat\", and its \"exp\" lies more than %d seconds (tenant_guard.token_max_age) ahead.",
-							   tg_token_max_age),
+							   t->max_age),
 					 errhint("Mint tenant tokens per request, with a short expiry.")));
 			break;
 		case TG_TOKEN_BAD_TIME:
@@ -1117,7 +1280,7 @@ tg_report_token(const TgToken *t)
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("tenant token is not meant for this database"),
 					 errdetail("Its claim \"aud\" does not name \"%s\" (tenant_guard.token_audience).",
-							   tg_token_audience)));
+							   t->audience)));
 			break;
 		case TG_TOKEN_NO_TENANT:
 		case TG_TOKEN_BAD_TENANT:
@@ -1166,4 +1329,264 @@ tg_report_token(const TgToken *t)
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg_internal("%s", msg),
 			 detail ? errdetail_internal("%s", detail) : 0));
+}
+
+/*
+ * The answers of protect() and unprotect() about their call: errors in
+ * their arguments, and notices of what they did (protect.c).  Like
+ * PostgreSQL's own functions' messages, they are about the call, not
+ * verdicts of a rule, so they are ERRORs (or NOTICEs) in every mode; they
+ * are worded here with the rest.  rel is a table's name as messages name
+ * it, rel_sql as SQL names it.
+ */
+
+/* The table of protect()'s or unprotect()'s argument does not exist. */
+void
+tg_report_no_such_relation(Oid relid)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_TABLE),
+			 errmsg("relation with OID %u does not exist", relid)));
+}
+
+void
+tg_report_not_a_table(const char *rel)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+			 errmsg("\"%s\" is not a table", rel),
+			 errdetail("Only ordinary and partitioned tables can be protected.")));
+}
+
+void
+tg_report_system_catalog(const char *rel)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("cannot protect system catalog \"%s\"", rel)));
+}
+
+void
+tg_report_temporary_table(const char *rel)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+			 errmsg("cannot protect temporary table \"%s\"", rel),
+			 errdetail("A temporary table belongs to one session, and disappears without a trace tenant_guard could follow.")));
+}
+
+/* protect()'s tenant column (column) does not exist in rel. */
+void
+tg_report_no_tenant_column(const char *column, const char *rel,
+						   const char *rel_sql)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_COLUMN),
+			 errmsg("column \"%s\" of table \"%s\" does not exist",
+					column, rel),
+			 errhint("Name the tenant column: SELECT tenant_guard.protect(%s, 'tenant_column');",
+					 quote_literal_cstr(rel_sql))));
+}
+
+void
+tg_report_system_tenant_column(const char *column)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_COLUMN_REFERENCE),
+			 errmsg("system column \"%s\" cannot be a tenant column",
+					column)));
+}
+
+/* The tenant column has a type protect() does not support (type). */
+void
+tg_report_tenant_column_type(const char *column, const char *rel,
+							 const char *type)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("tenant column \"%s\" of table \"%s\" has type %s",
+					column, rel, type),
+			 errdetail("tenant_guard.protect() supports tenant columns of type integer, bigint, uuid and text.")));
+}
+
+/* protect() names another tenant column than the registry's (column). */
+void
+tg_report_other_tenant_column(const char *rel, const char *rel_sql,
+							  const char *column)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("table \"%s\" is already protected with tenant column \"%s\"",
+					rel, column),
+			 errhint("To change the tenant column, unprotect the table first: SELECT tenant_guard.unprotect(%s);",
+					 quote_literal_cstr(rel_sql))));
+}
+
+/*
+ * PostgreSQL refused NOT NULL on the tenant column: say what to do about
+ * the rows.
+ */
+void
+tg_report_tenant_column_nulls(const char *column, const char *rel)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NOT_NULL_VIOLATION),
+			 errmsg("tenant column \"%s\" of table \"%s\" contains null values",
+					column, rel),
+			 errdetail("A row without a tenant belongs to no tenant, and protect() makes the tenant column NOT NULL."),
+			 errhint("Assign those rows to a tenant or delete them, then call protect() again.")));
+}
+
+/* The extension predates the registry (protect.c, registry.c). */
+void
+tg_report_registry_missing(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("tenant_guard registry is missing"),
+			 errhint("Update the extension: ALTER EXTENSION tenant_guard UPDATE;")));
+}
+
+/* unprotect() of a partition that its protected parent covers. */
+void
+tg_report_protected_through(const char *rel, const char *parent,
+							const char *parent_sql)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("partition \"%s\" is protected through table \"%s\"",
+					rel, parent),
+			 errhint("Unprotect it through its parent: SELECT tenant_guard.unprotect(%s); or detach the partition first.",
+					 quote_literal_cstr(parent_sql))));
+}
+
+/* protect() repaired what (a policy, ...) of a table it protected before. */
+void
+tg_report_restored(const char *what, const char *rel)
+{
+	ereport(NOTICE,
+			(errmsg("restored %s of protected table \"%s\"", what, rel)));
+}
+
+void
+tg_report_created_index(const char *index, const char *column,
+						const char *rel)
+{
+	ereport(NOTICE,
+			(errmsg("created index \"%s\" on tenant column \"%s\" of table \"%s\"",
+					index, column, rel)));
+}
+
+/* protect() leaves out a foreign partition, which cannot have RLS. */
+void
+tg_report_foreign_partition(const char *rel, const char *parent)
+{
+	ereport(NOTICE,
+			(errmsg("foreign table \"%s\" cannot have row-level security, so tenant_guard protects it only through its parent \"%s\"",
+					rel, parent),
+			 errdetail("Queries naming the foreign table directly are refused.")));
+}
+
+/* A partition created or attached later was protected (drift_guard.c). */
+void
+tg_report_protected_partition(const char *rel, const char *parent)
+{
+	ereport(NOTICE,
+			(errmsg("protected partition \"%s\" of protected table \"%s\"",
+					rel, parent)));
+}
+
+void
+tg_report_already_protected(const char *rel)
+{
+	ereport(NOTICE,
+			(errmsg("table \"%s\" is already protected; nothing changed",
+					rel)));
+}
+
+/*
+ * unprotect() leaves NOT NULL on a tenant column that protect() made NOT
+ * NULL, since the column is now part of the primary key.
+ */
+void
+tg_report_kept_not_null(const char *column, const char *rel)
+{
+	ereport(NOTICE,
+			(errmsg("kept NOT NULL on tenant column \"%s\" of table \"%s\", which is part of its primary key",
+					column, rel)));
+}
+
+void
+tg_report_not_protected(const char *rel)
+{
+	ereport(NOTICE,
+			(errmsg("table \"%s\" is not protected; nothing changed",
+					rel)));
+}
+
+/*
+ * The errors of fill_tenant() (fill_tenant.c): called other than as
+ * protect() installs it, or without a tenant to fill in.
+ */
+void
+tg_report_fill_tenant_misfired(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+			 errmsg("tenant_guard.fill_tenant() must be fired BEFORE INSERT FOR EACH ROW")));
+}
+
+void
+tg_report_fill_trigger_without_when(const char *trigger, const char *rel)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+			 errmsg("trigger \"%s\" on table \"%s\" has no WHEN (NEW.column IS NULL) clause",
+					trigger, rel),
+			 errhint("Let tenant_guard.protect() create the trigger.")));
+}
+
+void
+tg_report_fill_without_tenant(const char *column, const char *rel)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NOT_NULL_VIOLATION),
+			 errmsg("null value in tenant column \"%s\" of table \"%s\"",
+					column, rel),
+			 errdetail("tenant_guard gives a row inserted with a NULL tenant column the transaction's tenant, and the transaction has none."),
+			 errhint("Set the tenant first in the transaction, or give the row its tenant.")));
+}
+
+/*
+ * The errors of set_tenant() about its call (set_tenant.c): no tenant, no
+ * transaction block to set it in; setting is the tenant setting's name.
+ */
+void
+tg_report_null_tenant(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			 errmsg("tenant must not be null"),
+			 errhint("Pass the tenant of the request to tenant_guard.set_tenant().")));
+}
+
+void
+tg_report_set_tenant_outside_block(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NO_ACTIVE_SQL_TRANSACTION),
+			 errmsg("tenant_guard.set_tenant() can only be used in transaction blocks"),
+			 errdetail("The tenant lasts until the end of the transaction, and this statement is a transaction of its own."),
+			 errhint("Start the request with BEGIN, set the tenant, and end it with COMMIT.")));
+}
+
+void
+tg_report_empty_tenant(const char *setting)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("tenant must not be empty"),
+			 errdetail("An empty \"%s\" means that no tenant is set.",
+					   setting),
+			 errhint("Pass the tenant of the request; to act for no tenant, end the transaction.")));
 }

@@ -1,14 +1,16 @@
 /*-------------------------------------------------------------------------
  *
  * report.h
- *	  A verdict of the rules, and its wording and severity (report.c).
+ *	  A verdict of the rules, and its wording and severity (report.c);
+ *	  the other messages of tenant_guard.
  *
  * A verdict says whether a statement, an assignment of the tenant, DDL or
  * a commit may go on, and if not which rule it breaks, about which object,
  * with everything the message needs already looked up: report.c only
  * words it.  The rules decide (rules.c; session_state.c for the state a
- * session keeps; drift_guard.c for what protect() installed); the modules
- * that run them report.
+ * session keeps; drift_guard.c for what protect() installed; owner_code.c
+ * for rule 6); the modules that run them report.  The SQL functions'
+ * answers about their call are reported through the functions at the end.
  *
  * src/report.h
  *
@@ -72,7 +74,14 @@ typedef enum TgRefusal
 	TG_DRIFT_CASCADE,			/* dropped as a dependent object */
 	TG_DRIFT_DETACH,			/* detaching an unprotected partition */
 	TG_DRIFT_OPEN_PARENT,		/* a parent without the isolation */
-	TG_DRIFT_DROP_EXTENSION
+	TG_DRIFT_DROP_EXTENSION,
+	/* rule 6: DDL running code over every tenant's rows (owner_code.c) */
+	TG_OWNER_CODE,				/* a function not built in, or volatile */
+	TG_OWNER_CODE_SEARCH_PATH,	/* ... redirected through the search_path */
+	TG_OWNER_ACTION,			/* no function: a rule, a rewrite */
+	TG_OWNER_DOMAIN_CHECK,		/* a check of a domain such a table uses */
+	TG_OWNER_REPLACE,			/* replacing a function stored code calls */
+	TG_OWNER_CAST				/* a cast with such a function */
 } TgRefusal;
 
 /* Kinds of session state an earlier request left (TG_LEFTOVER_*). */
@@ -98,7 +107,11 @@ typedef struct TgVerdict
 	const char *other_sql;		/* ... as SQL names it */
 	const char *role;			/* the role the message names */
 	const char *name;			/* the tenant setting, a cursor, a prepared
-								 * statement, a type, a policy, a column */
+								 * statement, a type, a policy, a column, a
+								 * constraint */
+	const char *what;			/* rule 6: the object whose code would run,
+								 * as "an index" or "type t" */
+	const char *type;			/* rule 6: a domain */
 	const char *value;			/* a tenant; a search_path */
 	const char *pinned;			/* the tenant the transaction acts for */
 	const char *database;		/* for TG_TENANT_OF_CONFIG's hint */
@@ -114,7 +127,6 @@ typedef struct TgVerdict
 	bool		pin;			/* the caller should pin the tenant */
 } TgVerdict;
 
-extern int	tg_violation_level(void);
 extern void tg_report(const TgVerdict *verdict);
 extern void tg_word_withheld_error(ErrorData *edata, const char *command,
 								   const char *role);
@@ -125,5 +137,44 @@ extern void tg_report_tenant_setting_unusable(const char *name);
 extern void tg_report_tenant_setting_foreign(const char *name);
 struct TgToken;
 extern void tg_report_token(const struct TgToken *token);
+
+/*
+ * The answers of the SQL functions about their call: argument errors and
+ * notices (report.c).  rel names a table as messages do, rel_sql as SQL
+ * does.  The error ones do not return.
+ */
+/* protect(), unprotect() (protect.c), the registry (registry.c) */
+extern void tg_report_no_such_relation(Oid relid);
+extern void tg_report_not_a_table(const char *rel);
+extern void tg_report_system_catalog(const char *rel);
+extern void tg_report_temporary_table(const char *rel);
+extern void tg_report_no_tenant_column(const char *column, const char *rel,
+									   const char *rel_sql);
+extern void tg_report_system_tenant_column(const char *column);
+extern void tg_report_tenant_column_type(const char *column, const char *rel,
+										 const char *type);
+extern void tg_report_other_tenant_column(const char *rel, const char *rel_sql,
+										  const char *column);
+extern void tg_report_tenant_column_nulls(const char *column, const char *rel);
+extern void tg_report_registry_missing(void);
+extern void tg_report_protected_through(const char *rel, const char *parent,
+										const char *parent_sql);
+extern void tg_report_restored(const char *what, const char *rel);
+extern void tg_report_created_index(const char *index, const char *column,
+									const char *rel);
+extern void tg_report_foreign_partition(const char *rel, const char *parent);
+extern void tg_report_protected_partition(const char *rel, const char *parent);
+extern void tg_report_already_protected(const char *rel);
+extern void tg_report_kept_not_null(const char *column, const char *rel);
+extern void tg_report_not_protected(const char *rel);
+/* fill_tenant() (fill_tenant.c) */
+extern void tg_report_fill_tenant_misfired(void);
+extern void tg_report_fill_trigger_without_when(const char *trigger,
+												const char *rel);
+extern void tg_report_fill_without_tenant(const char *column, const char *rel);
+/* set_tenant() (set_tenant.c) */
+extern void tg_report_null_tenant(void);
+extern void tg_report_set_tenant_outside_block(void);
+extern void tg_report_empty_tenant(const char *setting);
 
 #endif							/* TENANT_GUARD_REPORT_H */

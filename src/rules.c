@@ -217,7 +217,7 @@ tg_rule_tenant_assignment(const char *value, const char *pinned,
 	TgLeftover	leftover;
 
 	/* the common session has nothing left, whoever's rules apply */
-	if (pinned == NULL && tg_session_plainly_clean())
+	if (tg_rule_first_tenant_plain(pinned))
 		return allow(verdict, true);
 	verdict_init(verdict);
 	verdict->value = value;

@@ -15,6 +15,7 @@
 #include "utils/guc.h"
 
 #include "report.h"
+#include "session_state.h"
 
 /* Where the tenant setting's current value came from. */
 typedef enum TgTenantOrigin
@@ -67,10 +68,40 @@ extern bool tg_rule_no_session_tenant(bool session_pending,
 extern bool tg_rule_session_set(const char *name, TgVerdict *verdict);
 extern bool tg_rule_tenant_assignment(const char *value, const char *pinned,
 									  TgVerdict *verdict);
+
+/*
+ * The common case of tg_rule_tenant_assignment(), decided without a
+ * verdict: the first tenant of a transaction (pinned NULL), in a session
+ * that holds nothing an earlier request left, whoever's rules apply, may
+ * be set and is pinned.
+ */
+static inline bool
+tg_rule_first_tenant_plain(const char *pinned)
+{
+	return pinned == NULL && tg_session_plainly_clean();
+}
 extern bool tg_rule_worker_assignment(const char *value, const char *current,
 									  TgVerdict *verdict);
 extern int	tg_rule_relation(const TgRelationUse *use, TgVerdict *verdicts,
 							 bool *needs_tenant);
+
+/*
+ * The table of nearly every statement, decided without a call: row-level
+ * security enabled and forced, named by the query, read as the role that
+ * runs it (read_as, which is not a role outside the rules unless it is the
+ * session's own, outer), outside parallel workers and referential actions.
+ * Rules 4 and 5 allow it; rules 1 to 3 apply (a valid tenant context).
+ * Everything else goes to tg_rule_relation(), which gives the same answer
+ * for this case.  rls_enabled and rls_forced are the table's (rel_cache.h).
+ */
+static inline bool
+tg_rule_relation_plain(const TgRelationUse *use, bool rls_enabled,
+					   bool rls_forced, Oid read_as, Oid outer)
+{
+	return rls_enabled && rls_forced && use->named_by_query &&
+		!OidIsValid(use->check_as_user) && read_as == outer &&
+		!use->in_worker && !use->in_referential_action;
+}
 extern bool tg_rule_held_cursor(Oid relid, const char *portalname,
 								bool after_read, TgVerdict *verdict);
 extern bool tg_rule_truncate(Oid relid, TgVerdict *verdict);

@@ -58,17 +58,10 @@ tenant_guard_set_tenant(PG_FUNCTION_ARGS)
 	char	   *value;
 
 	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("tenant must not be null"),
-				 errhint("Pass the tenant of the request to tenant_guard.set_tenant().")));
+		tg_report_null_tenant();
 
 	if (!IsTransactionBlock())
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_ACTIVE_SQL_TRANSACTION),
-				 errmsg("tenant_guard.set_tenant() can only be used in transaction blocks"),
-				 errdetail("The tenant lasts until the end of the transaction, and this statement is a transaction of its own."),
-				 errhint("Start the request with BEGIN, set the tenant, and end it with COMMIT.")));
+		tg_report_set_tenant_outside_block();
 
 	if (!OidIsValid(argtype))
 		elog(ERROR, "could not determine the argument type of set_tenant()");
@@ -76,12 +69,7 @@ tenant_guard_set_tenant(PG_FUNCTION_ARGS)
 	value = OidOutputFunctionCall(outfunc, PG_GETARG_DATUM(0));
 
 	if (value[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("tenant must not be empty"),
-				 errdetail("An empty \"%s\" means that no tenant is set.",
-						   tg_tenant_setting),
-				 errhint("Pass the tenant of the request; to act for no tenant, end the transaction.")));
+		tg_report_empty_tenant(tg_tenant_setting);
 
 	/* exactly what SET LOCAL does (ExecSetVariableStmt) */
 	tg_tenant_assign(value, NULL);
@@ -128,15 +116,14 @@ tenant_guard_set_tenant_token(PG_FUNCTION_ARGS)
 	TgTenantState state;
 	text	   *arg;
 
+	memset(&token, 0, sizeof(token));
 	if (!IsTransactionBlock())
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_ACTIVE_SQL_TRANSACTION),
-				 errmsg("tenant_guard.set_tenant_token() can only be used in transaction blocks"),
-				 errdetail("The tenant lasts until the end of the transaction, and this statement is a transaction of its own."),
-				 errhint("Start the request with BEGIN, set the tenant, and end it with COMMIT.")));
+	{
+		token.failure = TG_TOKEN_OUTSIDE_BLOCK;
+		tg_report_token(&token);
+	}
 	if (PG_ARGISNULL(0))
 	{
-		memset(&token, 0, sizeof(token));
 		token.failure = TG_TOKEN_NULL;
 		tg_report_token(&token);
 	}

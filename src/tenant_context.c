@@ -70,8 +70,34 @@ static bool defining_tenant_setting = false;
 static char *pinned_tenant = NULL;
 static char pinned_buffer[64];
 
-/* Set when the tenant setting was assigned since last checked. */
+/*
+ * Set when an assignment left a session-level value (SET, set_config(...,
+ * false)) since the last check; session_assigned stays set for the rest of
+ * the transaction.
+ */
 bool		tg_tenant_touched = false;
+static bool session_assigned = false;
+
+/*
+ * The generation of the tenant setting's value: bumped by its assign hook,
+ * which PostgreSQL calls whenever the value changes (an assignment, RESET,
+ * the end of a function with a SET clause, a rollback to a savepoint, the
+ * end of the transaction), and when the variable is redefined.
+ * tg_tenant_valid_generation is the generation at which the value was last
+ * found to be a tenant context whose validity cannot change until the
+ * value does (tg_tenant_known_valid()).
+ */
+uint64		tg_tenant_generation = 1;
+uint64		tg_tenant_valid_generation = 0;
+
+/*
+ * The value the check hook last passed as an interactive assignment of a
+ * tenant in this transaction (NULL if the last check was of anything
+ * else): the assign hook that follows, for the same pointer, finishes the
+ * judgement.
+ */
+static const char *checked_value = NULL;
+static bool checked_is_pinned = false;	/* and it is the pinned tenant */
 
 /*
  * The signed tenant (set_tenant_token(), set_tenant.c): the key id that
@@ -86,7 +112,7 @@ bool		tg_tenant_touched = false;
  * same one; a value restored by a rollback is unsigned even when it was
  * the token's, which errs on the side of refusing.
  */
-static bool tenant_signed = false;
+bool		tg_tenant_is_signed = false;
 static bool assigning_signed = false;
 static TgSignedTenant signed_tenant;
 
@@ -106,6 +132,7 @@ static GucSource configured_source = PGC_S_DEFAULT;
 
 static bool tenant_value_check(char **newval, void **extra,
 							   GucSource source);
+static void tenant_value_assign(const char *newval, void *extra);
 
 /*
  * Pin the current transaction to a tenant.  A short value is copied byte by
@@ -125,6 +152,43 @@ pin_tenant(const char *value)
 		}
 	}
 	pinned_tenant = MemoryContextStrdup(TopTransactionContext, value);
+}
+
+/*
+ * The check hook's judgement of an assignment in a parallel worker, which
+ * may not change the tenant its leader set.
+ */
+static pg_noinline bool
+check_worker_assignment(const char *value)
+{
+	TgVerdict	verdict;
+
+	if (tg_rule_worker_assignment(value, tg_guc_string_value(tenant_conf),
+								  &verdict))
+		return true;
+	return tg_report_assignment(&verdict);
+}
+
+/*
+ * The check hook's judgement of any assignment but the first of a plainly
+ * clean session (rules.c): pin the first tenant, refuse another.  Out of
+ * line, so that the common assignment needs no verdict on the stack.
+ * *is_pinned tells whether the value, if allowed, is the pinned tenant (in
+ * warn mode another may be allowed with a warning).
+ */
+static pg_noinline bool
+check_assignment(const char *value, bool *is_pinned)
+{
+	TgVerdict	verdict;
+
+	*is_pinned = false;
+	if (!tg_rule_tenant_assignment(value, pinned_tenant, &verdict) &&
+		!tg_report_assignment(&verdict))
+		return false;
+	if (verdict.pin)
+		pin_tenant(value);
+	*is_pinned = pinned_tenant != NULL && strcmp(pinned_tenant, value) == 0;
+	return true;
 }
 
 /*
@@ -150,8 +214,8 @@ static bool
 tenant_value_check(char **newval, void **extra, GucSource source)
 {
 	const char *value = *newval;
-	TgVerdict	verdict;
 
+	checked_value = NULL;
 	if (source < PGC_S_INTERACTIVE)
 	{
 		configured_source = PGC_S_DEFAULT;
@@ -166,34 +230,65 @@ tenant_value_check(char **newval, void **extra, GucSource source)
 		defining_tenant_setting || !IsTransactionState())
 		return true;
 	if (IsParallelWorker())
+		return check_worker_assignment(value);
+
+	/* the first tenant of a transaction in a plainly clean session */
+	if (likely(tg_rule_first_tenant_plain(pinned_tenant)))
 	{
-		if (tg_rule_worker_assignment(value,
-									  tg_guc_string_value(tenant_conf),
-									  &verdict))
-			return true;
-		return tg_report_assignment(&verdict);
-	}
-
-	tg_tenant_touched = true;
-	tg_xact_state_left(TG_XACT_TENANT);
-
-	if (!tg_rule_tenant_assignment(value, pinned_tenant, &verdict) &&
-		!tg_report_assignment(&verdict))
-		return false;
-	if (verdict.pin)
 		pin_tenant(value);
+		checked_is_pinned = true;
+	}
+	else if (!check_assignment(value, &checked_is_pinned))
+		return false;
+	checked_value = *newval;
 	return true;
 }
 
 /*
- * Assign hook of the tenant setting: every change of the value but
- * set_tenant_token()'s own ends the signed tenant (see above).  An assign
- * hook must not fail, and this one only sets a flag.
+ * Assign hook of the tenant setting: every change of the value passes
+ * here, also those that bypass the check hook (RESET, the end of a
+ * function with a SET clause, a rollback), so it starts a new generation.
+ *
+ * After an assignment the check hook passed, GUC has already pushed the
+ * stack entry that says how it was made.  A session-level one (the entry's
+ * state GUC_SET, or GUC_SET_LOCAL when SET LOCAL masks a SET) marks the
+ * tenant touched, so that the end of the statement refuses it, and so does
+ * any assignment after one in the same transaction (a session-level tenant
+ * that a role outside the rules assigned, or warn mode let pass, is still
+ * there beneath a SET LOCAL in a savepoint); a SET LOCAL
+ * of the pinned tenant, in a transaction that made no session-level
+ * assignment, is a valid tenant context until the value changes again.  Any
+ * other assignment leaves the judgement to the next statement.  The check
+ * hook passed the value interactively (PGC_S_SESSION), which becomes its
+ * source as soon as this hook returns.
+ *
+ * Every change but set_tenant_token()'s own also ends the signed tenant
+ * (see above).
  */
 static void
 tenant_value_assign(const char *newval, void *extra)
 {
-	tenant_signed = assigning_signed && newval != NULL && newval[0] != '\0';
+	const char *checked = checked_value;
+	GucStack   *top;
+
+	checked_value = NULL;
+	tg_tenant_generation++;
+	tg_tenant_is_signed = assigning_signed && newval != NULL &&
+		newval[0] != '\0';
+	if (checked == NULL || checked != newval || tenant_conf == NULL ||
+		(top = tg_guc_stack(tenant_conf)) == NULL)
+		return;
+
+	if (top->state == GUC_SET || top->state == GUC_SET_LOCAL ||
+		session_assigned)
+	{
+		tg_tenant_touched = true;
+		session_assigned = true;
+		tg_xact_state_left(TG_XACT_TENANT);
+	}
+	else if (top->state == GUC_LOCAL && checked_is_pinned &&
+			 !session_assigned)
+		tg_tenant_valid_generation = tg_tenant_generation;
 }
 
 /*
@@ -222,7 +317,7 @@ tg_tenant_assign(const char *value, const TgSignedTenant *signed_by)
 		assigning_signed = false;
 	}
 	PG_END_TRY();
-	if (tenant_signed)
+	if (signed_by != NULL && tg_tenant_is_signed)
 	{
 		tg_xact_state_left(TG_XACT_TENANT);
 		signed_tenant.tenant = MemoryContextStrdup(TopTransactionContext,
@@ -242,7 +337,7 @@ tg_tenant_assign(const char *value, const TgSignedTenant *signed_by)
 const TgSignedTenant *
 tg_tenant_signed(void)
 {
-	return tenant_signed ? &signed_tenant : NULL;
+	return tg_tenant_is_signed ? &signed_tenant : NULL;
 }
 
 /*
@@ -269,10 +364,14 @@ tg_tenant_setting_define(void)
 
 	if (tenant_conf != NULL &&
 		tg_guc_string_check_hook(tenant_conf) == tenant_value_check)
+	{
 		tg_guc_set_string_check_hook(tenant_conf, NULL);
+		tg_guc_set_string_assign_hook(tenant_conf, NULL);
+	}
 	tenant_conf = NULL;
+	tg_tenant_generation++;
 	pinned_tenant = NULL;
-	tenant_signed = false;
+	tg_tenant_is_signed = false;
 	tg_tenant_setting_changed = false;
 
 	gconf = tg_find_guc(tg_tenant_setting);
@@ -317,7 +416,10 @@ tg_tenant_setting_define(void)
 
 	tenant_conf = (struct config_string *) gconf;
 	if (list_member_ptr(defined_confs, gconf))
+	{
 		tg_guc_set_string_check_hook(tenant_conf, tenant_value_check);
+		tg_guc_set_string_assign_hook(tenant_conf, tenant_value_assign);
+	}
 	else
 		tg_report_tenant_setting_foreign(tg_tenant_setting);
 }
@@ -370,7 +472,7 @@ tg_tenant_state(TgTenantState *state)
 	tg_tenant_setting_sync();
 
 	state->pinned = pinned_tenant;
-	state->is_signed = tenant_signed;
+	state->is_signed = tg_tenant_is_signed;
 	state->ended_with_xact = tenant_ended_with_xact;
 	state->session_pending = false;
 	state->value = tenant_conf ? nonnull(tg_guc_string_value(tenant_conf)) : "";
@@ -467,13 +569,57 @@ tg_tenant_forget_touch(void)
 	tg_tenant_touched = false;
 }
 
+/*
+ * Subtransaction callback.  When a savepoint or an exception block ends,
+ * GUC folds the tenant setting's stack entries of that level into the
+ * level below without calling the assign hook: a SET LOCAL made in an
+ * exception block inside a function with a SET clause becomes that
+ * clause's value.  Where the value came from may change though the value
+ * does not, so a new generation starts.
+ */
+void
+tg_tenant_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+						   SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_COMMIT_SUB || event == SUBXACT_EVENT_ABORT_SUB)
+		tg_tenant_generation++;
+}
+
+/*
+ * Might a session-level tenant be pending: has the transaction made a
+ * session-level assignment?  Only then can tg_session_tenant_pending()
+ * find one.
+ */
+bool
+tg_tenant_session_assigned(void)
+{
+	return session_assigned;
+}
+
+/*
+ * A statement found the tenant state a valid tenant context (rules.c): note
+ * it, so that the transaction's next statements need not judge it again
+ * while the value stays as it is, if its validity depends on nothing else
+ * (a SET LOCAL of the pinned tenant, no session-level assignment).
+ */
+void
+tg_tenant_note_valid(const TgTenantState *state)
+{
+	if (state->origin == TG_TENANT_LOCAL && !session_assigned &&
+		!tg_tenant_touched && pinned_tenant != NULL &&
+		strcmp(pinned_tenant, state->value) == 0)
+		tg_tenant_valid_generation = tg_tenant_generation;
+}
+
 /* Transaction end: the next transaction starts with no tenant. */
 void
 tg_tenant_xact_end(void)
 {
 	tenant_ended_with_xact = (pinned_tenant != NULL);
 	pinned_tenant = NULL;
-	tenant_signed = false;
+	tg_tenant_is_signed = false;
 	memset(&signed_tenant, 0, sizeof(signed_tenant));
 	tg_tenant_touched = false;
+	session_assigned = false;
+	tg_tenant_generation++;
 }

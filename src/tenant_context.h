@@ -11,9 +11,11 @@
 #ifndef TENANT_GUARD_TENANT_CONTEXT_H
 #define TENANT_GUARD_TENANT_CONTEXT_H
 
+#include "access/xact.h"
 #include "utils/guc.h"
 
 #include "rules.h"
+#include "tenant_guard.h"
 
 /*
  * What made the transaction's tenant a signed one (set_tenant_token()):
@@ -49,8 +51,35 @@ extern void tg_tenant_state(TgTenantState *state);
 extern void tg_tenant_pin(const TgTenantState *state,
 						  const TgVerdict *verdict);
 extern bool tg_session_tenant_pending(void);
-extern PGDLLIMPORT bool tg_tenant_touched;	/* assigned since last checked */
+extern PGDLLIMPORT bool tg_tenant_touched;	/* assigned at session level
+												 * since last checked */
 extern void tg_tenant_forget_touch(void);
+extern bool tg_tenant_session_assigned(void);
+extern void tg_tenant_subxact_callback(SubXactEvent event,
+									   SubTransactionId mySubid,
+									   SubTransactionId parentSubid,
+									   void *arg);
+extern void tg_tenant_note_valid(const TgTenantState *state);
+
+extern PGDLLIMPORT uint64 tg_tenant_generation;
+extern PGDLLIMPORT uint64 tg_tenant_valid_generation;
+
+extern PGDLLIMPORT bool tg_tenant_is_signed;
+
+/*
+ * Is the tenant setting still the valid tenant context it was last found
+ * to be (tenant_context.c), with no session-level assignment to check, and
+ * signed if tenant_guard.require_signed_tenant asks for it (which a
+ * superuser may turn on in the middle of a transaction)?  Then, in enforce
+ * mode, a statement need not judge it again.
+ */
+static inline bool
+tg_tenant_known_valid(void)
+{
+	return tg_tenant_valid_generation == tg_tenant_generation &&
+		!tg_tenant_touched &&
+		(tg_tenant_is_signed || !tg_require_signed_tenant);
+}
 extern void tg_tenant_xact_end(void);
 extern void tg_tenant_assign(const char *value,
 							 const TgSignedTenant *signed_by);

@@ -521,6 +521,7 @@ check_times(const MemberState *claims, TgToken *result)
 		result->lifetime = (int64) Min(exp - (has_iat ? iat : now),
 									   (double) PG_INT64_MAX / 2);
 		result->claim = has_iat ? "iat" : NULL;
+		result->max_age = tg_token_max_age;
 		return fail(result, TG_TOKEN_TOO_LONG_LIVED);
 	}
 	return true;
@@ -554,7 +555,10 @@ check_claims(const MemberState *claims, TgToken *result)
 		if (a < 0 || !(claims->aud_found ||
 					   (claims->types[a] == JSON_TOKEN_STRING &&
 						strcmp(claims->members[a].value, audience) == 0)))
+		{
+			result->audience = audience;
 			return fail(result, TG_TOKEN_AUDIENCE);
+		}
 	}
 
 	result->claim = tg_token_tenant_claim;

@@ -25,6 +25,8 @@
 typedef enum TgTokenFailure
 {
 	TG_TOKEN_VALID,
+	TG_TOKEN_OUTSIDE_BLOCK,		/* set_tenant_token() outside a transaction
+								 * block (set_tenant.c) */
 	TG_TOKEN_NULL,
 	TG_TOKEN_OVERSIZED,
 	TG_TOKEN_MALFORMED,			/* part says which part */
@@ -69,6 +71,8 @@ typedef struct TgToken
 	const char *setting;		/* TG_TOKEN_NO_KEYS, TG_TOKEN_KEYS_INVALID */
 	const TgTokenKeySet *keys;	/* TG_TOKEN_KEYS_INVALID */
 	int64		lifetime;		/* TG_TOKEN_TOO_LONG_LIVED */
+	int			max_age;		/* ... tenant_guard.token_max_age */
+	const char *audience;		/* TG_TOKEN_AUDIENCE: token_audience */
 	const char *pinned;			/* TG_TOKEN_OTHER_TENANT */
 	char	   *tenant;
 	int			nclaims;

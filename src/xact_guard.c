@@ -129,7 +129,10 @@ reset_at_xact_end(void)
 
 /*
  * Transaction callback.  A transaction that left no state behind (see
- * tg_xact_state) has nothing to check or reset.
+ * tg_xact_state) has nothing to check or reset; at the commit of one that
+ * did, the checks of check_at_commit() that have nothing to look at (no
+ * table whose row-level security changed, no session-level tenant assigned
+ * since the last check) are skipped.
  */
 void
 tg_xact_callback(XactEvent event, void *arg)
@@ -146,7 +149,10 @@ tg_xact_callback(XactEvent event, void *arg)
 	{
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PRE_PREPARE:
-			check_at_commit();
+			if (unlikely(rls_changed != NIL || tg_tenant_touched))
+				check_at_commit();
+			else if (tg_mode != TG_MODE_OFF)
+				tg_session_state_check_at_commit();
 			break;
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_ABORT:
