@@ -1183,24 +1183,12 @@ tg_report_tenant_setting_foreign(const char *name)
 			 errdetail("A change of tenant within a transaction is refused at the next statement rather than at once.")));
 }
 
-/*
- * A tenant token refused by set_tenant_token() (token.c decides).  Always
- * an ERROR, in warn mode too: an unverified token never sets a tenant.  The
- * message quotes nothing from the token but its alg and kid when they are
- * short and printable, and never a key; the token is refused as a whole,
- * with one SQLSTATE (42501) whatever is wrong with it, and 55000 when the
- * keys are not configured.
- */
-void
-tg_report_token(const TgToken *t)
+/* set_tenant_token() called where it cannot set a tenant. */
+static void
+report_token_call(const TgToken *t)
 {
-	const char *detail = NULL;
-	const char *msg = NULL;
-
 	switch (t->failure)
 	{
-		case TG_TOKEN_VALID:
-			return;
 		case TG_TOKEN_OUTSIDE_BLOCK:
 			ereport(ERROR,
 					(errcode(ERRCODE_NO_ACTIVE_SQL_TRANSACTION),
@@ -1208,6 +1196,33 @@ tg_report_token(const TgToken *t)
 					 errdetail("The tenant lasts until the end of the transaction, and this statement is a transaction of its own."),
 					 errhint("Start the request with BEGIN, set the tenant, and end it with COMMIT.")));
 			break;
+		case TG_TOKEN_NULL:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token must not be null")));
+			break;
+		default:				/* TG_TOKEN_OTHER_TENANT */
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("cannot change tenant from \"%s\" within a transaction",
+							t->pinned),
+					 errdetail("The transaction already acts for tenant \"%s\"; a transaction acts for one tenant only.",
+							   t->pinned),
+					 errhint("End the transaction with COMMIT or ROLLBACK and set the other tenant in a new one.")));
+			break;
+	}
+}
+
+/*
+ * The keys: none configured, a setting that does not parse (55000: the
+ * configuration must be fixed; the entry is named by number, never
+ * quoted), or no key of the token's kid.
+ */
+static void
+report_token_keys(const TgToken *t)
+{
+	switch (t->failure)
+	{
 		case TG_TOKEN_NO_KEYS:
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -1224,6 +1239,23 @@ tg_report_token(const TgToken *t)
 					 errhint("Correct %s in postgresql.conf and reload the configuration; until then every %s token is refused.",
 							 t->setting, t->alg)));
 			break;
+		default:				/* TG_TOKEN_UNKNOWN_KID */
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token key is not configured"),
+					 t->kid ?
+					 errdetail("No entry of %s has key id \"%s\".", t->setting, t->kid) :
+					 errdetail("No entry of %s has the key id the token names.", t->setting)));
+			break;
+	}
+}
+
+/* The token's form, header and signature. */
+static void
+report_token_form(const TgToken *t)
+{
+	switch (t->failure)
+	{
 		case TG_TOKEN_OVERSIZED:
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -1250,13 +1282,54 @@ tg_report_token(const TgToken *t)
 					 errdetail("The token's header names algorithm \"%s\"; only HS256 and EdDSA are accepted.", t->alg) :
 					 errdetail("The token's header names no algorithm that can be shown; only HS256 and EdDSA are accepted.")));
 			break;
-		case TG_TOKEN_UNKNOWN_KID:
+		case TG_TOKEN_CRIT:
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("tenant token key is not configured"),
-					 t->kid ?
-					 errdetail("No entry of %s has key id \"%s\".", t->setting, t->kid) :
-					 errdetail("No entry of %s has the key id the token names.", t->setting)));
+					 errmsg("tenant token requires extensions that are not implemented"),
+					 errdetail("Its header has a \"crit\" member.")));
+			break;
+		default:				/* TG_TOKEN_BAD_SIGNATURE */
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token signature is not valid")));
+			break;
+	}
+}
+
+/* The claims of a token whose signature is valid. */
+static void
+report_token_claims(const TgToken *t)
+{
+	switch (t->failure)
+	{
+		case TG_TOKEN_NO_EXP:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token has no expiry"),
+					 errdetail("The claim \"exp\" is required.")));
+			break;
+		case TG_TOKEN_BAD_TIME:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token is malformed"),
+					 errdetail("Its claim \"%s\" is not a number of seconds.", t->claim)));
+			break;
+		case TG_TOKEN_EXPIRED:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token has expired")));
+			break;
+		case TG_TOKEN_NOT_YET_VALID:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token is not valid yet"),
+					 errdetail("Its claim \"nbf\" lies in the future.")));
+			break;
+		case TG_TOKEN_ISSUED_LATER:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token is not valid yet"),
+					 errdetail("Its claim \"iat\" lies in the future.")));
 			break;
 		case TG_TOKEN_TOO_LONG_LIVED:
 			ereport(ERROR,
@@ -1269,12 +1342,6 @@ tg_report_token(const TgToken *t)
 							   t->max_age),
 					 errhint("Mint tenant tokens per request, with a short expiry.")));
 			break;
-		case TG_TOKEN_BAD_TIME:
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("tenant token is malformed"),
-					 errdetail("Its claim \"%s\" is not a number of seconds.", t->claim)));
-			break;
 		case TG_TOKEN_AUDIENCE:
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -1282,8 +1349,7 @@ tg_report_token(const TgToken *t)
 					 errdetail("Its claim \"aud\" does not name \"%s\" (tenant_guard.token_audience).",
 							   t->audience)));
 			break;
-		case TG_TOKEN_NO_TENANT:
-		case TG_TOKEN_BAD_TENANT:
+		default:				/* TG_TOKEN_NO_TENANT, TG_TOKEN_BAD_TENANT */
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("tenant token names no tenant"),
@@ -1291,44 +1357,53 @@ tg_report_token(const TgToken *t)
 					 errdetail("Its claim \"%s\" (tenant_guard.token_tenant_claim) is missing, null or empty.", t->claim) :
 					 errdetail("Its claim \"%s\" (tenant_guard.token_tenant_claim) is neither a string nor an integer.", t->claim)));
 			break;
-		case TG_TOKEN_OTHER_TENANT:
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("cannot change tenant from \"%s\" within a transaction", t->pinned),
-					 errdetail("The transaction already acts for tenant \"%s\"; a transaction acts for one tenant only.",
-							   t->pinned),
-					 errhint("End the transaction with COMMIT or ROLLBACK and set the other tenant in a new one.")));
+	}
+}
+
+/*
+ * A tenant token refused by set_tenant_token() (token.c decides).  Always
+ * an ERROR, in warn mode too: an unverified token never sets a tenant.  The
+ * message quotes nothing from the token but its alg and kid when they are
+ * short and printable, and never a key; the token is refused as a whole,
+ * with one SQLSTATE (42501) whatever is wrong with it, 55000 when the
+ * keys are not configured.  Nothing for a valid token.
+ */
+void
+tg_report_token(const TgToken *t)
+{
+	switch (t->failure)
+	{
+		case TG_TOKEN_VALID:
 			break;
+		case TG_TOKEN_OUTSIDE_BLOCK:
 		case TG_TOKEN_NULL:
-			msg = "tenant token must not be null";
+		case TG_TOKEN_OTHER_TENANT:
+			report_token_call(t);
 			break;
+		case TG_TOKEN_NO_KEYS:
+		case TG_TOKEN_KEYS_INVALID:
+		case TG_TOKEN_UNKNOWN_KID:
+			report_token_keys(t);
+			break;
+		case TG_TOKEN_OVERSIZED:
+		case TG_TOKEN_MALFORMED:
+		case TG_TOKEN_BAD_ALG:
 		case TG_TOKEN_CRIT:
-			msg = "tenant token requires extensions that are not implemented";
-			detail = "Its header has a \"crit\" member.";
-			break;
 		case TG_TOKEN_BAD_SIGNATURE:
-			msg = "tenant token signature is not valid";
+			report_token_form(t);
 			break;
 		case TG_TOKEN_NO_EXP:
-			msg = "tenant token has no expiry";
-			detail = "The claim \"exp\" is required.";
-			break;
+		case TG_TOKEN_BAD_TIME:
 		case TG_TOKEN_EXPIRED:
-			msg = "tenant token has expired";
-			break;
 		case TG_TOKEN_NOT_YET_VALID:
-			msg = "tenant token is not valid yet";
-			detail = "Its claim \"nbf\" lies in the future.";
-			break;
 		case TG_TOKEN_ISSUED_LATER:
-			msg = "tenant token is not valid yet";
-			detail = "Its claim \"iat\" lies in the future.";
+		case TG_TOKEN_TOO_LONG_LIVED:
+		case TG_TOKEN_AUDIENCE:
+		case TG_TOKEN_NO_TENANT:
+		case TG_TOKEN_BAD_TENANT:
+			report_token_claims(t);
 			break;
 	}
-	ereport(ERROR,
-			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg_internal("%s", msg),
-			 detail ? errdetail_internal("%s", detail) : 0));
 }
 
 /*
