@@ -495,6 +495,22 @@ tg_at_sets_access_method(AlterTableType subtype)
 }
 
 /*
+ * The "extra" block a check hook hands to GUC, which GUC frees: malloc()ed
+ * up to PostgreSQL 15, allocated in GUC's memory context with guc_malloc()
+ * from 16 on (GUC pfree()s it, and a malloc()ed block is a fatal error).
+ * NULL when out of memory (LOG level: a check hook must not fail).
+ */
+static inline void *
+tg_guc_extra_alloc(size_t size)
+{
+#if PG_VERSION_NUM >= 160000
+	return guc_malloc(LOG, size);
+#else
+	return malloc(size);
+#endif
+}
+
+/*
  * PostgreSQL's JSON parser (common/jsonapi.h), which token.c runs on the
  * header and claims of a token.  Its semantic actions return void up to
  * PostgreSQL 15 and a JsonParseErrorType from 16 on; from 17 on the lexer

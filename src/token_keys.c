@@ -20,7 +20,7 @@
  * a file.
  *
  * The check hooks parse the value into a flat block (the setting's
- * "extra"), reading files and decoding PEM once per reload rather than
+ * "extra", allocated as GUC wants it: tg_guc_extra_alloc()), reading files and decoding PEM once per reload rather than
  * per token.  They never refuse a value: PostgreSQL's message for a
  * refused value quotes it, and the value is a secret.  A value that does
  * not parse is kept with its error, and every token is refused with that
@@ -41,6 +41,7 @@
 
 #include "lib/stringinfo.h"
 
+#include "compat.h"
 #include "token_keys.h"
 
 char	   *tg_token_secret = NULL;
@@ -269,7 +270,7 @@ parse_keys(TgTokenKeySet *set, const char *value)
 static bool
 check_keys(TgKeyKind kind, char **newval, void **extra)
 {
-	TgTokenKeySet *set = malloc(sizeof(TgTokenKeySet));
+	TgTokenKeySet *set = tg_guc_extra_alloc(sizeof(TgTokenKeySet));
 
 	if (set == NULL)
 		return false;

@@ -37,8 +37,8 @@ typedef struct TgTokenKey
 } TgTokenKey;
 
 /*
- * A parsed setting: the GUC "extra" of the setting, one malloc()ed block
- * without pointers but to static strings.  A setting that cannot be parsed
+ * A parsed setting: the GUC "extra" of the setting, one block without
+ * pointers but to static strings (tg_guc_extra_alloc(), compat.h).  A setting that cannot be parsed
  * is accepted all the same (a refusing check hook would quote the value,
  * the secret, in its error) with error set: every token is then refused
  * with that explanation, which never quotes the value.
