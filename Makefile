@@ -32,6 +32,8 @@ OBJS = \
 	src/status.o \
 	src/type_code.o \
 	src/tenant_context.o \
+	src/token.o \
+	src/token_keys.o \
 	src/utility_guard.o \
 	src/withheld_values.o \
 	src/xact_guard.o \
@@ -46,9 +48,10 @@ OBJS = \
 # "Upgrading").
 SQL_OBJECTS = schema status registry protect policy_enforces_tenant \
 	isolation_intact protected_tables audit set_tenant fill_tenant \
-	preload_warning
+	preload_warning set_tenant_token
 UPDATE_FROM = 1.2
-UPDATE_OBJECTS = isolation_intact protected_tables audit
+UPDATE_OBJECTS = isolation_intact protected_tables audit status_columns \
+	status set_tenant_token
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql \
 	$(EXTENSION)--$(UPDATE_FROM)--$(EXTVERSION).sql
@@ -59,6 +62,10 @@ PG_CONFIG ?= pg_config
 
 PG_CPPFLAGS = -I$(srcdir)/src -DTG_VERSION=\"$(EXTVERSION)\"
 PG_CFLAGS = -Wall -Wmissing-prototypes -Werror=implicit-function-declaration
+
+# Ed25519 signatures of tenant tokens are checked with OpenSSL's libcrypto,
+# which PostgreSQL itself is built with on Debian (token.c); libssl-dev.
+SHLIB_LINK += -lcrypto
 
 # Export only what the server looks up (_PG_init, the magic block, the
 # SQL-callable functions), as PGXS does by itself from PostgreSQL 16 on.
@@ -72,7 +79,7 @@ endif
 
 # Tests run on a throwaway server that preloads the library (make
 # installcheck starts it; "make check" is not supported under PGXS).
-REGRESS = loading no_tenant transaction_scope session_state one_tenant force_rls back_doors modes protect protect_partitions protect_index drift audit policy_casts ddl_guard owner_types referential_actions held_cursors permission_order tid_lookup upgrade fk_validation set_tenant autocommit fill_tenant
+REGRESS = loading no_tenant transaction_scope session_state one_tenant force_rls back_doors modes protect protect_partitions protect_index drift audit policy_casts ddl_guard owner_types referential_actions held_cursors permission_order tid_lookup upgrade fk_validation set_tenant autocommit fill_tenant signed_tenant token_fuzz
 REGRESS_OPTS = --temp-instance=tmp_check --temp-config=$(srcdir)/test/tenant_guard.conf
 
 ISOLATION = audit_lock interleaved_tenants
