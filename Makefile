@@ -29,6 +29,7 @@ OBJS = \
 	src/role_cache.o \
 	src/rules.o \
 	src/session_state.o \
+	src/set_local.o \
 	src/set_tenant.o \
 	src/status.o \
 	src/type_code.o \

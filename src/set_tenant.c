@@ -18,9 +18,10 @@
  * so, and integer and bigint would both take it).  An unknown-typed literal or parameter resolves to the
  * text variant (text is the preferred type of the string category).  It
  * refuses NULL and empty values, and refuses to run outside a transaction
- * block.  The assignment is exactly what SET LOCAL does: it goes through
- * the tenant setting's check hook, so pinning, the temporary-object rule
- * and everything else that applies to SET LOCAL applies to it.
+ * block.  The assignment is a SET LOCAL statement (set_local.c): it goes
+ * through the tenant setting's check hook, so pinning, the temporary-object
+ * rule and everything else that applies to SET LOCAL applies to it, and
+ * through the utility hooks, so Citus propagates it to its workers.
  *
  * src/set_tenant.c
  *
@@ -37,6 +38,7 @@
 
 #include "compat.h"
 #include "report.h"
+#include "set_local.h"
 #include "tenant_context.h"
 #include "tenant_guard.h"
 
@@ -68,11 +70,9 @@ tenant_guard_set_tenant(PG_FUNCTION_ARGS)
 	if (value[0] == '\0')
 		tg_report_empty_tenant(tg_tenant_setting);
 
-	/* exactly what SET LOCAL does (ExecSetVariableStmt) */
+	/* a SET LOCAL statement, which Citus sends on to its workers */
 	tg_tenant_setting_sync();
-	(void) set_config_option(tg_tenant_setting, value,
-							 superuser() ? PGC_SUSET : PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+	tg_set_local(tg_tenant_setting, value);
 
 	PG_RETURN_TEXT_P(cstring_to_text(value));
 }
