@@ -392,4 +392,14 @@ is( $coord->safe_psql(
 		q{SELECT count(*) FROM tenant_guard.audit() WHERE object_name = 'public.legacy'}),
 	'0', 'protect() makes the baseline enforce the tenant');
 
+# Citus must be loaded first: with tenant_guard first the server does not
+# start.
+my $wrong = PostgreSQL::Test::Cluster->new('wrong_order');
+$wrong->init;
+$wrong->append_conf('postgresql.conf',
+	"shared_preload_libraries = 'tenant_guard, citus'");
+ok(!$wrong->start(fail_ok => 1), 'tenant_guard before citus: the server does not start');
+like(slurp_file($wrong->logfile), qr/Citus has to be loaded first/,
+	'and Citus says why');
+
 done_testing();
