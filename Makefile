@@ -11,6 +11,7 @@ EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).
 MODULE_big = tenant_guard
 OBJS = \
 	tenant_guard.o \
+	src/citus.o \
 	src/definer.o \
 	src/drift_guard.o \
 	src/executor_guard.o \
@@ -28,6 +29,7 @@ OBJS = \
 	src/role_cache.o \
 	src/rules.o \
 	src/session_state.o \
+	src/set_local.o \
 	src/set_tenant.o \
 	src/status.o \
 	src/type_code.o \

@@ -231,6 +231,26 @@ tg_local_xact_id(void)
 }
 
 /*
+ * A string constant of a parse tree, as the grammar makes it: PostgreSQL 15
+ * turned A_Const's Value into a union of node types.
+ */
+static inline A_Const *
+tg_make_string_const(char *value)
+{
+	A_Const    *con = makeNode(A_Const);
+
+#if PG_VERSION_NUM >= 150000
+	con->val.sval.type = T_String;
+	con->val.sval.sval = value;
+#else
+	con->val.type = T_String;
+	con->val.val.str = value;
+#endif
+	con->location = -1;
+	return con;
+}
+
+/*
  * The magic block.  PostgreSQL 18 lets a library tell its name and version,
  * which pg_get_loaded_modules() shows.
  */

@@ -18,9 +18,10 @@
  * so, and integer and bigint would both take it).  An unknown-typed literal or parameter resolves to the
  * text variant (text is the preferred type of the string category).  It
  * refuses NULL and empty values, and refuses to run outside a transaction
- * block.  The assignment is exactly what SET LOCAL does: it goes through
- * the tenant setting's check hook, so pinning, the temporary-object rule
- * and everything else that applies to SET LOCAL applies to it.
+ * block.  The assignment is a SET LOCAL statement (set_local.c): it goes
+ * through the tenant setting's check hook, so pinning, the temporary-object
+ * rule and everything else that applies to SET LOCAL applies to it, and
+ * through the utility hooks, so Citus propagates it to its workers.
  *
  * src/set_tenant.c
  *
@@ -71,7 +72,7 @@ tenant_guard_set_tenant(PG_FUNCTION_ARGS)
 	if (value[0] == '\0')
 		tg_report_empty_tenant(tg_tenant_setting);
 
-	/* exactly what SET LOCAL does (ExecSetVariableStmt) */
+	/* a SET LOCAL statement, which Citus sends on to its workers */
 	tg_tenant_assign(value, NULL);
 
 	PG_RETURN_TEXT_P(cstring_to_text(value));

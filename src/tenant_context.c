@@ -46,6 +46,7 @@
 #include "compat.h"
 #include "report.h"
 #include "rules.h"
+#include "set_local.h"
 #include "tenant_context.h"
 #include "tenant_guard.h"
 #include "xact_state.h"
@@ -292,10 +293,12 @@ tenant_value_assign(const char *newval, void *extra)
 }
 
 /*
- * Assign value as the tenant the way SET LOCAL does, and, when signed is
- * given, mark it signed by that key and claims: set_tenant() and
- * set_tenant_token() (set_tenant.c).  The check hook of the setting judges
- * the assignment as it judges any SET LOCAL; the mark is set only if
+ * Assign value as the tenant with a SET LOCAL statement (set_local.c),
+ * which the utility hooks of other libraries see as a client's (Citus sends
+ * it on to its workers), and, when signed is given, mark it signed by that
+ * key and claims: set_tenant() and set_tenant_token() (set_tenant.c).  The
+ * check hook of the setting judges the assignment as it judges any SET
+ * LOCAL; the mark is set only if
  * the value reached the variable through our own definition of it, whose
  * assign hook sees every later change.
  */
@@ -307,10 +310,7 @@ tg_tenant_assign(const char *value, const TgSignedTenant *signed_by)
 						list_member_ptr(defined_confs, tenant_conf));
 	PG_TRY();
 	{
-		(void) set_config_option(tg_tenant_setting, value,
-								 superuser() ? PGC_SUSET : PGC_USERSET,
-								 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0,
-								 false);
+		tg_set_local(tg_tenant_setting, value);
 	}
 	PG_FINALLY();
 	{
