@@ -151,8 +151,10 @@ hex_value(char c)
  * Is json (decoded from a token) fit for PostgreSQL's parser: valid UTF-8
  * without NUL bytes, nested no deeper than TG_TOKEN_MAX_DEPTH (the parser
  * recurses, and raises its own error at the stack limit), and without a
- * \u escape of a non-ASCII character unless the database is in UTF-8
- * (PostgreSQL 14 and 15 raise an error converting one)?
+ * non-ASCII character, raw or as a \u escape, unless the database is in
+ * UTF-8?  (PostgreSQL 14 and 15 raise an error converting such an escape,
+ * and a raw one would reach tenant() and claim() as UTF-8 bytes that are
+ * not text in the database's encoding.)
  */
 static bool
 json_fit(const char *json, int len)
@@ -168,6 +170,8 @@ json_fit(const char *json, int len)
 	{
 		char		c = json[i];
 
+		if (IS_HIGHBIT_SET(c) && !utf8)
+			return false;
 		if (in_string)
 		{
 			if (c == '"')

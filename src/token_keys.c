@@ -264,7 +264,13 @@ parse_keys(TgTokenKeySet *set, const char *value)
 }
 
 /*
- * Check hook of both settings: parse the value into a new extra block.
+ * Check hook of both settings: parse the value into a new extra block, and
+ * keep the value itself out of the variable, which then always holds the
+ * empty string.  PostgreSQL logs "parameter ... changed to ..." with the
+ * configuration file's text when a reload changes a variable's value:
+ * with the value always the same, it never does, and an inline secret never
+ * reaches the server log (nor a parallel worker, which is sent the
+ * variables' values).  SHOW prints the count of keys (show_keys()).
  * Returns false only when out of memory, which quotes nothing.
  */
 static bool
@@ -278,6 +284,8 @@ check_keys(TgKeyKind kind, char **newval, void **extra)
 	set->kind = kind;
 	parse_keys(set, *newval);
 	*extra = set;
+	if (*newval != NULL && (*newval)[0] != '\0')
+		tg_guc_replace_string(newval, "");
 	return true;
 }
 
