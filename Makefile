@@ -11,6 +11,7 @@ EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).
 MODULE_big = tenant_guard
 OBJS = \
 	tenant_guard.o \
+	src/citus.o \
 	src/definer.o \
 	src/drift_guard.o \
 	src/executor_guard.o \
@@ -28,11 +29,14 @@ OBJS = \
 	src/role_cache.o \
 	src/rules.o \
 	src/session_state.o \
+	src/set_local.o \
 	src/set_tenant.o \
 	src/status.o \
 	src/type_code.o \
 	src/tenant_context.o \
 	src/tenant_stats.o \
+	src/token.o \
+	src/token_keys.o \
 	src/utility_guard.o \
 	src/violations.o \
 	src/withheld_values.o \
@@ -48,9 +52,10 @@ OBJS = \
 # "Upgrading").
 SQL_OBJECTS = schema status registry protect policy_enforces_tenant \
 	isolation_intact protected_tables audit set_tenant fill_tenant stats \
-	preload_warning
+	preload_warning set_tenant_token
 UPDATE_FROM = 1.2
-UPDATE_OBJECTS = isolation_intact protected_tables audit stats
+UPDATE_OBJECTS = isolation_intact protected_tables audit status_columns \
+	status set_tenant_token stats
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql \
 	$(EXTENSION)--$(UPDATE_FROM)--$(EXTVERSION).sql
@@ -61,6 +66,10 @@ PG_CONFIG ?= pg_config
 
 PG_CPPFLAGS = -I$(srcdir)/src -DTG_VERSION=\"$(EXTVERSION)\"
 PG_CFLAGS = -Wall -Wmissing-prototypes -Werror=implicit-function-declaration
+
+# Ed25519 signatures of tenant tokens are checked with OpenSSL's libcrypto,
+# which PostgreSQL itself is built with on Debian (token.c); libssl-dev.
+SHLIB_LINK += -lcrypto
 
 # Export only what the server looks up (_PG_init, the magic block, the
 # SQL-callable functions), as PGXS does by itself from PostgreSQL 16 on.
@@ -74,7 +83,7 @@ endif
 
 # Tests run on a throwaway server that preloads the library (make
 # installcheck starts it; "make check" is not supported under PGXS).
-REGRESS = loading no_tenant transaction_scope session_state one_tenant force_rls back_doors modes protect protect_partitions protect_index drift audit policy_casts ddl_guard owner_types referential_actions held_cursors permission_order tid_lookup upgrade fk_validation set_tenant autocommit fill_tenant stats
+REGRESS = loading no_tenant transaction_scope session_state one_tenant force_rls back_doors modes protect protect_partitions protect_index drift audit policy_casts ddl_guard owner_types referential_actions held_cursors permission_order tid_lookup upgrade fk_validation set_tenant autocommit fill_tenant signed_tenant token_fuzz stats
 REGRESS_OPTS = --temp-instance=tmp_check --temp-config=$(srcdir)/test/tenant_guard.conf
 
 ISOLATION = audit_lock interleaved_tenants

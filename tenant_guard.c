@@ -41,6 +41,7 @@
 #include "src/tenant_context.h"
 #include "src/tenant_guard.h"
 #include "src/tenant_stats.h"
+#include "src/token.h"
 #include "src/utility_guard.h"
 #include "src/violations.h"
 #include "src/xact_guard.h"
@@ -53,6 +54,9 @@ int			tg_mode = TG_MODE_ENFORCE;
 
 /* tenant_guard.tenant_setting */
 char	   *tg_tenant_setting = NULL;
+
+/* tenant_guard.require_signed_tenant */
+bool		tg_require_signed_tenant = false;
 
 TgLoadOrigin tg_load_origin = TG_LOADED_ON_DEMAND;
 
@@ -166,6 +170,77 @@ tg_session_guard_applies(void)
 		!tg_role_is_exempt(GetOuterUserId());
 }
 
+/*
+ * The settings of signed tenant tokens (README, "Signed tenant context").
+ * The keys are reloadable and superuser-only (PGC_SIGHUP: not settable in
+ * a session, nor per role or database), kept out of SHOW ALL and
+ * pg_settings, and shown as a count of keys where a role may read them
+ * (token_keys.c).  The rest is per database or role, by superusers.
+ */
+static void
+define_token_settings(void)
+{
+	DefineCustomStringVariable("tenant_guard.token_secret",
+							   "HS256 secrets that tenant tokens are verified with.",
+							   "Comma-separated entries \"kid:secret\" or \"secret\"; a value starting with / is a file holding the secret.",
+							   &tg_token_secret,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
+							   tg_check_token_secret,
+							   tg_assign_token_secret,
+							   tg_show_token_secret);
+
+	DefineCustomStringVariable("tenant_guard.token_public_key",
+							   "Ed25519 public keys (PEM) that EdDSA tenant tokens are verified with.",
+							   "Comma-separated entries \"kid:PEM\" or \"PEM\"; a value starting with / is a PEM file.",
+							   &tg_token_public_key,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
+							   tg_check_token_public_key,
+							   tg_assign_token_public_key,
+							   tg_show_token_public_key);
+
+	DefineCustomStringVariable("tenant_guard.token_tenant_claim",
+							   "Claim of a tenant token that names the tenant.",
+							   NULL,
+							   &tg_token_tenant_claim,
+							   "tenant",
+							   PGC_SUSET,
+							   0,
+							   NULL, NULL, NULL);
+
+	DefineCustomStringVariable("tenant_guard.token_audience",
+							   "Audience a tenant token must name in its aud claim; empty for none.",
+							   NULL,
+							   &tg_token_audience,
+							   "",
+							   PGC_SUSET,
+							   0,
+							   NULL, NULL, NULL);
+
+	DefineCustomIntVariable("tenant_guard.token_max_age",
+							"Longest lifetime of a tenant token, from its iat (or now) to its exp.",
+							NULL,
+							&tg_token_max_age,
+							300,
+							1,
+							INT_MAX,
+							PGC_SUSET,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("tenant_guard.require_signed_tenant",
+							 "Whether only a tenant set by set_tenant_token() is a tenant context.",
+							 "When on, a tenant set with SET LOCAL, set_config() or set_tenant() is refused for roles inside the rules.",
+							 &tg_require_signed_tenant,
+							 false,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+}
+
 static void
 define_settings(void)
 {
@@ -191,6 +266,8 @@ define_settings(void)
 							   check_tenant_setting,
 							   assign_tenant_setting,
 							   NULL);
+
+	define_token_settings();
 
 	/* tenant_stats.c: .stats, .stats_max_tenants, .log_tenant_context */
 	tg_stats_define_settings();
@@ -249,7 +326,10 @@ _PG_init(void)
 	else
 		tg_load_origin = TG_LOADED_ON_DEMAND;
 
-	/* tenant_guard.mode and tenant_guard.tenant_setting */
+	/*
+	 * tenant_guard.mode, tenant_guard.tenant_setting, and the settings of
+	 * signed tenant tokens (token_keys.c, token.c)
+	 */
 	define_settings();
 
 	/* tenant_context.c: the tenant setting, whose check hook pins a tenant */

@@ -9,7 +9,9 @@
 #                           pgbench runs, a 1M-row table; README untouched
 #
 # Options:
-#   --only PARTS   comma-separated subset of: callgrind,throughput,scale
+#   --only PARTS   comma-separated subset of: callgrind,throughput,scale;
+#                  or token (signed tenant tokens), which is not in the
+#                  default run
 #   --no-build     do not run make / make install first
 #   --no-readme    do not update bench/README.md
 #   --keep         keep the temporary directories (callgrind files, logs)

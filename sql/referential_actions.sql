@@ -258,6 +258,23 @@ UPDATE items SET id = 200 WHERE id = 100;
 RESET ROLE;
 RESET tenant_guard.mode;
 
+-- (g) an action on a table without row-level security is not judged, also
+-- when the table was just altered (FORCE alone does not enable it) and is
+-- not in tenant_guard's relation cache
+SET ROLE regress_tg_owner;
+CREATE TABLE plain_parent (a int PRIMARY KEY);
+CREATE TABLE plain_child (a int REFERENCES plain_parent ON DELETE CASCADE
+                                                      ON UPDATE CASCADE);
+INSERT INTO plain_parent VALUES (10), (20);
+INSERT INTO plain_child VALUES (10), (20);
+ALTER TABLE plain_child FORCE ROW LEVEL SECURITY;
+DELETE FROM plain_parent WHERE a = 10;
+ALTER TABLE plain_child NO FORCE ROW LEVEL SECURITY;
+UPDATE plain_parent SET a = 30 WHERE a = 20;
+TABLE plain_child;
+DROP TABLE plain_child, plain_parent;
+RESET ROLE;
+
 -- audit() lists the foreign keys whose actions reach other tenants
 SELECT severity, finding, object_name, detail, fix FROM tenant_guard.audit()
  WHERE finding = 'referential_action_without_tenant' ORDER BY object_name;

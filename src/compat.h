@@ -23,6 +23,8 @@
 #include "access/xact.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "common/jsonapi.h"
+#include "mb/pg_wchar.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
@@ -226,6 +228,26 @@ tg_local_xact_id(void)
 #else
 	return MyProc->lxid;
 #endif
+}
+
+/*
+ * A string constant of a parse tree, as the grammar makes it: PostgreSQL 15
+ * turned A_Const's Value into a union of node types.
+ */
+static inline A_Const *
+tg_make_string_const(char *value)
+{
+	A_Const    *con = makeNode(A_Const);
+
+#if PG_VERSION_NUM >= 150000
+	con->val.sval.type = T_String;
+	con->val.sval.sval = value;
+#else
+	con->val.type = T_String;
+	con->val.val.str = value;
+#endif
+	con->location = -1;
+	return con;
 }
 
 /*
@@ -520,5 +542,48 @@ typedef void (*tg_shmem_request_hook_type) (void);
 		if (prev) \
 			(prev) (); \
 	} while (0)
+
+/*
+ * The "extra" block a check hook hands to GUC, which GUC frees: malloc()ed
+ * up to PostgreSQL 15, allocated in GUC's memory context with guc_malloc()
+ * from 16 on (GUC pfree()s it, and a malloc()ed block is a fatal error).
+ * NULL when out of memory (LOG level: a check hook must not fail).
+ */
+static inline void *
+tg_guc_extra_alloc(size_t size)
+{
+#if PG_VERSION_NUM >= 160000
+	return guc_malloc(LOG, size);
+#else
+	return malloc(size);
+#endif
+}
+
+/*
+ * PostgreSQL's JSON parser (common/jsonapi.h), which token.c runs on the
+ * header and claims of a token.  Its semantic actions return void up to
+ * PostgreSQL 15 and a JsonParseErrorType from 16 on; from 17 on the lexer
+ * context is made with an optional struct to fill and takes const input.
+ * A tg_json_action function is declared with TG_JSON_ACTION as its return
+ * type and ends with TG_JSON_ACTION_DONE.
+ */
+#if PG_VERSION_NUM >= 160000
+#define TG_JSON_ACTION JsonParseErrorType
+#define TG_JSON_ACTION_DONE return JSON_SUCCESS
+#else
+#define TG_JSON_ACTION void
+#define TG_JSON_ACTION_DONE return
+#endif
+
+static inline JsonLexContext *
+tg_json_lex_context(const char *json, int len)
+{
+#if PG_VERSION_NUM >= 170000
+	return makeJsonLexContextCstringLen(NULL, json, len, PG_UTF8, true);
+#else
+	return makeJsonLexContextCstringLen(unconstify(char *, json), len,
+										PG_UTF8, true);
+#endif
+}
 
 #endif							/* TENANT_GUARD_COMPAT_H */

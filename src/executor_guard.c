@@ -343,9 +343,32 @@ statement_context_known_good(void)
 }
 
 /*
- * Apply the rules to the tables of a plan's range table, from the first
- * one with something to check, unless the session's role is outside the
- * rules or the plan is one of the queries that enforce foreign keys.
+ * The plan reaches a table with something to check: bring the drift
+ * guard's view of protected hierarchies up to date before it reads, and
+ * judge it whole if it is one of the queries that enforce foreign keys
+ * (then returns false: nothing more to check).
+ */
+static bool
+plan_check_begins(QueryDesc *queryDesc, int eflags, TgStatementCheck *check)
+{
+	if (unlikely(tg_drift_hierarchy_unchecked))
+		tg_drift_check_hierarchy_now();
+	check->in_referential_action = InNoForceRLSOperation();
+	if (check->in_referential_action &&
+		is_referential_integrity_query(queryDesc, eflags))
+	{
+		tg_check_referential_action(queryDesc);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Apply the rules to the tables of a plan's range table, from position
+ * first on (an entry that may have something to check), unless the
+ * session's role is outside the rules.  A plan that reaches no table with
+ * something to check is let through, also when it is one of the queries
+ * that enforce foreign keys.
  */
 static pg_noinline void
 check_plan(QueryDesc *queryDesc, int eflags, int first, bool in_worker)
@@ -354,21 +377,12 @@ check_plan(QueryDesc *queryDesc, int eflags, int first, bool in_worker)
 	TgStatementCheck check = {pstmt, false, in_worker, false};
 	ListCell   *lc;
 	Oid			outer = GetOuterUserId();
-	Oid			user;
+	Oid			user = InvalidOid;
+	bool		begun = false;
 
 	if (tg_mode == TG_MODE_OFF || tg_role_is_exempt(outer))
 		return;
-	if (unlikely(tg_drift_hierarchy_unchecked))
-		tg_drift_check_hierarchy_now();
-	check.in_referential_action = InNoForceRLSOperation();
-	if (check.in_referential_action &&
-		is_referential_integrity_query(queryDesc, eflags))
-	{
-		tg_check_referential_action(queryDesc);
-		return;
-	}
 
-	user = GetUserId();
 	for_each_from(lc, pstmt->rtable, first)
 	{
 		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
@@ -380,6 +394,14 @@ check_plan(QueryDesc *queryDesc, int eflags, int first, bool in_worker)
 		info = tg_rel_info(rte->relid);
 		if (!info->rls_enabled && !tg_rel_has_parents(info))
 			continue;
+		if (unlikely(!begun))
+		{
+			begun = true;
+			if (!plan_check_begins(queryDesc, eflags, &check))
+				return;
+			user = GetUserId();
+			info = tg_rel_info(rte->relid);		/* may have been refilled */
+		}
 		use.named_by_query = tg_rte_named_by_query(pstmt, rte,
 												   &use.check_as_user);
 		use.in_worker = in_worker;

@@ -13,9 +13,10 @@
  *	- a RESTRICTIVE policy, tenant_guard_isolation, requires
  *	  tenant_column = (SELECT tenant_guard.tenant()::type) for reads and
  *	  writes, and a PERMISSIVE policy, tenant_guard_baseline, lets through
- *	  what the restrictive one allows.  Because the tenant condition is
- *	  restrictive, a permissive policy someone adds later (USING (true), or
- *	  an OR) cannot widen it.  The uncorrelated subquery is evaluated once
+ *	  what the restrictive one allows (where Citus is installed, the
+ *	  column is compared with tenant() itself: citus.c).  Because the
+ *	  tenant condition is restrictive, a permissive policy someone adds
+ *	  later (USING (true), or an OR) cannot widen it.  The uncorrelated subquery is evaluated once
  *	  per statement, so the condition is an index condition; an empty or
  *	  invalid tenant context makes tenant() NULL and matches no row;
  *	- the tenant column defaults to the current tenant;
@@ -70,6 +71,7 @@
 #include "utils/ruleutils.h"
 #include "utils/syscache.h"
 
+#include "citus.h"
 #include "compat.h"
 #include "policy_analysis.h"
 #include "protect.h"
@@ -324,6 +326,24 @@ tg_policy_applies_to_all(HeapTuple tuple, TupleDesc desc)
 }
 
 /*
+ * Is the baseline policy as protect() makes it?  USING (true) WITH CHECK
+ * (true), or the tenant condition itself, which lets through exactly what
+ * the restrictive isolation policy does; where Citus is installed only the
+ * latter, since Citus copies both policies to the shards as permissive
+ * ones (citus.c), where a baseline of true would let every tenant's rows
+ * through.
+ */
+static bool
+baseline_intact(HeapTuple tuple, TupleDesc desc, AttrNumber attnum)
+{
+	if (tg_policy_tuple_enforces(tuple, desc, attnum))
+		return true;
+	return !tg_citus_installed() &&
+		is_constant_true(tuple, desc, Anum_pg_policy_polqual) &&
+		is_constant_true(tuple, desc, Anum_pg_policy_polwithcheck);
+}
+
+/*
  * Is the named policy on relid as protect() makes it?  Returns false if it
  * is missing or different; *exists says which.
  */
@@ -358,8 +378,7 @@ policy_intact(Oid relid, const char *polname, AttrNumber attnum,
 		else
 			intact = form->polpermissive &&
 				tg_policy_applies_to_all(tuple, desc) &&
-				is_constant_true(tuple, desc, Anum_pg_policy_polqual) &&
-				is_constant_true(tuple, desc, Anum_pg_policy_polwithcheck);
+				baseline_intact(tuple, desc, attnum);
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -422,10 +441,20 @@ ensure_policy(Target *t, const char *polname)
 		return 0;
 	if (exists)
 		run_ddl(psprintf("DROP POLICY %s ON %s", qpolname, t->name));
+
+	/* Citus refuses subqueries in the policies of distributed tables */
+	if (!tg_citus_installed())
+		tenant = psprintf("(SELECT %s)", tenant);
 	if (strcmp(polname, TG_ISOLATION_POLICY) == 0)
 		run_ddl(psprintf("CREATE POLICY %s ON %s AS RESTRICTIVE FOR ALL TO PUBLIC"
-						 " USING (%s OPERATOR(pg_catalog.=) (SELECT %s))"
-						 " WITH CHECK (%s OPERATOR(pg_catalog.=) (SELECT %s))",
+						 " USING (%s OPERATOR(pg_catalog.=) %s)"
+						 " WITH CHECK (%s OPERATOR(pg_catalog.=) %s)",
+						 qpolname, t->name, t->qcolumn, tenant,
+						 t->qcolumn, tenant));
+	else if (tg_citus_installed())
+		run_ddl(psprintf("CREATE POLICY %s ON %s AS PERMISSIVE FOR ALL TO PUBLIC"
+						 " USING (%s OPERATOR(pg_catalog.=) %s)"
+						 " WITH CHECK (%s OPERATOR(pg_catalog.=) %s)",
 						 qpolname, t->name, t->qcolumn, tenant,
 						 t->qcolumn, tenant));
 	else
@@ -544,14 +573,15 @@ fill_function_exists(void)
  * a partitioned table has none, and its partitions get their own trigger
  * when protect() reaches them, so that a partition attached or detached
  * keeps its trigger.  Left out in a database whose extension predates
- * fill_tenant(); protect() called again after the update adds it.
+ * fill_tenant(), where protect() called again after the update adds it,
+ * and in a database where Citus is installed (citus.c).
  */
 static int
 ensure_fill_trigger(Target *t)
 {
 	if (t->relkind == RELKIND_PARTITIONED_TABLE ||
 		OidIsValid(get_trigger_oid(t->relid, TG_FILL_TRIGGER, true)) ||
-		!fill_function_exists())
+		!fill_function_exists() || tg_citus_installed())
 		return 0;
 	run_ddl(psprintf("CREATE TRIGGER %s BEFORE INSERT ON %s FOR EACH ROW"
 					 " WHEN (NEW.%s IS NULL) EXECUTE FUNCTION %s.fill_tenant()",

@@ -40,6 +40,7 @@
 #include "utils/builtins.h"
 
 #include "report.h"
+#include "token.h"
 #include "violations.h"
 
 #define SET_TENANT_HINT \
@@ -205,6 +206,15 @@ report_tenant_context(const TgVerdict *v)
 					 errdetail("A tenant from configuration is ignored: only a value of \"%s\" set in the current transaction with SET LOCAL or set_config(..., true) is a tenant context.",
 							   setting),
 					 errhint("%s", config_source_hint(v))));
+			break;
+		case TG_TENANT_NOT_SIGNED:
+			ereport(level(v),
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("signed tenant required for table \"%s\"", rel),
+					 errdetail("tenant_guard.require_signed_tenant is on, and \"%s\" was not set by tenant_guard.set_tenant_token() or was assigned again since.",
+							   setting),
+					 errhint("Set the tenant with SELECT tenant_guard.set_tenant_token('...') using a token from the authentication service, and do not assign \"%s\" afterwards in the transaction.",
+							 setting)));
 			break;
 		default:				/* TG_TENANT_CHANGED */
 			ereport(level(v),
@@ -971,7 +981,7 @@ report_tenant_rule(const TgVerdict *v)
 		case TG_LEFTOVER_AT_TENANT:
 			(void) word_assignment(v);
 			break;
-		default:				/* TG_NO_TENANT to TG_TENANT_CHANGED */
+		default:				/* TG_NO_TENANT to TG_TENANT_NOT_SIGNED */
 			report_tenant_context(v);
 			break;
 	}
@@ -1089,6 +1099,7 @@ tg_report(const TgVerdict *v)
 		case TG_TENANT_OF_FUNCTION:
 		case TG_TENANT_OF_CONFIG:
 		case TG_TENANT_CHANGED:
+		case TG_TENANT_NOT_SIGNED:
 		case TG_SESSION_TENANT:
 		case TG_SESSION_SET:
 		case TG_TENANT_SWITCH:
@@ -1188,6 +1199,229 @@ tg_report_tenant_setting_foreign(const char *name)
 			(errmsg("tenant_guard uses configuration parameter \"%s\" as defined by another module",
 					name),
 			 errdetail("A change of tenant within a transaction is refused at the next statement rather than at once.")));
+}
+
+/* set_tenant_token() called where it cannot set a tenant. */
+static void
+report_token_call(const TgToken *t)
+{
+	switch (t->failure)
+	{
+		case TG_TOKEN_OUTSIDE_BLOCK:
+			ereport(ERROR,
+					(errcode(ERRCODE_NO_ACTIVE_SQL_TRANSACTION),
+					 errmsg("tenant_guard.set_tenant_token() can only be used in transaction blocks"),
+					 errdetail("The tenant lasts until the end of the transaction, and this statement is a transaction of its own."),
+					 errhint("Start the request with BEGIN, set the tenant, and end it with COMMIT.")));
+			break;
+		case TG_TOKEN_NULL:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token must not be null")));
+			break;
+		default:				/* TG_TOKEN_OTHER_TENANT */
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("cannot change tenant from \"%s\" within a transaction",
+							t->pinned),
+					 errdetail("The transaction already acts for tenant \"%s\"; a transaction acts for one tenant only.",
+							   t->pinned),
+					 errhint("End the transaction with COMMIT or ROLLBACK and set the other tenant in a new one.")));
+			break;
+	}
+}
+
+/*
+ * The keys: none configured, a setting that does not parse (55000: the
+ * configuration must be fixed; the entry is named by number, never
+ * quoted), or no key of the token's kid.
+ */
+static void
+report_token_keys(const TgToken *t)
+{
+	switch (t->failure)
+	{
+		case TG_TOKEN_NO_KEYS:
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("no key is configured for %s tenant tokens", t->alg),
+					 errhint("Set %s in postgresql.conf and reload the configuration.",
+							 t->setting)));
+			break;
+		case TG_TOKEN_KEYS_INVALID:
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("%s cannot be used", t->setting),
+					 errdetail("Entry %d: %s", t->keys->error_entry,
+							   t->keys->error),
+					 errhint("Correct %s in postgresql.conf and reload the configuration; until then every %s token is refused.",
+							 t->setting, t->alg)));
+			break;
+		default:				/* TG_TOKEN_UNKNOWN_KID */
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token key is not configured"),
+					 t->kid ?
+					 errdetail("No entry of %s has key id \"%s\".", t->setting, t->kid) :
+					 errdetail("No entry of %s has the key id the token names.", t->setting)));
+			break;
+	}
+}
+
+/* The token's form, header and signature. */
+static void
+report_token_form(const TgToken *t)
+{
+	switch (t->failure)
+	{
+		case TG_TOKEN_OVERSIZED:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token is too long"),
+					 errdetail("A tenant token may be at most %d bytes long; this one is %d bytes long.",
+							   TG_TOKEN_MAX_LEN, t->length)));
+			break;
+		case TG_TOKEN_MALFORMED:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token is malformed"),
+					 strcmp(t->part, "token") == 0 ?
+					 errdetail("A tenant token is a JSON Web Token in compact form: three base64url parts separated by dots.") :
+					 strcmp(t->part, "signature") == 0 ?
+					 errdetail("Its signature is not base64url without padding.") :
+					 errdetail("Its %s is not a JSON object in base64url without padding (UTF-8, each member once, nested at most %d deep).",
+							   t->part, TG_TOKEN_MAX_DEPTH)));
+			break;
+		case TG_TOKEN_BAD_ALG:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token algorithm is not accepted"),
+					 t->alg ?
+					 errdetail("The token's header names algorithm \"%s\"; only HS256 and EdDSA are accepted.", t->alg) :
+					 errdetail("The token's header names no algorithm that can be shown; only HS256 and EdDSA are accepted.")));
+			break;
+		case TG_TOKEN_CRIT:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token requires extensions that are not implemented"),
+					 errdetail("Its header has a \"crit\" member.")));
+			break;
+		default:				/* TG_TOKEN_BAD_SIGNATURE */
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token signature is not valid")));
+			break;
+	}
+}
+
+/* The claims of a token whose signature is valid. */
+static void
+report_token_claims(const TgToken *t)
+{
+	switch (t->failure)
+	{
+		case TG_TOKEN_NO_EXP:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token has no expiry"),
+					 errdetail("The claim \"exp\" is required.")));
+			break;
+		case TG_TOKEN_BAD_TIME:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token is malformed"),
+					 errdetail("Its claim \"%s\" is not a number of seconds.", t->claim)));
+			break;
+		case TG_TOKEN_EXPIRED:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token has expired")));
+			break;
+		case TG_TOKEN_NOT_YET_VALID:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token is not valid yet"),
+					 errdetail("Its claim \"nbf\" lies in the future.")));
+			break;
+		case TG_TOKEN_ISSUED_LATER:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token is not valid yet"),
+					 errdetail("Its claim \"iat\" lies in the future.")));
+			break;
+		case TG_TOKEN_TOO_LONG_LIVED:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token lives too long"),
+					 t->claim ?
+					 errdetail("It is valid for " INT64_FORMAT " seconds from its \"iat\"; tenant_guard.token_max_age allows %d.",
+							   t->lifetime, t->max_age) :
+					 errdetail("It has no \"iat\", and its \"exp\" lies more than %d seconds (tenant_guard.token_max_age) ahead.",
+							   t->max_age),
+					 errhint("Mint tenant tokens per request, with a short expiry.")));
+			break;
+		case TG_TOKEN_AUDIENCE:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token is not meant for this database"),
+					 errdetail("Its claim \"aud\" does not name \"%s\" (tenant_guard.token_audience).",
+							   t->audience)));
+			break;
+		default:				/* TG_TOKEN_NO_TENANT, TG_TOKEN_BAD_TENANT */
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("tenant token names no tenant"),
+					 t->failure == TG_TOKEN_NO_TENANT ?
+					 errdetail("Its claim \"%s\" (tenant_guard.token_tenant_claim) is missing, null or empty.", t->claim) :
+					 errdetail("Its claim \"%s\" (tenant_guard.token_tenant_claim) is neither a string nor an integer.", t->claim)));
+			break;
+	}
+}
+
+/*
+ * A tenant token refused by set_tenant_token() (token.c decides).  Always
+ * an ERROR, in warn mode too: an unverified token never sets a tenant.  The
+ * message quotes nothing from the token but its alg and kid when they are
+ * short and printable, and never a key; the token is refused as a whole,
+ * with one SQLSTATE (42501) whatever is wrong with it, 55000 when the
+ * keys are not configured.  Nothing for a valid token.
+ */
+void
+tg_report_token(const TgToken *t)
+{
+	switch (t->failure)
+	{
+		case TG_TOKEN_VALID:
+			break;
+		case TG_TOKEN_OUTSIDE_BLOCK:
+		case TG_TOKEN_NULL:
+		case TG_TOKEN_OTHER_TENANT:
+			report_token_call(t);
+			break;
+		case TG_TOKEN_NO_KEYS:
+		case TG_TOKEN_KEYS_INVALID:
+		case TG_TOKEN_UNKNOWN_KID:
+			report_token_keys(t);
+			break;
+		case TG_TOKEN_OVERSIZED:
+		case TG_TOKEN_MALFORMED:
+		case TG_TOKEN_BAD_ALG:
+		case TG_TOKEN_CRIT:
+		case TG_TOKEN_BAD_SIGNATURE:
+			report_token_form(t);
+			break;
+		case TG_TOKEN_NO_EXP:
+		case TG_TOKEN_BAD_TIME:
+		case TG_TOKEN_EXPIRED:
+		case TG_TOKEN_NOT_YET_VALID:
+		case TG_TOKEN_ISSUED_LATER:
+		case TG_TOKEN_TOO_LONG_LIVED:
+		case TG_TOKEN_AUDIENCE:
+		case TG_TOKEN_NO_TENANT:
+		case TG_TOKEN_BAD_TENANT:
+			report_token_claims(t);
+			break;
+	}
 }
 
 /*
@@ -1707,6 +1941,10 @@ tg_refusal_kind(TgRefusal refusal, int *rule, const char **name,
 		case TG_TENANT_CHANGED:
 			*name = "tenant_changed";
 			*rule = 3;
+			break;
+		case TG_TENANT_NOT_SIGNED:
+			*name = "tenant_not_signed";
+			*rule = 1;
 			break;
 		case TG_SESSION_TENANT:
 			*name = "session_tenant";

@@ -31,6 +31,8 @@ typedef enum TgRefusal
 	TG_TENANT_OF_FUNCTION,		/* set by a function's SET clause */
 	TG_TENANT_OF_CONFIG,		/* offered by configuration, ignored */
 	TG_TENANT_CHANGED,			/* not the tenant the transaction acts for */
+	TG_TENANT_NOT_SIGNED,		/* not set by set_tenant_token(), with
+								 * require_signed_tenant on */
 	/* rules 2 and 3: assignments of the tenant setting */
 	TG_SESSION_TENANT,			/* a session-level tenant was assigned */
 	TG_SESSION_SET,				/* SET without LOCAL, before it runs */
@@ -135,6 +137,8 @@ extern const char *tg_tenant_source_description(GucSource source);
 extern void tg_report_configured_tenant(const char *where, const char *name);
 extern void tg_report_tenant_setting_unusable(const char *name);
 extern void tg_report_tenant_setting_foreign(const char *name);
+struct TgToken;
+extern void tg_report_token(const struct TgToken *token);
 
 /*
  * The answers of the SQL functions about their call: argument errors and

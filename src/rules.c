@@ -119,7 +119,9 @@ tenant_is_valid(const TgTenantState *state, bool *pin)
 /*
  * Rules 1 to 3 for a statement that reaches table relid (InvalidOid if the
  * planner found none to name): the transaction must have a valid tenant
- * context, and must not have assigned a session-level tenant.  The verdict
+ * context, and must not have assigned a session-level tenant.  With
+ * tenant_guard.require_signed_tenant on, a tenant context must be signed
+ * too: set by set_tenant_token() and not assigned since.  The verdict
  * asks for the tenant to be pinned whenever it is valid and not pinned
  * yet, even when a pending session-level tenant refuses the statement.
  */
@@ -131,12 +133,19 @@ tg_rule_tenant_context(const TgTenantState *state, Oid relid,
 	bool		pin;
 
 	valid = tenant_is_valid(state, &pin);
-	if (likely(valid && !state->session_pending))
+	if (likely(valid && !state->session_pending &&
+			   (state->is_signed || !tg_require_signed_tenant)))
 		return allow(verdict, pin);
 	verdict_init(verdict);
 	verdict->pin = pin;
 	if (state->session_pending)
 		return refuse_session_tenant(verdict);
+	if (valid && !state->is_signed && tg_require_signed_tenant)
+	{
+		verdict->name = tg_tenant_setting;
+		verdict->value = state->value;
+		return refuse_about(verdict, TG_TENANT_NOT_SIGNED, relid);
+	}
 	if (valid)
 		return true;
 

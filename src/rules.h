@@ -37,6 +37,7 @@ typedef struct TgTenantState
 	GucSource	source;			/* for TG_TENANT_CONFIG: where from */
 	const char *pinned;			/* tenant the transaction is pinned to, or
 								 * NULL */
+	bool		is_signed;		/* the value is set_tenant_token()'s */
 	bool		ended_with_xact;	/* did the last transaction that left
 									 * state behind have a tenant? */
 	bool		session_pending;	/* has the transaction assigned a

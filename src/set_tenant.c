@@ -18,9 +18,10 @@
  * so, and integer and bigint would both take it).  An unknown-typed literal or parameter resolves to the
  * text variant (text is the preferred type of the string category).  It
  * refuses NULL and empty values, and refuses to run outside a transaction
- * block.  The assignment is exactly what SET LOCAL does: it goes through
- * the tenant setting's check hook, so pinning, the temporary-object rule
- * and everything else that applies to SET LOCAL applies to it.
+ * block.  The assignment is a SET LOCAL statement (set_local.c): it goes
+ * through the tenant setting's check hook, so pinning, the temporary-object
+ * rule and everything else that applies to SET LOCAL applies to it, and
+ * through the utility hooks, so Citus propagates it to its workers.
  *
  * src/set_tenant.c
  *
@@ -34,14 +35,17 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 
 #include "compat.h"
 #include "report.h"
 #include "tenant_context.h"
 #include "tenant_guard.h"
 #include "tenant_stats.h"
+#include "token.h"
 
 TG_FUNCTION_INFO_V1(tenant_guard_set_tenant);
+TG_FUNCTION_INFO_V1(tenant_guard_set_tenant_token);
 
 /*
  * tenant_guard.set_tenant(value): SET LOCAL of the tenant setting to the
@@ -69,13 +73,83 @@ tenant_guard_set_tenant(PG_FUNCTION_ARGS)
 	if (value[0] == '\0')
 		tg_report_empty_tenant(tg_tenant_setting);
 
-	/* exactly what SET LOCAL does (ExecSetVariableStmt) */
-	tg_tenant_setting_sync();
+	/* a SET LOCAL statement, which Citus sends on to its workers */
 	tg_stats_setting_via(TG_SET_BY_SET_TENANT, NULL);
-	(void) set_config_option(tg_tenant_setting, value,
-							 superuser() ? PGC_SUSET : PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+	tg_tenant_assign(value, NULL);
 	tg_stats_setting_via(TG_SET_BY_SET_CONFIG, NULL);
 
 	PG_RETURN_TEXT_P(cstring_to_text(value));
+}
+
+/*
+ * The claims of a verified token, copied into TopTransactionContext, where
+ * the signed tenant keeps them until the transaction ends.
+ */
+static TgTokenClaim *
+copy_claims(const TgToken *token)
+{
+	TgTokenClaim *claims;
+
+	claims = MemoryContextAlloc(TopTransactionContext,
+								Max(token->nclaims, 1) * sizeof(TgTokenClaim));
+	for (int i = 0; i < token->nclaims; i++)
+	{
+		claims[i].name = MemoryContextStrdup(TopTransactionContext,
+											 token->claims[i].name);
+		claims[i].value = token->claims[i].value == NULL ? NULL :
+			MemoryContextStrdup(TopTransactionContext,
+								token->claims[i].value);
+	}
+	return claims;
+}
+
+/*
+ * tenant_guard.set_tenant_token(token): verify a signed tenant token
+ * (token.c) and set its tenant as set_tenant() does, marked signed by the
+ * key that verified it (tenant_context.c).  Refused outside a transaction
+ * block, like set_tenant(), before the token is looked at.  A transaction
+ * keeps its first tenant: a token for another is refused here for every
+ * role, superusers included, where SET LOCAL is refused (rule 3, in the
+ * check hook) for the roles inside the rules only.
+ */
+Datum
+tenant_guard_set_tenant_token(PG_FUNCTION_ARGS)
+{
+	TgToken		token;
+	TgSignedTenant signed_by;
+	TgTenantState state;
+	text	   *arg;
+
+	memset(&token, 0, sizeof(token));
+	if (!IsTransactionBlock())
+	{
+		token.failure = TG_TOKEN_OUTSIDE_BLOCK;
+		tg_report_token(&token);
+	}
+	if (PG_ARGISNULL(0))
+	{
+		token.failure = TG_TOKEN_NULL;
+		tg_report_token(&token);
+	}
+	arg = PG_GETARG_TEXT_PP(0);
+	tg_token_verify(VARDATA_ANY(arg), VARSIZE_ANY_EXHDR(arg), &token);
+	tg_tenant_state(&state);
+	if (token.failure == TG_TOKEN_VALID && state.pinned != NULL &&
+		strcmp(state.pinned, token.tenant) != 0)
+	{
+		token.failure = TG_TOKEN_OTHER_TENANT;
+		token.pinned = state.pinned;
+	}
+	tg_report_token(&token);
+
+	signed_by.kid = token.kid;
+	signed_by.alg = strcmp(token.alg, "HS256") == 0 ? "HS256" : "EdDSA";
+	signed_by.tenant = token.tenant;
+	signed_by.nclaims = token.nclaims;
+	signed_by.claims = copy_claims(&token);
+	tg_stats_setting_via(TG_SET_BY_TOKEN, token.kid);
+	tg_tenant_assign(token.tenant, &signed_by);
+	tg_stats_setting_via(TG_SET_BY_SET_CONFIG, NULL);
+
+	PG_RETURN_TEXT_P(cstring_to_text(token.tenant));
 }

@@ -9,6 +9,7 @@
  *	tenant_guard.tenant()	the tenant of the current transaction, or NULL
  *							if there is no valid tenant context; meant for
  *							row-level security policies.
+ *	tenant_guard.claim()	a claim of the token that signed the tenant.
  *
  * src/status.c
  *
@@ -29,9 +30,11 @@
 #include "rules.h"
 #include "tenant_context.h"
 #include "tenant_guard.h"
+#include "token.h"
 
 TG_FUNCTION_INFO_V1(tenant_guard_status);
 TG_FUNCTION_INFO_V1(tenant_guard_tenant);
+TG_FUNCTION_INFO_V1(tenant_guard_claim);
 
 static const char *
 mode_name(int mode)
@@ -112,9 +115,10 @@ Datum
 tenant_guard_status(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
-	Datum		values[9];
-	bool		nulls[9] = {0};
+	Datum		values[11];
+	bool		nulls[11] = {0};
 	TgTenantState state;
+	const TgSignedTenant *signed_by;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -133,6 +137,12 @@ tenant_guard_status(PG_FUNCTION_ARGS)
 		nulls[6] = true;
 	values[7] = CStringGetTextDatum(tenant_origin_name(&state));
 	values[8] = BoolGetDatum(tg_role_is_exempt(GetOuterUserId()));
+	signed_by = tg_tenant_signed();
+	values[9] = BoolGetDatum(signed_by != NULL);
+	if (signed_by != NULL && signed_by->kid != NULL)
+		values[10] = CStringGetTextDatum(signed_by->kid);
+	else
+		nulls[10] = true;
 
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
@@ -167,4 +177,34 @@ tenant_guard_tenant(PG_FUNCTION_ARGS)
 		!tenant_context_valid(&state))
 		PG_RETURN_NULL();
 	PG_RETURN_TEXT_P(cstring_to_text(state.value));
+}
+
+/*
+ * tenant_guard.claim(name): the claim of that name of the token that signed
+ * the transaction's tenant, as text (a string unquoted, any other value as
+ * its JSON text); NULL when the token has no such claim or has it null,
+ * and when the tenant is not signed: never set by set_tenant_token(), or
+ * assigned again since (tenant_context.c), so a claim never outlives the
+ * tenant its token was for.  For per-user policies inside a tenant.
+ */
+Datum
+tenant_guard_claim(PG_FUNCTION_ARGS)
+{
+	const TgSignedTenant *signed_by = tg_tenant_signed();
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	if (signed_by == NULL || IsParallelWorker())
+		PG_RETURN_NULL();
+	for (int i = 0; i < signed_by->nclaims; i++)
+	{
+		const TgTokenClaim *claim = &signed_by->claims[i];
+
+		if (strcmp(claim->name, name) == 0)
+		{
+			if (claim->value == NULL)
+				PG_RETURN_NULL();
+			PG_RETURN_TEXT_P(cstring_to_text(claim->value));
+		}
+	}
+	PG_RETURN_NULL();
 }

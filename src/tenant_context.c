@@ -39,12 +39,14 @@
 
 #include "access/parallel.h"
 #include "access/xact.h"
+#include "miscadmin.h"
 #include "utils/guc_tables.h"
 #include "utils/memutils.h"
 
 #include "compat.h"
 #include "report.h"
 #include "rules.h"
+#include "set_local.h"
 #include "tenant_context.h"
 #include "tenant_guard.h"
 #include "tenant_stats.h"
@@ -98,6 +100,23 @@ uint64		tg_tenant_valid_generation = 0;
  */
 static const char *checked_value = NULL;
 static bool checked_is_pinned = false;	/* and it is the pinned tenant */
+
+/*
+ * The signed tenant (set_tenant_token(), set_tenant.c): the key id that
+ * verified it and the token's claims, in TopTransactionContext.  It is
+ * signed only while the tenant setting holds the value set_tenant_token()
+ * assigned: the setting's assign hook, which PostgreSQL calls for every
+ * change of the value (SET, SET LOCAL, RESET, set_config(), a function's
+ * SET clause on entry and exit, and the restoring of an older value by
+ * ROLLBACK TO SAVEPOINT or at the end of a function), clears it unless the
+ * change is set_tenant_token()'s own.  So injected SQL that runs after a
+ * valid token cannot keep it while naming a tenant of its own, even the
+ * same one; a value restored by a rollback is unsigned even when it was
+ * the token's, which errs on the side of refusing.
+ */
+bool		tg_tenant_is_signed = false;
+static bool assigning_signed = false;
+static TgSignedTenant signed_tenant;
 
 /*
  * Did the last transaction that left state behind have a tenant?  Only for
@@ -247,6 +266,9 @@ tenant_value_check(char **newval, void **extra, GucSource source)
  * other assignment leaves the judgement to the next statement.  The check
  * hook passed the value interactively (PGC_S_SESSION), which becomes its
  * source as soon as this hook returns.
+ *
+ * Every change but set_tenant_token()'s own also ends the signed tenant
+ * (see above).
  */
 static void
 tenant_value_assign(const char *newval, void *extra)
@@ -256,6 +278,8 @@ tenant_value_assign(const char *newval, void *extra)
 
 	checked_value = NULL;
 	tg_tenant_generation++;
+	tg_tenant_is_signed = assigning_signed && newval != NULL &&
+		newval[0] != '\0';
 	if (checked == NULL || checked != newval || tenant_conf == NULL ||
 		(top = tg_guc_stack(tenant_conf)) == NULL)
 		return;
@@ -270,6 +294,54 @@ tenant_value_assign(const char *newval, void *extra)
 	else if (top->state == GUC_LOCAL && checked_is_pinned &&
 			 !session_assigned)
 		tg_tenant_valid_generation = tg_tenant_generation;
+}
+
+/*
+ * Assign value as the tenant with a SET LOCAL statement (set_local.c),
+ * which the utility hooks of other libraries see as a client's (Citus sends
+ * it on to its workers), and, when signed is given, mark it signed by that
+ * key and claims: set_tenant() and set_tenant_token() (set_tenant.c).  The
+ * check hook of the setting judges the assignment as it judges any SET
+ * LOCAL; the mark is set only if
+ * the value reached the variable through our own definition of it, whose
+ * assign hook sees every later change.
+ */
+void
+tg_tenant_assign(const char *value, const TgSignedTenant *signed_by)
+{
+	tg_tenant_setting_sync();
+	assigning_signed = (signed_by != NULL && tenant_conf != NULL &&
+						list_member_ptr(defined_confs, tenant_conf));
+	PG_TRY();
+	{
+		tg_set_local(tg_tenant_setting, value);
+	}
+	PG_FINALLY();
+	{
+		assigning_signed = false;
+	}
+	PG_END_TRY();
+	if (signed_by != NULL && tg_tenant_is_signed)
+	{
+		tg_xact_state_left(TG_XACT_TENANT);
+		signed_tenant.tenant = MemoryContextStrdup(TopTransactionContext,
+												   signed_by->tenant);
+		signed_tenant.kid = signed_by->kid ?
+			MemoryContextStrdup(TopTransactionContext, signed_by->kid) : NULL;
+		signed_tenant.alg = signed_by->alg;
+		signed_tenant.nclaims = signed_by->nclaims;
+		signed_tenant.claims = signed_by->claims;
+	}
+}
+
+/*
+ * The signed tenant of the transaction, if the tenant setting still holds
+ * the value set_tenant_token() assigned it; else NULL.
+ */
+const TgSignedTenant *
+tg_tenant_signed(void)
+{
+	return tg_tenant_is_signed ? &signed_tenant : NULL;
 }
 
 /*
@@ -303,6 +375,7 @@ tg_tenant_setting_define(void)
 	tenant_conf = NULL;
 	tg_tenant_generation++;
 	pinned_tenant = NULL;
+	tg_tenant_is_signed = false;
 	tg_tenant_setting_changed = false;
 
 	gconf = tg_find_guc(tg_tenant_setting);
@@ -403,6 +476,7 @@ tg_tenant_state(TgTenantState *state)
 	tg_tenant_setting_sync();
 
 	state->pinned = pinned_tenant;
+	state->is_signed = tg_tenant_is_signed;
 	state->ended_with_xact = tenant_ended_with_xact;
 	state->session_pending = false;
 	state->value = tenant_conf ? nonnull(tg_guc_string_value(tenant_conf)) : "";
@@ -547,6 +621,8 @@ tg_tenant_xact_end(void)
 {
 	tenant_ended_with_xact = (pinned_tenant != NULL);
 	pinned_tenant = NULL;
+	tg_tenant_is_signed = false;
+	memset(&signed_tenant, 0, sizeof(signed_tenant));
 	tg_tenant_touched = false;
 	session_assigned = false;
 	tg_tenant_generation++;

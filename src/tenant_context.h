@@ -15,6 +15,21 @@
 #include "utils/guc.h"
 
 #include "rules.h"
+#include "tenant_guard.h"
+
+/*
+ * What made the transaction's tenant a signed one (set_tenant_token()):
+ * the tenant, the id of the key that verified the token (NULL for a key without one),
+ * its algorithm, and its claims, all in TopTransactionContext.
+ */
+typedef struct TgSignedTenant
+{
+	const char *tenant;
+	const char *kid;
+	const char *alg;
+	int			nclaims;
+	struct TgTokenClaim *claims;
+} TgSignedTenant;
 
 extern PGDLLIMPORT bool tg_tenant_setting_changed;
 extern void tg_tenant_setting_define(void);
@@ -49,17 +64,25 @@ extern void tg_tenant_note_valid(const TgTenantState *state);
 extern PGDLLIMPORT uint64 tg_tenant_generation;
 extern PGDLLIMPORT uint64 tg_tenant_valid_generation;
 
+extern PGDLLIMPORT bool tg_tenant_is_signed;
+
 /*
  * Is the tenant setting still the valid tenant context it was last found
- * to be (tenant_context.c), with no session-level assignment to check?
- * Then, in enforce mode, a statement need not judge it again.
+ * to be (tenant_context.c), with no session-level assignment to check, and
+ * signed if tenant_guard.require_signed_tenant asks for it (which a
+ * superuser may turn on in the middle of a transaction)?  Then, in enforce
+ * mode, a statement need not judge it again.
  */
 static inline bool
 tg_tenant_known_valid(void)
 {
 	return tg_tenant_valid_generation == tg_tenant_generation &&
-		!tg_tenant_touched;
+		!tg_tenant_touched &&
+		(tg_tenant_is_signed || !tg_require_signed_tenant);
 }
 extern void tg_tenant_xact_end(void);
+extern void tg_tenant_assign(const char *value,
+							 const TgSignedTenant *signed_by);
+extern const TgSignedTenant *tg_tenant_signed(void);
 
 #endif							/* TENANT_GUARD_TENANT_CONTEXT_H */

@@ -38,6 +38,7 @@ typedef enum TgLoadOrigin
 
 extern int	tg_mode;
 extern char *tg_tenant_setting;
+extern bool tg_require_signed_tenant;
 extern TgLoadOrigin tg_load_origin;
 
 /*

@@ -288,7 +288,7 @@ tg_stats_define_settings(void)
 }
 
 /*
- * set_tenant() (and a signed token's source) says how it is about to set
+ * set_tenant() and set_tenant_token() say how they are about to set
  * the tenant, for the audit line; the note holds for its transaction only.
  */
 void

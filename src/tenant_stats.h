@@ -31,15 +31,15 @@ extern PGDLLIMPORT bool tg_stats_watch_pins;
  * How the transaction's tenant was set, for the tenant_context log line.
  * Only what can be told cheaply: a client's SET (LOCAL) statement, an
  * assignment inside another statement (set_config(), a function's SET
- * LOCAL or SET clause), set_tenant(), which says so before it assigns; and
- * a signed token, whose source will say so the same way.
+ * LOCAL or SET clause); set_tenant() and set_tenant_token() say so before
+ * they assign (set_tenant.c), the latter with the token's key id.
  */
 typedef enum TgTenantSetBy
 {
 	TG_SET_BY_STATEMENT,		/* SET LOCAL sent by the client */
 	TG_SET_BY_SET_CONFIG,		/* inside a statement: set_config() ... */
 	TG_SET_BY_SET_TENANT,		/* tenant_guard.set_tenant() */
-	TG_SET_BY_TOKEN				/* a signed token (not yet: branch token) */
+	TG_SET_BY_TOKEN				/* set_tenant_token(), with its key id */
 } TgTenantSetBy;
 
 extern void tg_stats_tenant_pinned(const char *tenant);

@@ -83,7 +83,7 @@ esac
 export PG_CONFIG TG_BINDIR TG_PG_MAJOR
 
 # Debian packages every script needs.
-TG_PACKAGES=(make gcc
+TG_PACKAGES=(make gcc libssl-dev
 	"postgresql-$TG_PG_MAJOR" "postgresql-server-dev-$TG_PG_MAJOR"
 	"postgresql-$TG_PG_MAJOR-pgtap" libtap-parser-sourcehandler-pgtap-perl
 	pgbouncer libipc-run-perl libdbd-pg-perl python3-psycopg)

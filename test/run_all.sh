@@ -14,6 +14,8 @@
 #               node-postgres and knex, directly and through PgBouncer
 #   sanitizers  test/sanitize.sh: pg_regress and pgTAP again, the server
 #               under valgrind's memcheck, the library under UBSan
+#   Citus       test/citus/run.sh: a coordinator and two workers, only when
+#               CITUS_SRC names a Citus source tree (skipped otherwise)
 #
 # Then it scans the log of every server the suites ran for a crashed server
 # process.  Installs what it needs on a fresh Debian machine (12, 13 or
@@ -113,6 +115,18 @@ case $core_status in
 	77) tg_log "core suite SKIPPED (see its message above)" ;;
 	*) failed+=("core suite") ;;
 esac
+
+# tenant_guard on a Citus cluster (test/citus/run.sh): only with a Citus
+# source tree in CITUS_SRC, which Debian does not package; see the README,
+# "Scaling out with Citus".
+if [ -n "${CITUS_SRC:-}" ]; then
+	tg_log "tenant_guard on a Citus cluster (test/citus/run.sh)"
+	if ! bash "$TG_ROOT/test/citus/run.sh"; then
+		failed+=("Citus")
+	fi
+else
+	tg_log "Citus cluster tests SKIPPED: set CITUS_SRC to a Citus source tree (test/citus/run.sh says how)"
+fi
 
 if [ ${#failed[@]} -gt 0 ]; then
 	tg_log "FAILED: ${failed[*]}"

@@ -267,7 +267,11 @@ rm -rf "$TG_WORKDIR/canary-server"
 failed=()
 crashed=()
 
-tg_start_cluster "$TG_WORKDIR/server"
+# the configuration of make installcheck's server (test/tenant_guard.conf:
+# the test keys of signed tenant tokens, which signed_tenant and token_fuzz
+# need)
+mapfile -t regress_conf < <(grep -v -e '^#' -e '^$' "$TG_ROOT/test/tenant_guard.conf")
+tg_start_cluster "$TG_WORKDIR/server" "${regress_conf[@]}"
 tg_psql -d postgres -At -c "SELECT 'memcheck running: ' || (pg_read_file('/proc/self/maps') ~ 'vgpreload_memcheck')" \
 	| grep -qx 'memcheck running: true' || tg_die "the backend is not running under memcheck"
 

@@ -493,10 +493,16 @@ findings AS (
 	   AND NOT EXISTS (SELECT FROM pg_policy p WHERE p.polrelid = t.oid)
 
 	UNION ALL
-	SELECT 'medium', 'baseline_policy_changed', 'table', t.name,
-		   'Table is protected, but its policy tenant_guard_baseline was dropped or changed, so the table denies rows it should allow.',
+	SELECT CASE WHEN citus.installed THEN 'critical' ELSE 'medium' END,
+		   'baseline_policy_changed', 'table', t.name,
+		   CASE WHEN citus.installed
+				THEN 'Table is protected, but its policy tenant_guard_baseline does not enforce the tenant: Citus copies policies to the shards as permissive ones, so on the shards it lets every tenant''s rows through.'
+				ELSE 'Table is protected, but its policy tenant_guard_baseline was dropped or changed, so the table denies rows it should allow.'
+		   END,
 		   format('SELECT tenant_guard.protect(%L, %L);', t.name, t.tenant_column)
-	  FROM tenant_tables t
+	  FROM tenant_tables t,
+		   LATERAL (SELECT EXISTS (SELECT FROM pg_extension
+									WHERE extname = 'citus') AS installed) citus
 	 WHERE t.protected
 	   AND NOT EXISTS (SELECT FROM pg_policy p
 						WHERE p.polrelid = t.oid
@@ -506,7 +512,14 @@ findings AS (
 						  -- pg_get_expr() with the table would lock it, and
 						  -- wait behind a migration: deparse without it
 						  -- (only an expression without columns can be true)
-						  AND CASE WHEN p.polqual::text LIKE '%{VAR %'
+						  -- or the tenant condition itself, which protect()
+						  -- makes where Citus is installed (the shards get
+						  -- both policies as permissive ones, and a baseline
+						  -- of true there would let every tenant's rows in)
+						  AND CASE WHEN @extschema@.policy_enforces_tenant(p.oid, t.tenant_column)
+								   THEN true
+								   WHEN citus.installed
+									 OR p.polqual::text LIKE '%{VAR %'
 									 OR p.polwithcheck::text LIKE '%{VAR %'
 								   THEN false
 								   ELSE pg_get_expr(p.polqual, 0) = 'true'

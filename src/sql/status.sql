@@ -10,13 +10,15 @@ CREATE OR REPLACE FUNCTION @extschema@.status(
 	OUT tenant_setting text,
 	OUT tenant text,
 	OUT tenant_origin text,
-	OUT exempt boolean)
+	OUT exempt boolean,
+	OUT signed boolean,
+	OUT key_id text)
 RETURNS record
 AS 'MODULE_PATHNAME', 'tenant_guard_status'
 LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
 
 COMMENT ON FUNCTION @extschema@.status() IS
-'version, whether the guard is active and preloaded, its mode, the tenant setting, and the current tenant with where it came from';
+'version, whether the guard is active and preloaded, its mode, the tenant setting, and the current tenant with where it came from, whether it is signed and by which key';
 
 --
 -- tenant(): the tenant of the current transaction, NULL without a valid

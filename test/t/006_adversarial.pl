@@ -1214,7 +1214,7 @@ my ($functions) = run_sql($admin,
 	q{SELECT string_agg(p.proname, ',' ORDER BY p.proname) FROM pg_proc p
 	  WHERE p.pronamespace = 'tenant_guard'::regnamespace});
 is($functions,
-	'audit,fill_tenant,isolation_intact,policy_enforces_tenant,protect,set_tenant,set_tenant,set_tenant,set_tenant,set_tenant,stats_info,stats_reset,status,tenant,tenant_stats,unprotect,violations',
+	'audit,claim,fill_tenant,isolation_intact,policy_enforces_tenant,protect,set_tenant,set_tenant,set_tenant,set_tenant,set_tenant,set_tenant_token,stats_info,stats_reset,status,tenant,tenant_stats,unprotect,violations',
 	'injection: the functions the extension exposes');
 attack(
 	'injection: set_tenant() with SQL in the value sets that string, nothing else',
@@ -1233,6 +1233,30 @@ attack('set_tenant(): switching to tenant 2 (text)',
 attack('set_tenant(): outside a transaction block',
 	q{SELECT tenant_guard.set_tenant(2);},
 	errors => ['25P01: tenant_guard.set_tenant() can only be used in transaction blocks']);
+# set_tenant_token() and claim(): this server has no token keys, so no
+# token can set a tenant; an unsigned one naming tenant 2, or SQL in the
+# token or the claim's name, sets nothing and reads nothing.
+my $unsigned_2 = 'eyJhbGciOiJub25lIn0.eyJ0ZW5hbnQiOiIyIiwiZXhwIjozNDcxMjkyODAwfQ.';
+my $hs256_2 = 'eyJhbGciOiJIUzI1NiJ9.eyJ0ZW5hbnQiOiIyIiwiZXhwIjozNDcxMjkyODAwfQ.c2lnbmF0dXJl';
+attack(
+	'injection: set_tenant_token() with SQL or an unsigned token sets no tenant',
+	qq{BEGIN; SELECT tenant_guard.set_tenant_token(E'2\\'; DROP TABLE customers; --'); ROLLBACK;
+	  BEGIN; SELECT tenant_guard.set_tenant_token('$unsigned_2'); ROLLBACK;
+	  BEGIN; SELECT tenant_guard.set_tenant_token('$hs256_2'); ROLLBACK;
+	  BEGIN; SELECT tenant_guard.set_tenant_token(repeat('$unsigned_2', 200)); ROLLBACK;
+	  BEGIN;
+	  SELECT tenant_guard.claim(E'tenant\\'; DROP TABLE customers; --') IS NULL,
+	         tenant_guard.claim('tenant') IS NULL, tenant_guard.claim(NULL) IS NULL;
+	  SELECT id, item FROM orders ORDER BY id;
+	  ROLLBACK;},
+	output => 't|t|t',
+	errors => [
+		'42501: tenant token is malformed',
+		'42501: tenant token algorithm is not accepted',
+		'55000: no key is configured for HS256 tenant tokens',
+		'42501: tenant token is too long',
+		'42501: tenant context required for table "public.orders"'
+	]);
 attack('fill_tenant(): a NULL tenant column gets the request\'s own tenant',
 	pinned(q{INSERT INTO orders VALUES (41, NULL, 'filled') RETURNING id, tenant_id;}),
 	output => '41|1');

@@ -31,7 +31,10 @@ my @tests = grep { $_ ne 'loading' && $_ ne 'upgrade' } split ' ', $regress;
 cmp_ok(scalar @tests, '>=', 10, 'the regression tests are found in the Makefile');
 isnt($current_version, $previous_version, "the current version is $current_version");
 
-my $node = preloaded_node('upgraded');
+# the configuration of make installcheck's server (the test keys of
+# signed tenant tokens)
+my $node = preloaded_node('upgraded',
+	slurp_file("$root/test/tenant_guard.conf"));
 
 $node->safe_psql('postgres', 'CREATE DATABASE contrib_regression');
 $node->safe_psql('contrib_regression',
