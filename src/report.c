@@ -1904,24 +1904,13 @@ tg_report_stats_not_loaded(void)
 			 errhint("Add tenant_guard to shared_preload_libraries and restart the server.")));
 }
 
-/*
- * The rule a refusal belongs to (0 for the drift guard), its name in the
- * views and log lines, and the SQLSTATE its message carries above (a
- * regression test compares the two).  Every kind is listed, so that the
- * compiler names one that is missing.
- */
-void
-tg_refusal_kind(TgRefusal refusal, int *rule, const char **name,
-				const char **sqlstate)
+/* tg_refusal_kind() for rules 1 to 3 and the session state of rule 2. */
+static void
+tenant_refusal_kind(TgRefusal refusal, int *rule, const char **name)
 {
-	*sqlstate = "42501";
-	*rule = 5;
+	*rule = 2;
 	switch (refusal)
 	{
-		case TG_ALLOWED:
-			*name = "allowed";
-			*rule = 0;
-			break;
 		case TG_NO_TENANT:
 			*name = "no_tenant";
 			*rule = 1;
@@ -1985,6 +1974,48 @@ tg_refusal_kind(TgRefusal refusal, int *rule, const char **name,
 		case TG_LASTING_SETTING:
 			*name = "lasting_setting";
 			*rule = 2;
+			break;
+		default:
+			*name = "unknown";
+			break;
+	}
+}
+
+/*
+ * The rule a refusal belongs to (0 for the drift guard), its name in the
+ * views and log lines, and the SQLSTATE its message carries above (a
+ * regression test compares the two).  Every kind is listed, so that the
+ * compiler names one that is missing.
+ */
+void
+tg_refusal_kind(TgRefusal refusal, int *rule, const char **name,
+				const char **sqlstate)
+{
+	*sqlstate = "42501";
+	*rule = 5;
+	switch (refusal)
+	{
+		case TG_ALLOWED:
+			*name = "allowed";
+			*rule = 0;
+			break;
+		case TG_NO_TENANT:
+		case TG_TENANT_AT_SESSION_LEVEL:
+		case TG_TENANT_OF_FUNCTION:
+		case TG_TENANT_OF_CONFIG:
+		case TG_TENANT_CHANGED:
+		case TG_TENANT_NOT_SIGNED:
+		case TG_SESSION_TENANT:
+		case TG_SESSION_SET:
+		case TG_TENANT_SWITCH:
+		case TG_WORKER_TENANT_SWITCH:
+		case TG_LEFTOVER_AT_TENANT:
+		case TG_LEFTOVER_AT_COMMIT:
+		case TG_TEMP_TYPE:
+		case TG_PREPARED_EXECUTION:
+		case TG_PREPARED_PARAMETER:
+		case TG_LASTING_SETTING:
+			tenant_refusal_kind(refusal, rule, name);
 			break;
 		case TG_NOT_FORCED:
 		case TG_NOT_FORCED_AT_COMMIT:
