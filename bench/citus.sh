@@ -28,7 +28,10 @@
 #
 #   Ir/txn = (Ir(warm-up + N transactions) - Ir(warm-up only)) / N
 #
-# for the coordinator's backend, the workers' backends, and their sum.
+# for the coordinator's backend, the workers' backends, and their sum; the
+# measured run is made twice and the mean taken (PostgreSQL flushes its
+# statistics at most once a second of wall-clock time, so runs differ by
+# a few hundred instructions per transaction).
 # Every run starts the three nodes from pristine copies of their data
 # directories.  Tenants and ids follow a fixed pseudo-random sequence.
 #
@@ -221,12 +224,13 @@ wrapper() {
 	chmod 755 "$1/postgres-callgrind"
 }
 
-# run_cluster CONFIG K: start the nodes under callgrind from the pristine
-# copies, run the K script (N or 0), stop; then sum the instructions of the
-# processes that logged in as app, per node, into IR[CONFIG,K,node] (and
-# those of every other process into IR[CONFIG,K,bg]).
+# run_cluster CONFIG K SLOT: start the nodes under callgrind from the
+# pristine copies, run the K script (N or 0), stop; then sum the
+# instructions of the processes that logged in as app, per node, into
+# IR[CONFIG,SLOT,node] (and those of every other process into
+# IR[CONFIG,SLOT,bg]).
 run_cluster() {
-	local config=$1 k=$2 run=$BENCH_TMP/run i pristine pids p f app other
+	local config=$1 script=$2 k=$3 run=$BENCH_TMP/run i pristine pids p f app other
 	pristine=$(config_pristine "$config")
 	rm -rf "$run"
 	mkdir -p "$run"
@@ -243,12 +247,12 @@ run_cluster() {
 			die "node $i did not start under callgrind"
 	done
 	"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$SOCK_DIR" -p "$(node_port 0)" \
-		-U app -d bench -At -f "$BENCH_TMP/scripts/$config.$k.sql" \
+		-U app -d bench -At -f "$BENCH_TMP/scripts/$config.$script.sql" \
 		>"$BENCH_TMP/cg/$config.$k/client.out" 2>"$BENCH_TMP/cg/$config.$k/client.err" ||
 		{ tail -5 "$BENCH_TMP/cg/$config.$k/client.err" >&2; die "the client failed ($config, $k)"; }
 	# one row per transaction
 	[[ $(grep -Ec '^[0-9]+\|[0-9]+$' "$BENCH_TMP/cg/$config.$k/client.out" || true) -eq \
-		$((WARMUP + $([[ $k == N ]] && echo "$N_TXN" || echo 0))) ]] ||
+		$((WARMUP + $([[ $script == N ]] && echo "$N_TXN" || echo 0))) ]] ||
 		die "the client did not get one row per transaction ($config, $k)"
 	for i in 2 1 0; do pg_stop "$run/node$i"; done
 	# The backends exit before their postmaster; give callgrind a moment
@@ -285,31 +289,28 @@ for c in "${CCONFIGS[@]}"; do
 	gen_script "$(config_table "$c")" 0 >"$BENCH_TMP/scripts/$c.0.sql"
 done
 
-per_txn() { calc "(${IR[$1,N,$2]} - ${IR[$1,0,$2]}) / $N_TXN"; }
+# Ir/txn of CONFIG for node 0, 1, 2, workers or total: the mean of the
+# two measured runs (N and its repetition R) minus the warm-up run.
+per_txn() { calc "((${IR[$1,N,$2]} + ${IR[$1,R,$2]}) / 2 - ${IR[$1,0,$2]}) / $N_TXN"; }
+# How far the two measured runs are apart, per transaction.
+spread() { calc "(${IR[$1,N,total]} - ${IR[$1,R,total]}) / $N_TXN"; }
 for c in "${CCONFIGS[@]}"; do
-	for k in 0 N; do
-		log "$c: $([[ $k == N ]] && echo "warm-up + $N_TXN transactions" || echo "warm-up only")"
-		run_cluster "$c" "$k"
+	# the measured run twice: PostgreSQL flushes its statistics at most
+	# once a second of wall-clock time, so runs differ a little
+	for k in 0 N R; do
+		log "$c: $([[ $k == 0 ]] && echo "warm-up only" || echo "warm-up + $N_TXN transactions ($k)")"
+		run_cluster "$c" "$([[ $k == 0 ]] && echo 0 || echo N)" "$k"
+		IR[$c,$k,total]=$((IR[$c,$k,0] + IR[$c,$k,1] + IR[$c,$k,2]))
+		IR[$c,$k,workers]=$((IR[$c,$k,1] + IR[$c,$k,2]))
 	done
-	IR[$c,N,total]=$((IR[$c,N,0] + IR[$c,N,1] + IR[$c,N,2]))
-	IR[$c,0,total]=$((IR[$c,0,0] + IR[$c,0,1] + IR[$c,0,2]))
-	IR[$c,N,workers]=$((IR[$c,N,1] + IR[$c,N,2]))
-	IR[$c,0,workers]=$((IR[$c,0,1] + IR[$c,0,2]))
 	log "$c: $(fmt_int "$(per_txn "$c" total)") instructions per transaction (coordinator $(fmt_int "$(per_txn "$c" 0)"), workers $(fmt_int "$(per_txn "$c" workers)"))"
 done
-
-# Determinism: the last configuration's measured run once more.
-last=${CCONFIGS[-1]}
-for i in 0 1 2; do IR[$last,R,$i]=${IR[$last,N,$i]}; done
-log "$last: warm-up + $N_TXN transactions, repeated"
-run_cluster "$last" N
-repeat_diff=$(( (IR[$last,N,0] + IR[$last,N,1] + IR[$last,N,2]) - (IR[$last,R,0] + IR[$last,R,1] + IR[$last,R,2]) ))
 
 base=${CCONFIGS[0]}
 {
 	echo "## Citus cluster: instructions per routed transaction (callgrind)"
 	echo
-	echo "A coordinator and two workers (Citus $CITUS_VERSION), each postmaster under \`valgrind --tool=callgrind\`; psql as role app sends, per transaction, \`BEGIN\`, \`SET LOCAL app.current_tenant\`, \`SELECT id, amount FROM <table> WHERE tenant_id = t AND id = i\` (routed to one shard; simple protocol, literals) and \`COMMIT\`. $ROWS rows, $TENANTS tenants, $SHARDS shards. Ir/txn = (Ir of warm-up + N transactions − Ir of warm-up only) / N, N = $N_TXN, warm-up = $WARMUP, counting the processes that logged in as app: the coordinator's backend and the workers' backends of Citus's connections."
+	echo "A coordinator and two workers (Citus $CITUS_VERSION), each postmaster under \`valgrind --tool=callgrind\`; psql as role app sends, per transaction, \`BEGIN\`, \`SET LOCAL app.current_tenant\`, \`SELECT id, amount FROM <table> WHERE tenant_id = t AND id = i\` (routed to one shard; simple protocol, literals) and \`COMMIT\`. $ROWS rows, $TENANTS tenants, $SHARDS shards. Ir/txn = (Ir of warm-up + N transactions − Ir of warm-up only) / N, N = $N_TXN (the mean of two runs), warm-up = $WARMUP, counting the processes that logged in as app: the coordinator's backend and the workers' backends of Citus's connections."
 	echo
 	echo "| config | coordinator | workers | total Ir/txn | Δ vs $base | vs $base | app backends (coordinator, worker1, worker2) |"
 	echo "|---|---:|---:|---:|---:|---:|---|"
@@ -319,7 +320,7 @@ base=${CCONFIGS[0]}
 		echo "| $c | $(fmt_int "$(per_txn "$c" 0)") | $(fmt_int "$(per_txn "$c" workers)") | $(fmt_int "$t") | $(fmt_int "$(calc "$t - $b")") | $(pct "$(calc "$t / $b")") | ${NAPP[$c,N,0]}, ${NAPP[$c,N,1]}, ${NAPP[$c,N,2]} |"
 	done
 	echo
-	echo "Determinism: the $last run with N transactions repeated: $(fmt_int "$repeat_diff") instructions of difference in the app backends' total ($(calc "$repeat_diff / $N_TXN" | xargs printf '%.1f') per transaction)."
+	echo "Each measured run was made twice; Ir/txn uses their mean. The two runs' totals differ by, per transaction: $(for c in "${CCONFIGS[@]}"; do printf '%s %s; ' "$c" "$(fmt_int "$(spread "$c")")"; done | sed 's/; $//')."
 	echo
 	echo "Other processes of the three nodes (checkpointer, Citus's maintenance daemons and their connections, ...), not counted above, per transaction of the difference: $(for c in "${CCONFIGS[@]}"; do printf '%s %s; ' "$c" "$(fmt_int "$(calc "(${IR[$c,N,bg]} - ${IR[$c,0,bg]}) / $N_TXN")")"; done | sed 's/; $//') (work per second of wall-clock time, not per transaction)."
 	echo
