@@ -57,8 +57,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$BENCH_DIR/lib/callgrind.sh"
 
-N_TXN=${N_TXN:-500}
-[[ $QUICK == 1 ]] && N_TXN=100
+N_TXN=${N_TXN:-2000}
+[[ $QUICK == 1 ]] && N_TXN=200
 ROWS=${CITUS_BENCH_ROWS:-20000}
 TENANTS=${CITUS_BENCH_TENANTS:-50}
 # The warm-up is one transaction per tenant, so that every shard has been
@@ -68,7 +68,6 @@ TENANTS=${CITUS_BENCH_TENANTS:-50}
 WARMUP=$TENANTS
 SHARDS=${CITUS_BENCH_SHARDS:-8}
 read -r -a CCONFIGS <<<"${CITUS_BENCH_CONFIGS:-citus tenant_guard protect}"
-NODES=(coordinator worker1 worker2)
 declare -A IR NAPP
 
 bench_init citus
@@ -213,6 +212,29 @@ gen_script() {
 		}'
 }
 
+# cg_object_self FILE OBJECT: the instructions a process (callgrind FILE)
+# executed in the functions of a shared object (OBJECT, a regular
+# expression on its path) itself: the cost lines of the functions under an
+# ob= naming it, less the inclusive costs of their calls (the line after a
+# calls=).  Object names are given once, in ob= or cob=, then by number.
+cg_object_self() {
+	awk -v obj="$2" '
+		/^c?ob=/ {
+			o = $0; sub(/^c?ob=/, "", o)
+			if (match(o, /^\([0-9]+\)/)) {
+				id = substr(o, 1, RLENGTH); rest = substr(o, RLENGTH + 1)
+				sub(/^ +/, "", rest)
+				if (rest != "") names[id] = rest
+				o = names[id]
+			}
+			if ($0 ~ /^ob=/) cur = o
+			next
+		}
+		/^calls=/ { skip = 1; next }
+		/^[0-9+*-]/ { if (skip) { skip = 0; next } if (cur ~ obj) s += $2; next }
+		END { printf "%.0f\n", s }' "$1"
+}
+
 # wrapper OUTDIR: a postgres that runs under callgrind, one output file per
 # process in OUTDIR (pg_ctl -p runs it in place of postgres).
 wrapper() {
@@ -230,7 +252,7 @@ wrapper() {
 # IR[CONFIG,SLOT,node] (and those of every other process into
 # IR[CONFIG,SLOT,bg]).
 run_cluster() {
-	local config=$1 script=$2 k=$3 run=$BENCH_TMP/run i pristine pids p f app other
+	local config=$1 script=$2 k=$3 run=$BENCH_TMP/run i pristine pids p f app other tg
 	pristine=$(config_pristine "$config")
 	rm -rf "$run"
 	mkdir -p "$run"
@@ -261,16 +283,18 @@ run_cluster() {
 	IR[$config,$k,bg]=0
 	for i in 0 1 2; do
 		pids=" $(awk '/connection authorized: user=app / { printf "%s ", $1 }' "$run/node$i.log")"
-		app=0 other=0
+		app=0 other=0 tg=0
 		for f in "$BENCH_TMP/cg/$config.$k/node$i"/callgrind.out.*; do
 			p=${f##*.}
 			if [[ $pids == *" $p "* ]]; then
 				app=$((app + $(cg_total "$f")))
+				tg=$((tg + $(cg_object_self "$f" '/tenant_guard[.]so$')))
 			else
 				other=$((other + $(cg_total "$f")))
 			fi
 		done
 		IR[$config,$k,$i]=$app
+		IR[$config,$k,tg$i]=$tg
 		NAPP[$config,$k,$i]=$(wc -w <<<"$pids")
 		IR[$config,$k,bg]=$((IR[$config,$k,bg] + other))
 	done
@@ -302,6 +326,7 @@ for c in "${CCONFIGS[@]}"; do
 		run_cluster "$c" "$([[ $k == 0 ]] && echo 0 || echo N)" "$k"
 		IR[$c,$k,total]=$((IR[$c,$k,0] + IR[$c,$k,1] + IR[$c,$k,2]))
 		IR[$c,$k,workers]=$((IR[$c,$k,1] + IR[$c,$k,2]))
+		IR[$c,$k,tgworkers]=$((IR[$c,$k,tg1] + IR[$c,$k,tg2]))
 	done
 	log "$c: $(fmt_int "$(per_txn "$c" total)") instructions per transaction (coordinator $(fmt_int "$(per_txn "$c" 0)"), workers $(fmt_int "$(per_txn "$c" workers)"))"
 done
@@ -319,6 +344,8 @@ base=${CCONFIGS[0]}
 		b=$(per_txn "$base" total)
 		echo "| $c | $(fmt_int "$(per_txn "$c" 0)") | $(fmt_int "$(per_txn "$c" workers)") | $(fmt_int "$t") | $(fmt_int "$(calc "$t - $b")") | $(pct "$(calc "$t / $b")") | ${NAPP[$c,N,0]}, ${NAPP[$c,N,1]}, ${NAPP[$c,N,2]} |"
 	done
+	echo
+	echo "Of these, in tenant_guard.so's own functions (their self instructions, not the PostgreSQL functions they call), per transaction: $(for c in "${CCONFIGS[@]:1}"; do printf '%s: coordinator %s, workers %s; ' "$c" "$(fmt_int "$(per_txn "$c" tg0)")" "$(fmt_int "$(per_txn "$c" tgworkers)")"; done | sed 's/; $//')."
 	echo
 	echo "Each measured run was made twice; Ir/txn uses their mean. The two runs' totals differ by, per transaction: $(for c in "${CCONFIGS[@]}"; do printf '%s %s; ' "$c" "$(fmt_int "$(spread "$c")")"; done | sed 's/; $//')."
 	echo
