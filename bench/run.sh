@@ -10,7 +10,8 @@
 #
 # Options:
 #   --only PARTS   comma-separated subset of: callgrind,throughput,scale;
-#                  or token (signed tenant tokens), which is not in the
+#                  or token (signed tenant tokens) or citus (a Citus
+#                  cluster, when Citus is installed), which are not in the
 #                  default run
 #   --no-build     do not run make / make install first
 #   --no-readme    do not update bench/README.md
@@ -21,6 +22,8 @@
 #   throughput.sh  pgbench tps, configurations alternated (part 3)
 #   scale.sh       standard policy on 10M rows vs an application-side
 #                  filter (part 4)
+#   token.sh       signed tenant tokens (--only token)
+#   citus.sh       routed transactions on a Citus cluster (--only citus)
 # Every part starts its own throwaway cluster(s) in
 # $BENCH_TMPDIR/tenant_guard_bench_* (BENCH_TMPDIR defaults to /var/tmp) as
 # the postgres OS user, on a unix socket in that directory (no TCP), and
@@ -66,7 +69,9 @@ ensure_packages() {
 		missing+=(valgrind)
 	local libdir
 	libdir=$("$PG_CONFIG" --pkglibdir 2>/dev/null || echo /usr/lib/postgresql/15/lib)
-	[[ -f $libdir/pgaudit.so || " ${CONFIGS[*]} " != *" pgaudit "* ]] ||
+	# (only the callgrind and throughput parts run the configurations)
+	[[ -f $libdir/pgaudit.so || " ${CONFIGS[*]} " != *" pgaudit "* ||
+		" ${PARTS[*]} " != *" callgrind "* && " ${PARTS[*]} " != *" throughput "* ]] ||
 		missing+=(postgresql-15-pgaudit)
 	[[ -f $libdir/pg_stat_statements.so && -f $libdir/pg_prewarm.so &&
 		-x $PG_BIN/postgres ]] || missing+=(postgresql-15 postgresql-contrib)

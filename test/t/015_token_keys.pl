@@ -43,6 +43,15 @@ sub token
 	return $input . '.' . encode_base64url(hmac_sha256($input, $secret));
 }
 
+# A token for tenant 1 with the claims given as they are (raw JSON bytes).
+sub token_with_claims
+{
+	my ($secret, $kid, $claims) = @_;
+	my $input = encode_base64url(qq({"alg":"HS256","kid":"$kid"})) . '.'
+	  . encode_base64url($claims);
+	return $input . '.' . encode_base64url(hmac_sha256($input, $secret));
+}
+
 # The outcome of set_tenant_token() in a transaction: the tenant, or the
 # error with its SQLSTATE.
 sub try_token
@@ -126,6 +135,32 @@ is(try_token(token($inline_two, 'two')), 'tenant 1',
 is($node->safe_psql('postgres',
 		"SELECT count(*) FROM pg_settings WHERE name = 'tenant_guard.token_secret'"),
 	'0', 'pg_settings does not list the setting');
+
+# A claim in raw UTF-8 (not a \u escape): in a UTF-8 database claim()
+# returns it as text; in a database in another encoding, where the bytes
+# would not be text, the token is refused as malformed (a token for such a
+# database must be ASCII).
+my $now = time();
+my $raw = token_with_claims($inline_two, 'two',
+	qq({"tenant":"1","name":"Jos\xc3\xa9","iat":$now,"exp":) . ($now + 60) . '}');
+for my $enc ('UTF8', 'LATIN1')
+{
+	$node->safe_psql('postgres',
+		"CREATE DATABASE tok_" . lc($enc) . " ENCODING '$enc' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
+	$node->safe_psql("tok_" . lc($enc), 'CREATE EXTENSION tenant_guard');
+}
+is($node->safe_psql('tok_utf8',
+		"BEGIN; SELECT tenant_guard.set_tenant_token('$raw') IS NOT NULL; "
+		  . "SELECT tenant_guard.claim('name') = U&'Jos\\00E9'; COMMIT;"),
+	"t\nt", 'a UTF-8 database: a raw UTF-8 claim is text');
+my ($ret, $out, $err) = $node->psql('tok_latin1',
+	"BEGIN; SELECT tenant_guard.set_tenant_token('$raw'); COMMIT;");
+like($err, qr/tenant token is malformed/,
+	'a LATIN1 database: a raw UTF-8 claim is refused');
+is($node->safe_psql('tok_latin1',
+		"BEGIN; SELECT tenant_guard.set_tenant_token('" . token($inline_two, 'two')
+		  . "'); COMMIT;"),
+	'1', 'a LATIN1 database: an ASCII token verifies');
 
 # The server log holds none of the keys, whatever happened above.
 my $log = slurp_file($node->logfile);

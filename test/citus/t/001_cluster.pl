@@ -244,6 +244,73 @@ app_ok($coord, "BEGIN; SELECT tenant_guard.set_tenant(4) \\gset\n
 	SELECT count(*) FROM orders WHERE tenant_id = 4; COMMIT;",
 	'4', "set_tenant(): tenant 4 sees its 4 orders");
 
+#
+# A signed tenant token, verified on the coordinator, which holds the keys
+# (the test keys of test/tenant_guard.conf; the workers have none).  The
+# tokens are test/tokens/mint.py's for tenant 2, valid until 2080, hence
+# the long token_max_age.
+#
+my %token;
+for (`/usr/bin/python3 $FindBin::RealBin/../../tokens/mint.py hs_t2 ed_ed2_t2`)
+{
+	$token{$1} = $2 if /^\\set (\w+) '([^']+)'$/;
+}
+is(scalar(keys %token), 2, 'test/tokens/mint.py minted the tokens of tenant 2');
+$coord->append_conf('postgresql.conf',
+	join('', grep { /^tenant_guard\.token_/ } split /^/, slurp_file("$FindBin::RealBin/../../tenant_guard.conf"))
+	  . "tenant_guard.token_max_age = '20000d'\n");
+$coord->reload;
+# $name: the token; returns a transaction that reads as its tenant, routed
+# to one shard and fanned out to all.
+sub token_request
+{
+	my ($name) = @_;
+	return qq{BEGIN; SELECT tenant_guard.set_tenant_token('$token{$name}') \\gset
+	SELECT count(*), count(*) FILTER (WHERE tenant_id <> 2) FROM orders;
+	SELECT count(*) FROM orders WHERE tenant_id = 2;
+	SELECT count(*) FROM orders WHERE tenant_id = 5;
+	SELECT count(*) FROM orders o JOIN lines l USING (tenant_id) WHERE l.order_id = o.id;
+	COMMIT;};
+}
+for my $name (sort keys %token)
+{
+	app_ok($coord, token_request($name), "2|0\n2\n0\n2",
+		"set_tenant_token() ($name): fan-out and routed reads see only tenant 2's rows");
+}
+
+# require_signed_tenant for the application role on the coordinator only:
+# Citus propagates ALTER ROLE ... SET to the workers unless told not to,
+# and the workers receive the verified tenant as a plain SET LOCAL.
+$coord->safe_psql(
+	'postgres', q{
+	SET citus.enable_alter_role_set_propagation = off;
+	ALTER ROLE regress_app SET tenant_guard.require_signed_tenant = on;
+});
+is( $coord->safe_psql(
+		'postgres',
+		q{SELECT string_agg(result, ',') FROM run_command_on_workers(
+			$$SELECT count(*) FROM pg_db_role_setting
+			   WHERE array_to_string(setconfig, ',') LIKE '%require_signed_tenant%'$$)}),
+	'0,0',
+	'require_signed_tenant: set for the role on the coordinator, not on the workers');
+for my $q ('SELECT count(*) FROM orders WHERE tenant_id = 2', 'SELECT count(*) FROM orders')
+{
+	my $err = app_refused(
+		$coord,
+		"BEGIN; SET LOCAL app.current_tenant = '2'; $q; COMMIT;",
+		qr/ERROR:  signed tenant required for table "public\.orders"$/m,
+		"require_signed_tenant: a plain SET LOCAL is refused on the coordinator: $q");
+	unlike($err, qr/while executing command on/,
+		"require_signed_tenant: no worker was asked: $q");
+}
+app_ok($coord, token_request('hs_t2'), "2|0\n2\n0\n2",
+	'require_signed_tenant: set_tenant_token() works, routed and fanned out');
+$coord->safe_psql(
+	'postgres', q{
+	SET citus.enable_alter_role_set_propagation = off;
+	ALTER ROLE regress_app RESET tenant_guard.require_signed_tenant;
+});
+
 # set_config(..., true) is not a SET statement: Citus does not send it on,
 # and the workers refuse the query for want of a tenant.
 app_refused(
