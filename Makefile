@@ -34,9 +34,11 @@ OBJS = \
 	src/status.o \
 	src/type_code.o \
 	src/tenant_context.o \
+	src/tenant_stats.o \
 	src/token.o \
 	src/token_keys.o \
 	src/utility_guard.o \
+	src/violations.o \
 	src/withheld_values.o \
 	src/xact_guard.o \
 	src/xact_state.o
@@ -49,11 +51,11 @@ OBJS = \
 # and never change, since installed databases update through them (README,
 # "Upgrading").
 SQL_OBJECTS = schema status registry protect policy_enforces_tenant \
-	isolation_intact protected_tables audit set_tenant fill_tenant \
+	isolation_intact protected_tables audit set_tenant fill_tenant stats \
 	preload_warning set_tenant_token
 UPDATE_FROM = 1.2
 UPDATE_OBJECTS = isolation_intact protected_tables audit status_columns \
-	status set_tenant_token
+	status set_tenant_token stats
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql \
 	$(EXTENSION)--$(UPDATE_FROM)--$(EXTVERSION).sql
@@ -81,7 +83,7 @@ endif
 
 # Tests run on a throwaway server that preloads the library (make
 # installcheck starts it; "make check" is not supported under PGXS).
-REGRESS = loading no_tenant transaction_scope session_state one_tenant force_rls back_doors modes protect protect_partitions protect_index drift audit policy_casts ddl_guard owner_types referential_actions held_cursors permission_order tid_lookup upgrade fk_validation set_tenant autocommit fill_tenant signed_tenant token_fuzz
+REGRESS = loading no_tenant transaction_scope session_state one_tenant force_rls back_doors modes protect protect_partitions protect_index drift audit policy_casts ddl_guard owner_types referential_actions held_cursors permission_order tid_lookup upgrade fk_validation set_tenant autocommit fill_tenant signed_tenant token_fuzz stats
 REGRESS_OPTS = --temp-instance=tmp_check --temp-config=$(srcdir)/test/tenant_guard.conf
 
 ISOLATION = audit_lock interleaved_tenants

@@ -40,8 +40,10 @@
 #include "src/session_state.h"
 #include "src/tenant_context.h"
 #include "src/tenant_guard.h"
+#include "src/tenant_stats.h"
 #include "src/token.h"
 #include "src/utility_guard.h"
+#include "src/violations.h"
 #include "src/xact_guard.h"
 #include "src/xact_state.h"
 
@@ -267,7 +269,37 @@ define_settings(void)
 
 	define_token_settings();
 
+	/* tenant_stats.c: .stats, .stats_max_tenants, .log_tenant_context */
+	tg_stats_define_settings();
+
+	/* violations.c: .log_violations */
+	tg_violations_define_settings();
+
 	tg_reserve_guc_prefix("tenant_guard");
+}
+
+/*
+ * The statistics (tenant_stats.c, violations.c), when the library is
+ * preloaded: without shared memory their views say they cannot work.
+ */
+static void
+install_stats(void)
+{
+	/* tenant_stats.c: shared memory request and startup hooks */
+	tg_stats_shmem_install();
+
+	/* tenant_stats.c: statements nest inside ExecutorRun and ExecutorFinish */
+	tg_stats_prev_ExecutorRun = ExecutorRun_hook;
+	ExecutorRun_hook = tg_stats_ExecutorRun;
+	tg_stats_prev_ExecutorFinish = ExecutorFinish_hook;
+	ExecutorFinish_hook = tg_stats_ExecutorFinish;
+
+	/* tenant_stats.c: a top-level statement's count and rows */
+	tg_stats_prev_ExecutorEnd = ExecutorEnd_hook;
+	ExecutorEnd_hook = tg_stats_ExecutorEnd;
+
+	/* tenant_stats.c: the executor depth a failed savepoint returns to */
+	RegisterSubXactCallback(tg_stats_subxact_callback, NULL);
 }
 
 /*
@@ -351,8 +383,13 @@ _PG_init(void)
 	tg_on_xact_end(TG_XACT_DEFINER, tg_definer_xact_end);
 	tg_on_xact_end(TG_XACT_REL_CACHE, tg_rel_cache_xact_end);
 	tg_on_xact_end(TG_XACT_DRIFT, tg_drift_xact_end);
+	tg_on_xact_end(TG_XACT_STATS, tg_stats_xact_end);
 
 	/* fk_validation.c: foreign keys under RLS validated row by row */
 	tg_prev_check_perms = ExecutorCheckPerms_hook;
 	ExecutorCheckPerms_hook = tg_check_perms;
+
+	/* The statistics need shared memory: only when preloaded. */
+	if (tg_load_origin == TG_LOADED_SHARED_PRELOAD)
+		install_stats();
 }

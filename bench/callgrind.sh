@@ -16,7 +16,8 @@
 #   nonrls_su   EXECUTE q(aid) on pgbench_accounts (no RLS), as superuser
 #   nonrls_app  the same as role "app"
 # Configurations (shared_preload_libraries on the command line): none,
-# tenant_guard, pg_stat_statements, pgaudit (with pgaudit.log = none).
+# tenant_guard (tenant_guard.stats = off), tenant_guard_stats (on),
+# pg_stat_statements, pgaudit (with pgaudit.log = none).
 #
 # Start-up cost is removed by running every script twice, once with the
 # measured transactions and once without them (same header and warm-up):
@@ -327,5 +328,14 @@ record_target "cost per additional protected table stays flat" \
 record_target "statements touching no RLS table: < 0.2% instructions" \
 	"$(pct "$nonrls_app_ratio") as role app, $(pct "$nonrls_su_ratio") as superuser" \
 	"$(verdict "$nonrls_app_ratio < 1.002 && $nonrls_su_ratio < 1.002")"
+# The statistics (issue 14), when measured: on the point lookup, at most
+# 0.5% more than the guard without them, and 1% more than nothing.
+if [[ " ${CONFIGS[*]} " == *" tenant_guard_stats "* ]]; then
+	stats_ratio=$(calc "$(per_txn point tenant_guard_stats) / $(per_txn point tenant_guard)")
+	stats_none=$(calc "$(per_txn point tenant_guard_stats) / $(per_txn point none)")
+	record_target "statistics on add ≤ 0.5% to tenant_guard, ≤ 1% to none (RLS point lookup)" \
+		"$(pct "$stats_ratio") vs tenant_guard ($(fmt_int "$(calc "$(per_txn point tenant_guard_stats) - $(per_txn point tenant_guard)")") instructions), $(pct "$stats_none") vs none" \
+		"$(verdict "$stats_ratio <= 1.005 && $stats_none <= 1.01")"
+fi
 
 log "callgrind part done"

@@ -515,6 +515,35 @@ tg_at_sets_access_method(AlterTableType subtype)
 }
 
 /*
+ * Shared memory requests.  PostgreSQL 15 added shmem_request_hook, outside
+ * which RequestAddinShmemSpace() and RequestNamedLWLockTranche() fail;
+ * before, they are called straight from _PG_init.  tg_shmem_request_install
+ * installs the request function (chaining the previous hook into *prev) or,
+ * on 14, calls it at once; tg_shmem_request_chain calls the previous hook
+ * from it.
+ */
+#if PG_VERSION_NUM >= 150000
+typedef shmem_request_hook_type tg_shmem_request_hook_type;
+#define tg_shmem_request_install(prev, request) \
+	do { \
+		(prev) = shmem_request_hook; \
+		shmem_request_hook = (request); \
+	} while (0)
+#else
+typedef void (*tg_shmem_request_hook_type) (void);
+#define tg_shmem_request_install(prev, request) \
+	do { \
+		(prev) = NULL; \
+		(request) (); \
+	} while (0)
+#endif
+#define tg_shmem_request_chain(prev) \
+	do { \
+		if (prev) \
+			(prev) (); \
+	} while (0)
+
+/*
  * The "extra" block a check hook hands to GUC, which GUC frees: malloc()ed
  * up to PostgreSQL 15, allocated in GUC's memory context with guc_malloc()
  * from 16 on (GUC pfree()s it, and a malloc()ed block is a fatal error).

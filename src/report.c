@@ -36,10 +36,12 @@
  */
 #include "postgres.h"
 
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
 
 #include "report.h"
 #include "token.h"
+#include "violations.h"
 
 #define SET_TENANT_HINT \
 	"Set the tenant inside the transaction with SET LOCAL %s = '...' or SELECT set_config('%s', '...', true)."
@@ -616,13 +618,13 @@ report_worker_tenant_switch(const TgVerdict *v)
 }
 
 /*
- * Report a verdict about an assignment of the tenant setting, from its
- * check hook.  Returns what the hook returns: false for a refusal, whose
- * message is left to GUC_check_err*; true when the assignment may go on,
- * after a WARNING in warn mode.
+ * Word a verdict about an assignment of the tenant setting.  Returns what
+ * the check hook returns: false for a refusal, whose message is left to
+ * GUC_check_err*; true when the assignment may go on, after a WARNING in
+ * warn mode.
  */
-bool
-tg_report_assignment(const TgVerdict *v)
+static bool
+word_assignment(const TgVerdict *v)
 {
 	switch (v->refusal)
 	{
@@ -635,6 +637,18 @@ tg_report_assignment(const TgVerdict *v)
 		default:
 			return true;
 	}
+}
+
+/*
+ * Report a verdict about an assignment of the tenant setting, from its
+ * check hook: count it (violations.c), then word it.
+ */
+bool
+tg_report_assignment(const TgVerdict *v)
+{
+	if (v->refusal != TG_ALLOWED)
+		tg_violation_note(v);
+	return word_assignment(v);
 }
 
 /*
@@ -965,7 +979,7 @@ report_tenant_rule(const TgVerdict *v)
 		case TG_TENANT_SWITCH:
 		case TG_WORKER_TENANT_SWITCH:
 		case TG_LEFTOVER_AT_TENANT:
-			(void) tg_report_assignment(v);
+			(void) word_assignment(v);
 			break;
 		default:				/* TG_NO_TENANT to TG_TENANT_NOT_SIGNED */
 			report_tenant_context(v);
@@ -1066,12 +1080,16 @@ report_drift_verdict(const TgVerdict *v)
 
 /*
  * Report a verdict: an ERROR, or in warn mode a WARNING, for a refusal;
- * nothing for TG_ALLOWED.  Every kind is listed here, so that the compiler
+ * nothing for TG_ALLOWED.  A refusal is counted first (violations.c): this
+ * is the one place every refusal passes, but the check hook's
+ * (tg_report_assignment).  Every kind is listed here, so that the compiler
  * names one that no function words; the groups choose the function.
  */
 void
 tg_report(const TgVerdict *v)
 {
+	if (v->refusal != TG_ALLOWED)
+		tg_violation_note(v);
 	switch (v->refusal)
 	{
 		case TG_ALLOWED:
@@ -1664,4 +1682,381 @@ tg_report_empty_tenant(const char *setting)
 			 errdetail("An empty \"%s\" means that no tenant is set.",
 					   setting),
 			 errhint("Pass the tenant of the request; to act for no tenant, end the transaction.")));
+}
+
+/* tg_refusal_kind() for rules 4 and 5. */
+static void
+table_refusal_kind(TgRefusal refusal, int *rule, const char **name,
+				   const char **sqlstate)
+{
+	*rule = 5;
+	*sqlstate = "55000";
+	switch (refusal)
+	{
+		case TG_NOT_FORCED:
+			*rule = 4;
+			*name = "not_forced";
+			break;
+		case TG_NOT_FORCED_AT_COMMIT:
+			*rule = 4;
+			*name = "not_forced_at_commit";
+			break;
+		case TG_PARTITION_HOLE:
+			*name = "partition_hole";
+			break;
+		case TG_CHILD_BEHIND_PARENT:
+			*name = "child_behind_parent";
+			break;
+		case TG_BYPASS_VIEW:
+			*name = "bypass_view";
+			break;
+		case TG_BYPASS_FUNCTION:
+			*name = "bypass_function";
+			break;
+		case TG_BYPASS_ROLE:
+			*name = "bypass_role";
+			break;
+		case TG_REFERENTIAL_ACTION:
+			*name = "referential_action";
+			break;
+		case TG_PARALLEL_WORKER:
+			*name = "parallel_worker";
+			break;
+		case TG_ACTION_WITHOUT_TENANT:
+			*name = "action_without_tenant";
+			*sqlstate = "42501";
+			break;
+		case TG_ACTION_OTHER_TENANTS:
+			*name = "action_other_tenants";
+			*sqlstate = "42501";
+			break;
+		case TG_TRUNCATE:
+			*name = "truncate";
+			*sqlstate = "42501";
+			break;
+		case TG_HOLD_CURSOR:
+			*name = "hold_cursor";
+			*sqlstate = "42501";
+			break;
+		case TG_HOLD_AFTER_READ:
+			*name = "hold_after_read";
+			*sqlstate = "42501";
+			break;
+		default:				/* TG_TID_LOOKUP */
+			*name = "tid_lookup";
+			*sqlstate = "42501";
+			break;
+	}
+}
+
+/* tg_refusal_kind()'s names for the drift guard. */
+static const char *
+drift_refusal_name(TgRefusal refusal)
+{
+	switch (refusal)
+	{
+		case TG_DRIFT_DISABLE_RLS:
+			return "drift_disable_rls";
+		case TG_DRIFT_NO_FORCE_RLS:
+			return "drift_no_force_rls";
+		case TG_DRIFT_DROP_POLICY:
+			return "drift_drop_policy";
+		case TG_DRIFT_ALTER_POLICY:
+			return "drift_alter_policy";
+		case TG_DRIFT_RENAME_POLICY:
+			return "drift_rename_policy";
+		case TG_DRIFT_DROP_TENANT_COLUMN:
+			return "drift_drop_tenant_column";
+		case TG_DRIFT_RETYPE_TENANT_COLUMN:
+			return "drift_retype_tenant_column";
+		case TG_DRIFT_CASCADE:
+			return "drift_cascade";
+		case TG_DRIFT_DETACH:
+			return "drift_detach";
+		case TG_DRIFT_OPEN_PARENT:
+			return "drift_open_parent";
+		default:				/* TG_DRIFT_DROP_EXTENSION */
+			return "drift_drop_extension";
+	}
+}
+
+/* tg_refusal_kind()'s names for rule 6. */
+static const char *
+owner_refusal_name(TgRefusal refusal)
+{
+	switch (refusal)
+	{
+		case TG_OWNER_CODE:
+			return "owner_code";
+		case TG_OWNER_CODE_SEARCH_PATH:
+			return "owner_code_search_path";
+		case TG_OWNER_ACTION:
+			return "owner_action";
+		case TG_OWNER_DOMAIN_CHECK:
+			return "owner_domain_check";
+		case TG_OWNER_REPLACE:
+			return "owner_replace";
+		default:				/* TG_OWNER_CAST */
+			return "owner_cast";
+	}
+}
+
+/*
+ * Append key=value to a structured log line, the value in double quotes
+ * with backslash escapes, so that no value (a tenant is the client's
+ * string) can end the line or forge another pair; NULL is written bare.
+ */
+static void
+append_pair(StringInfo buf, const char *key, const char *value)
+{
+	if (buf->len > 0)
+		appendStringInfoChar(buf, ' ');
+	appendStringInfo(buf, "%s=", key);
+	if (value == NULL)
+	{
+		appendStringInfoString(buf, "NULL");
+		return;
+	}
+	appendStringInfoChar(buf, '"');
+	for (const char *p = value; *p; p++)
+	{
+		unsigned char c = (unsigned char) *p;
+
+		if (c == '"' || c == '\\')
+			appendStringInfo(buf, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			appendStringInfo(buf, "\\x%02x", c);
+		else
+			appendStringInfoChar(buf, c);
+	}
+	appendStringInfoChar(buf, '"');
+}
+
+/*
+ * tenant_guard.log_violations: one LOG line per violation, key=value, for
+ * log pipelines (violations.c gathers the facts).  No statement text: it
+ * may carry another tenant's values; the query id finds it.
+ */
+void
+tg_report_violation_log(int rule, const char *refusal, const char *sqlstate,
+						const char *mode, const char *role,
+						const char *database, const char *object,
+						uint64 queryid, const char *tenant, int pid)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	append_pair(&buf, "rule", rule == 0 ? "drift" : psprintf("%d", rule));
+	append_pair(&buf, "refusal", refusal);
+	append_pair(&buf, "sqlstate", sqlstate);
+	append_pair(&buf, "mode", mode);
+	append_pair(&buf, "role", role);
+	append_pair(&buf, "database", database);
+	append_pair(&buf, "object", object);
+	append_pair(&buf, "queryid", queryid == 0 ? NULL :
+				psprintf(INT64_FORMAT, (int64) queryid));
+	append_pair(&buf, "tenant", tenant);
+	append_pair(&buf, "pid", psprintf("%d", pid));
+	ereport(LOG,
+			(errmsg("tenant_guard violation: %s", buf.data),
+			 errhidestmt(true), errhidecontext(true)));
+	pfree(buf.data);
+}
+
+/*
+ * tenant_guard.log_tenant_context: one LOG line per transaction that gets
+ * a tenant (tenant_stats.c gathers the facts): never a secret or a token,
+ * only a token's key id.
+ */
+void
+tg_report_tenant_context(const char *tenant, const char *set_by,
+						 const char *key_id, const char *role,
+						 const char *database, const char *application,
+						 int pid)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	append_pair(&buf, "tenant", tenant);
+	append_pair(&buf, "set_by", set_by);
+	if (key_id != NULL)
+		append_pair(&buf, "key_id", key_id);
+	append_pair(&buf, "role", role);
+	append_pair(&buf, "database", database);
+	append_pair(&buf, "application_name", application);
+	append_pair(&buf, "pid", psprintf("%d", pid));
+	ereport(LOG,
+			(errmsg("tenant_guard tenant_context: %s", buf.data),
+			 errhidestmt(true), errhidecontext(true)));
+	pfree(buf.data);
+}
+
+/*
+ * The statistics' functions without shared memory: the library is not in
+ * shared_preload_libraries (as pg_stat_statements says it).
+ */
+void
+tg_report_stats_not_loaded(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("tenant_guard statistics must be loaded via \"shared_preload_libraries\""),
+			 errhint("Add tenant_guard to shared_preload_libraries and restart the server.")));
+}
+
+/* tg_refusal_kind() for rules 1 to 3 and the session state of rule 2. */
+static void
+tenant_refusal_kind(TgRefusal refusal, int *rule, const char **name)
+{
+	*rule = 2;
+	switch (refusal)
+	{
+		case TG_NO_TENANT:
+			*name = "no_tenant";
+			*rule = 1;
+			break;
+		case TG_TENANT_AT_SESSION_LEVEL:
+			*name = "tenant_at_session_level";
+			*rule = 2;
+			break;
+		case TG_TENANT_OF_FUNCTION:
+			*name = "tenant_of_function";
+			*rule = 2;
+			break;
+		case TG_TENANT_OF_CONFIG:
+			*name = "tenant_of_config";
+			*rule = 2;
+			break;
+		case TG_TENANT_CHANGED:
+			*name = "tenant_changed";
+			*rule = 3;
+			break;
+		case TG_TENANT_NOT_SIGNED:
+			*name = "tenant_not_signed";
+			*rule = 1;
+			break;
+		case TG_SESSION_TENANT:
+			*name = "session_tenant";
+			*rule = 2;
+			break;
+		case TG_SESSION_SET:
+			*name = "session_set";
+			*rule = 2;
+			break;
+		case TG_TENANT_SWITCH:
+			*name = "tenant_switch";
+			*rule = 3;
+			break;
+		case TG_WORKER_TENANT_SWITCH:
+			*name = "worker_tenant_switch";
+			*rule = 3;
+			break;
+		case TG_LEFTOVER_AT_TENANT:
+			*name = "leftover_at_tenant";
+			*rule = 2;
+			break;
+		case TG_LEFTOVER_AT_COMMIT:
+			*name = "leftover_at_commit";
+			*rule = 2;
+			break;
+		case TG_TEMP_TYPE:
+			*name = "temp_type";
+			*rule = 2;
+			break;
+		case TG_PREPARED_EXECUTION:
+			*name = "prepared_execution";
+			*rule = 2;
+			break;
+		case TG_PREPARED_PARAMETER:
+			*name = "prepared_parameter";
+			*rule = 2;
+			break;
+		case TG_LASTING_SETTING:
+			*name = "lasting_setting";
+			*rule = 2;
+			break;
+		default:
+			*name = "unknown";
+			break;
+	}
+}
+
+/*
+ * The rule a refusal belongs to (0 for the drift guard), its name in the
+ * views and log lines, and the SQLSTATE its message carries above (a
+ * regression test compares the two).  Every kind is listed, so that the
+ * compiler names one that is missing.
+ */
+void
+tg_refusal_kind(TgRefusal refusal, int *rule, const char **name,
+				const char **sqlstate)
+{
+	*sqlstate = "42501";
+	*rule = 5;
+	switch (refusal)
+	{
+		case TG_ALLOWED:
+			*name = "allowed";
+			*rule = 0;
+			break;
+		case TG_NO_TENANT:
+		case TG_TENANT_AT_SESSION_LEVEL:
+		case TG_TENANT_OF_FUNCTION:
+		case TG_TENANT_OF_CONFIG:
+		case TG_TENANT_CHANGED:
+		case TG_TENANT_NOT_SIGNED:
+		case TG_SESSION_TENANT:
+		case TG_SESSION_SET:
+		case TG_TENANT_SWITCH:
+		case TG_WORKER_TENANT_SWITCH:
+		case TG_LEFTOVER_AT_TENANT:
+		case TG_LEFTOVER_AT_COMMIT:
+		case TG_TEMP_TYPE:
+		case TG_PREPARED_EXECUTION:
+		case TG_PREPARED_PARAMETER:
+		case TG_LASTING_SETTING:
+			tenant_refusal_kind(refusal, rule, name);
+			break;
+		case TG_NOT_FORCED:
+		case TG_NOT_FORCED_AT_COMMIT:
+		case TG_PARTITION_HOLE:
+		case TG_CHILD_BEHIND_PARENT:
+		case TG_BYPASS_VIEW:
+		case TG_BYPASS_FUNCTION:
+		case TG_BYPASS_ROLE:
+		case TG_REFERENTIAL_ACTION:
+		case TG_ACTION_WITHOUT_TENANT:
+		case TG_ACTION_OTHER_TENANTS:
+		case TG_PARALLEL_WORKER:
+		case TG_TRUNCATE:
+		case TG_HOLD_CURSOR:
+		case TG_HOLD_AFTER_READ:
+		case TG_TID_LOOKUP:
+			table_refusal_kind(refusal, rule, name, sqlstate);
+			break;
+		case TG_DRIFT_DISABLE_RLS:
+		case TG_DRIFT_NO_FORCE_RLS:
+		case TG_DRIFT_DROP_POLICY:
+		case TG_DRIFT_ALTER_POLICY:
+		case TG_DRIFT_RENAME_POLICY:
+		case TG_DRIFT_DROP_TENANT_COLUMN:
+		case TG_DRIFT_RETYPE_TENANT_COLUMN:
+		case TG_DRIFT_CASCADE:
+		case TG_DRIFT_DETACH:
+		case TG_DRIFT_OPEN_PARENT:
+		case TG_DRIFT_DROP_EXTENSION:
+			*rule = 0;
+			*name = drift_refusal_name(refusal);
+			*sqlstate = refusal == TG_DRIFT_DROP_EXTENSION ? "2BP01" : "55000";
+			break;
+		case TG_OWNER_CODE:
+		case TG_OWNER_CODE_SEARCH_PATH:
+		case TG_OWNER_ACTION:
+		case TG_OWNER_DOMAIN_CHECK:
+		case TG_OWNER_REPLACE:
+		case TG_OWNER_CAST:
+			*rule = 6;
+			*name = owner_refusal_name(refusal);
+			break;
+	}
 }

@@ -128,6 +128,8 @@ typedef struct TgVerdict
 } TgVerdict;
 
 extern void tg_report(const TgVerdict *verdict);
+extern void tg_refusal_kind(TgRefusal refusal, int *rule, const char **name,
+							const char **sqlstate);
 extern void tg_word_withheld_error(ErrorData *edata, const char *command,
 								   const char *role);
 extern bool tg_report_assignment(const TgVerdict *verdict);
@@ -176,5 +178,17 @@ extern void tg_report_fill_without_tenant(const char *column, const char *rel);
 extern void tg_report_null_tenant(void);
 extern void tg_report_set_tenant_outside_block(void);
 extern void tg_report_empty_tenant(const char *setting);
+
+/* statistics and audit lines (tenant_stats.c, violations.c) */
+extern void tg_report_violation_log(int rule, const char *refusal,
+									const char *sqlstate, const char *mode,
+									const char *role, const char *database,
+									const char *object, uint64 queryid,
+									const char *tenant, int pid);
+extern void tg_report_tenant_context(const char *tenant, const char *set_by,
+									 const char *key_id, const char *role,
+									 const char *database,
+									 const char *application, int pid);
+extern void tg_report_stats_not_loaded(void);
 
 #endif							/* TENANT_GUARD_REPORT_H */

@@ -41,6 +41,7 @@
 #include "report.h"
 #include "tenant_context.h"
 #include "tenant_guard.h"
+#include "tenant_stats.h"
 #include "token.h"
 
 TG_FUNCTION_INFO_V1(tenant_guard_set_tenant);
@@ -73,7 +74,9 @@ tenant_guard_set_tenant(PG_FUNCTION_ARGS)
 		tg_report_empty_tenant(tg_tenant_setting);
 
 	/* a SET LOCAL statement, which Citus sends on to its workers */
+	tg_stats_setting_via(TG_SET_BY_SET_TENANT, NULL);
 	tg_tenant_assign(value, NULL);
+	tg_stats_setting_via(TG_SET_BY_SET_CONFIG, NULL);
 
 	PG_RETURN_TEXT_P(cstring_to_text(value));
 }
@@ -144,7 +147,9 @@ tenant_guard_set_tenant_token(PG_FUNCTION_ARGS)
 	signed_by.tenant = token.tenant;
 	signed_by.nclaims = token.nclaims;
 	signed_by.claims = copy_claims(&token);
+	tg_stats_setting_via(TG_SET_BY_TOKEN, token.kid);
 	tg_tenant_assign(token.tenant, &signed_by);
+	tg_stats_setting_via(TG_SET_BY_SET_CONFIG, NULL);
 
 	PG_RETURN_TEXT_P(cstring_to_text(token.tenant));
 }

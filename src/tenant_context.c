@@ -49,6 +49,7 @@
 #include "set_local.h"
 #include "tenant_context.h"
 #include "tenant_guard.h"
+#include "tenant_stats.h"
 #include "xact_state.h"
 
 /* The variable behind the tenant setting (NULL if it cannot hold one). */
@@ -138,12 +139,15 @@ static void tenant_value_assign(const char *newval, void *extra);
 /*
  * Pin the current transaction to a tenant.  A short value is copied byte by
  * byte into the buffer: a tenant key is a few characters, for which
- * strlen() and memcpy() cost four times as much.
+ * strlen() and memcpy() cost four times as much.  Every way of setting a
+ * tenant passes here: the statistics and the tenant_context audit line
+ * (tenant_stats.c) learn of it here, at the cost of a flag test when off.
  */
 static void
 pin_tenant(const char *value)
 {
 	tg_xact_state_left(TG_XACT_TENANT);
+	tg_stats_note_pin(value);
 	for (size_t i = 0; i < sizeof(pinned_buffer); i++)
 	{
 		if ((pinned_buffer[i] = value[i]) == '\0')

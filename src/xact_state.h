@@ -30,6 +30,8 @@ typedef enum TgXactModule
 								 * dropped */
 	TG_XACT_RLS_CHANGES,		/* xact_guard.c: tables whose row-level
 								 * security settings changed */
+	TG_XACT_STATS,				/* tenant_stats.c: counters of the
+								 * transaction's tenant to flush */
 	TG_XACT_MODULES				/* number of modules */
 } TgXactModule;
 

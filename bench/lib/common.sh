@@ -202,16 +202,21 @@ standard_policy_origin() {
 # shellcheck disable=SC2034  # used by the parts
 # BENCH_CONFIGS="none tenant_guard" measures a subset (say, on a copy of
 # PostgreSQL without pgaudit); none and tenant_guard must be in it.
-read -r -a CONFIGS <<<"${BENCH_CONFIGS:-none tenant_guard pg_stat_statements pgaudit}"
+# tenant_guard is measured with its statistics off (the guard alone, as
+# before they existed), tenant_guard_stats with them on (the default).
+read -r -a CONFIGS <<<"${BENCH_CONFIGS:-none tenant_guard tenant_guard_stats pg_stat_statements pgaudit}"
 config_preload() {
 	case $1 in
 		none) echo "" ;;
+		tenant_guard_stats) echo "tenant_guard" ;;
 		*) echo "$1" ;;
 	esac
 }
 config_settings() {
 	case $1 in
 		pgaudit) echo "pgaudit.log=none" ;;   # loaded, logging nothing
+		tenant_guard) echo "tenant_guard.stats=off" ;;
+		tenant_guard_stats) echo "tenant_guard.stats=on" ;;
 		*) echo "" ;;
 	esac
 }

@@ -1214,7 +1214,7 @@ my ($functions) = run_sql($admin,
 	q{SELECT string_agg(p.proname, ',' ORDER BY p.proname) FROM pg_proc p
 	  WHERE p.pronamespace = 'tenant_guard'::regnamespace});
 is($functions,
-	'audit,claim,fill_tenant,isolation_intact,policy_enforces_tenant,protect,set_tenant,set_tenant,set_tenant,set_tenant,set_tenant,set_tenant_token,status,tenant,unprotect',
+	'audit,claim,fill_tenant,isolation_intact,policy_enforces_tenant,protect,set_tenant,set_tenant,set_tenant,set_tenant,set_tenant,set_tenant_token,stats_info,stats_reset,status,tenant,tenant_stats,unprotect,violations',
 	'injection: the functions the extension exposes');
 attack(
 	'injection: set_tenant() with SQL in the value sets that string, nothing else',
@@ -1313,6 +1313,17 @@ attack(
 	  SELECT bool_or(tenant_guard.policy_enforces_tenant(oid, E'tenant_id"; DROP TABLE orders; --')) IS NOT TRUE
 	    FROM pg_policy;},
 	output => "t\nt\nt\nt\nt");
+# The statistics take no arguments; what they show a tenant is the attack.
+attack(
+	'statistics: no other tenant\'s row, no other role\'s violation, no sample, no reset',
+	pinned(q{SELECT count(*) FROM tenant_guard.tenant_stats WHERE tenant <> '1';
+	  SELECT count(*) FROM tenant_guard.tenant_stats() WHERE tenant <> '1';
+	  SELECT count(*) FROM tenant_guard.violations
+	   WHERE sample IS NOT NULL OR role_name <> current_user;})
+	  . q{SELECT count(*) FROM tenant_guard.tenant_stats;
+	  SELECT tenant_guard.stats_reset();},
+	output => "0\n0\n0\n0",
+	errors => ['42501: permission denied for function stats_reset']);
 
 # The attacker's own table, named to break any SQL built by pasting names.
 my $evil_table = q{"o'); DROP TABLE public.orders; --"};
