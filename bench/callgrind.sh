@@ -81,7 +81,7 @@ gen_script() {
 			header="PREPARE q(int) AS SELECT abalance FROM pgbench_accounts WHERE aid = \$1;"
 			rows=$((100000 * PGBENCH_SCALE)) ;;
 	esac
-	awk -v role="$role" -v header="$header" -v total=$((WARMUP + ntxn)) \
+	awk -v role="$role" -v header="$header" -v warmup="$WARMUP" -v ntxn="$ntxn" \
 		-v tenants="$BASE_TENANTS" -v rows="$rows" -v rls="${workload%%_*}" '
 		function next_rand() { seed = (seed * 48271) % 2147483647; return seed }
 		BEGIN {
@@ -91,12 +91,17 @@ gen_script() {
 			# role prepared with SQL in an earlier transaction
 			print header
 			if (role != "") print role
-			for (i = 1; i <= total; i++) {
+			# the warm-up of a tenant workload visits every tenant
+			# once, as a server running for a while has: the
+			# statistics then have an entry for each
+			if (rls != "nonrls")
+				warmup += tenants
+			for (i = 1; i <= warmup + ntxn; i++) {
 				if (rls == "nonrls") {
 					printf "EXECUTE q(%d);\n", next_rand() % rows + 1
 					continue
 				}
-				t = next_rand() % tenants + 1
+				t = (i <= tenants) ? i : next_rand() % tenants + 1
 				id = t + tenants * (next_rand() % (rows / tenants))
 				print "BEGIN;"
 				printf "SELECT set_config('"'"'app.current_tenant'"'"', '"'"'%d'"'"', true);\n", t
@@ -242,7 +247,7 @@ declare -A LABEL=(
 {
 	echo "## Instructions per transaction (callgrind)"
 	echo
-	echo "Single-user backend under \`valgrind --tool=callgrind\`; Ir/txn = (Ir of warm-up + N transactions − Ir of warm-up only) / N, warm-up = $WARMUP transactions."
+	echo "Single-user backend under \`valgrind --tool=callgrind\`; Ir/txn = (Ir of warm-up + N transactions − Ir of warm-up only) / N, warm-up = $WARMUP transactions, after one transaction for each of the $BASE_TENANTS tenants in the workloads with a tenant (so that the statistics have an entry for each, as on a server running for a while)."
 	echo "N = $N_TXN ($N_JOIN for the 10- and 20-table joins). \"excl. output\" divides by the transaction cost minus the single-user backend's terminal output (\`pg_printf\`), which a client connection does not pay in that form: the more conservative ratio."
 	echo
 	echo "| workload | config | Ir/txn | Δ vs none | vs none | vs none, excl. output |"
