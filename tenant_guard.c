@@ -288,15 +288,13 @@ install_stats(void)
 	/* tenant_stats.c: shared memory request and startup hooks */
 	tg_stats_shmem_install();
 
-	/* tenant_stats.c: statements nest inside ExecutorRun and ExecutorFinish */
-	tg_stats_prev_ExecutorRun = ExecutorRun_hook;
-	ExecutorRun_hook = tg_stats_ExecutorRun;
+	/*
+	 * tenant_stats.c: statements nest inside ExecutorFinish (AFTER triggers,
+	 * foreign keys) as inside ExecutorRun, whose hook, the guard's, keeps
+	 * the depth too
+	 */
 	tg_stats_prev_ExecutorFinish = ExecutorFinish_hook;
 	ExecutorFinish_hook = tg_stats_ExecutorFinish;
-
-	/* tenant_stats.c: a top-level statement's count and rows */
-	tg_stats_prev_ExecutorEnd = ExecutorEnd_hook;
-	ExecutorEnd_hook = tg_stats_ExecutorEnd;
 
 	/* tenant_stats.c: the executor depth a failed savepoint returns to */
 	RegisterSubXactCallback(tg_stats_subxact_callback, NULL);
@@ -384,6 +382,7 @@ _PG_init(void)
 	tg_on_xact_end(TG_XACT_REL_CACHE, tg_rel_cache_xact_end);
 	tg_on_xact_end(TG_XACT_DRIFT, tg_drift_xact_end);
 	tg_on_xact_end(TG_XACT_STATS, tg_stats_xact_end);
+	tg_on_xact_abort(tg_stats_xact_abort);
 
 	/* fk_validation.c: foreign keys under RLS validated row by row */
 	tg_prev_check_perms = ExecutorCheckPerms_hook;

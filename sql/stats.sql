@@ -145,6 +145,49 @@ RESET tenant_guard.stats;
 SELECT tenant, transactions FROM tenant_guard.tenant_stats;
 SELECT count(*) FROM tenant_guard.violations WHERE refusal = 'no_tenant';
 
+-- Top-level statements only: an AFTER trigger's statements are nested
+-- (they run in ExecutorFinish); an error thrown inside a function leaves no
+-- depth behind, neither for the next transaction nor, caught at a
+-- savepoint, for the transaction's next statement.
+CREATE TABLE stats_log (id int);
+GRANT INSERT ON stats_log TO regress_stats_app;
+CREATE FUNCTION stats_log_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO stats_log VALUES (NEW.id);
+	RETURN NULL;
+END $$;
+CREATE TRIGGER stats_log_insert AFTER INSERT ON stats_orders
+	FOR EACH ROW EXECUTE FUNCTION stats_log_insert();
+CREATE FUNCTION stats_fail() RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM count(*) FROM stats_orders;
+	RAISE EXCEPTION 'stats_fail';
+END $$;
+SELECT tenant_guard.stats_reset();
+SET ROLE regress_stats_app;
+BEGIN;
+SET LOCAL app.current_tenant = 'sa-3';
+INSERT INTO stats_orders VALUES (300, 'sa-3', 0);   -- 1 statement, 1 row
+COMMIT;
+BEGIN;
+SET LOCAL app.current_tenant = 'sa-3';
+SELECT stats_fail();                                -- not counted
+ROLLBACK;
+BEGIN;
+SET LOCAL app.current_tenant = 'sa-3';
+SELECT count(*) FROM stats_orders;                  -- 1 statement, 1 row
+SAVEPOINT s;
+SELECT stats_fail();
+ROLLBACK TO SAVEPOINT s;
+SELECT id FROM stats_orders WHERE id = 300;         -- 1 statement, 1 row
+COMMIT;
+RESET ROLE;
+SELECT tenant, transactions, statements, rows_returned, rows_written
+  FROM tenant_guard.tenant_stats;
+DROP TRIGGER stats_log_insert ON stats_orders;
+DROP FUNCTION stats_log_insert(), stats_fail();
+DROP TABLE stats_log;
+
 -- the reset, and who may run it
 SELECT tenant_guard.stats_reset();
 SELECT count(*) FROM tenant_guard.tenant_stats;

@@ -72,6 +72,7 @@
 #include "session_state.h"
 #include "tenant_context.h"
 #include "tenant_guard.h"
+#include "tenant_stats.h"
 #include "xact_guard.h"
 
 /* Has this parallel worker started the plan its leader sent it? */
@@ -558,15 +559,19 @@ check_held_cursor(QueryDesc *queryDesc, Portal portal)
 /*
  * ExecutorRun hook: refuse a session-level tenant the statement assigned,
  * as soon as the run that assigned it is over.  The error fails the
- * statement and the transaction, which undoes the assignment.
+ * statement and the transaction, which undoes the assignment.  Statements
+ * run inside are nested ones, for the statistics (tenant_stats.c).
  */
 void
 tg_ExecutorRun(TG_EXECUTOR_RUN_PARAMS)
 {
+	bool		stats_entered = tg_stats_enter();
+
 	if (tg_prev_ExecutorRun)
 		tg_prev_ExecutorRun(TG_EXECUTOR_RUN_ARGS);
 	else
 		standard_ExecutorRun(TG_EXECUTOR_RUN_ARGS);
+	tg_stats_leave(stats_entered);
 
 	if (unlikely(tg_tenant_touched))
 		tg_check_session_tenant();
@@ -600,13 +605,14 @@ end_and_check(QueryDesc *queryDesc, Portal portal)
 
 /*
  * ExecutorEnd hook.  A statement with nothing to check, which is nearly
- * every one, is handed on in a jump.
+ * every one, is handed on in a jump, after the statistics have counted it.
  */
 void
 tg_ExecutorEnd(QueryDesc *queryDesc)
 {
 	Portal		portal = ActivePortal;
 
+	tg_stats_statement_end(queryDesc);
 	if (unlikely((portal != NULL && portal->holdStore != NULL &&
 				  portal->strategy == PORTAL_ONE_SELECT) ||
 				 tg_tenant_touched))

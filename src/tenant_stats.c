@@ -16,11 +16,11 @@
  * a shared lock and the entry's spinlock unless the tenant is new.  A
  * statement costs an increment around ExecutorRun and ExecutorFinish, which
  * tell top-level statements from nested ones as pg_stat_statements does, and
- * a few additions at ExecutorEnd.  (Where a statement's rows go cannot tell
- * instead: at ExecutorEnd a portal's receiver may be gone.)  The nesting
- * depth needs no PG_TRY: it belongs to the transaction whose local id it
- * carries, and the end of a subtransaction restores the depth at which it
- * started.  Time is the transaction's, from its start to its end: one
+ * a few additions at ExecutorEnd, in the guard's executor hooks.  (Where a
+ * statement's rows go cannot tell instead: at ExecutorEnd a portal's
+ * receiver may be gone.)  The nesting depth needs no PG_TRY: the abort of the
+ * transaction resets it, and that of a subtransaction restores the depth at
+ * which it started.  Time is the transaction's, from its start to its end: one
  * clock reading per transaction, and what a pooled connection cares about
  * (how long a tenant held a server connection).
  *
@@ -120,24 +120,22 @@ static HTAB *tenants = NULL;
 static tg_shmem_request_hook_type prev_shmem_request = NULL;
 static shmem_startup_hook_type prev_shmem_startup = NULL;
 
-ExecutorRun_hook_type tg_stats_prev_ExecutorRun = NULL;
 ExecutorFinish_hook_type tg_stats_prev_ExecutorFinish = NULL;
-ExecutorEnd_hook_type tg_stats_prev_ExecutorEnd = NULL;
 
 /* The transaction's tenant and what it did so far, in this backend. */
 static TenantKey local_key;
-static bool local_pinned = false;
+static size_t local_len;		/* strlen(local_key.tenant) */
+bool		tg_stats_counting = false;	/* local_key has the tenant */
 static bool local_refused = false;	/* local.refusals has one */
 static TenantCounters local;
 
 /*
  * How deep in the executor this backend is (ExecutorRun and
- * ExecutorFinish), in the transaction whose local id nesting_lxid is; and
- * the depth at which each open subtransaction started, to restore when it
- * aborts (an error leaves the depth where it was thrown).
+ * ExecutorFinish), reset when the transaction ends; and the depth at which
+ * each open subtransaction started, to restore when it aborts (an error
+ * leaves the depth where it was thrown).
  */
-static int	nesting = 0;
-static LocalTransactionId nesting_lxid = InvalidLocalTransactionId;
+int			tg_stats_nesting = 0;
 #define MAX_SUBXACT_DEPTHS 64
 static int	subxact_nesting[MAX_SUBXACT_DEPTHS];
 
@@ -147,13 +145,20 @@ static const char *set_by_key_id = NULL;
 static LocalTransactionId set_by_lxid = InvalidLocalTransactionId;
 
 /* Hash of a tenant key: the database and the tenant up to its end. */
+static inline uint32
+tenant_hash(const TenantKey *key, size_t len)
+{
+	return hash_bytes((const unsigned char *) key->tenant, len) ^
+		(uint32) key->dbid;
+}
+
+/* The hash table's hash function: the same, of a key of unknown length. */
 static uint32
 tenant_key_hash(const void *key, Size keysize)
 {
 	const TenantKey *k = (const TenantKey *) key;
 
-	return hash_bytes((const unsigned char *) k->tenant, strlen(k->tenant)) ^
-		(uint32) k->dbid;
+	return tenant_hash(k, strlen(k->tenant));
 }
 
 static int
@@ -346,8 +351,8 @@ set_by_name(TgTenantSetBy how)
 	return NULL;				/* keep compiler quiet */
 }
 
-/* The tenant_context audit line (report.c words it). */
-static void
+/* The tenant_context audit line (report.c words it); off by default. */
+static pg_noinline void
 log_tenant_context(const char *tenant)
 {
 	const char *key_id;
@@ -374,15 +379,18 @@ tg_stats_tenant_pinned(const char *tenant)
 		log_tenant_context(tenant);
 	if (!tg_stats || shared == NULL)
 		return;
-	len = strlen(tenant);
-	if (len >= TENANT_LEN)
+	/* byte by byte, as pin_tenant() does: tenants are a few characters */
+	for (len = 0; (local_key.tenant[len] = tenant[len]) != '\0'; len++)
 	{
-		local_pinned = false;
-		return;
+		if (len == TENANT_LEN - 1)
+		{
+			tg_stats_counting = false;
+			return;
+		}
 	}
-	memcpy(local_key.tenant, tenant, len + 1);
+	local_len = len;
 	local_key.dbid = MyDatabaseId;
-	local_pinned = true;
+	tg_stats_counting = true;
 	tg_xact_state_left(TG_XACT_STATS);
 }
 
@@ -390,13 +398,13 @@ tg_stats_tenant_pinned(const char *tenant)
 const char *
 tg_stats_current_tenant(void)
 {
-	return local_pinned ? local_key.tenant : NULL;
+	return tg_stats_counting ? local_key.tenant : NULL;
 }
 
 void
 tg_stats_count_refusal(int rule)
 {
-	if (local_pinned && rule >= 0 && rule < RULES)
+	if (tg_stats_counting && rule >= 0 && rule < RULES)
 	{
 		local.refusals[rule]++;
 		local_refused = true;
@@ -492,7 +500,7 @@ static void
 flush(void)
 {
 	TimestampTz now = GetCurrentTimestamp();
-	uint32		hash = tenant_key_hash(&local_key, sizeof(TenantKey));
+	uint32		hash = tenant_hash(&local_key, local_len);
 	TenantEntry *entry;
 	bool		found;
 
@@ -525,15 +533,16 @@ flush(void)
 }
 
 /*
- * Transaction end (xact_state.c, for the bit tg_stats_tenant_pinned set):
- * flush the transaction's counters, and start the next one from zero.
+ * Transaction end (xact_state.c, for the bit that tg_stats_tenant_pinned
+ * sets): flush the transaction's counters, and start the next one from
+ * zero.
  */
 void
 tg_stats_xact_end(void)
 {
-	if (local_pinned && tg_stats && shared != NULL)
+	if (tg_stats_counting && tg_stats && shared != NULL)
 		flush();
-	local_pinned = false;
+	tg_stats_counting = false;
 	local.statements = 0;
 	local.rows_returned = 0;
 	local.rows_written = 0;
@@ -544,73 +553,47 @@ tg_stats_xact_end(void)
 	}
 }
 
-/* The executor depth, from zero in a new transaction. */
-static inline int *
-depth(void)
-{
-	LocalTransactionId lxid = tg_local_xact_id();
-
-	if (unlikely(nesting_lxid != lxid))
-	{
-		nesting_lxid = lxid;
-		nesting = 0;
-	}
-	return &nesting;
-}
-
-/* ExecutorRun hook: statements it runs are nested. */
+/*
+ * Transaction abort (xact_state.c, at every one): an error thrown inside
+ * the executor left the depth where it was.
+ */
 void
-tg_stats_ExecutorRun(TG_EXECUTOR_RUN_PARAMS)
+tg_stats_xact_abort(void)
 {
-	int		   *d = NULL;
-
-	if (tg_stats)
-		(*(d = depth()))++;
-	if (tg_stats_prev_ExecutorRun)
-		tg_stats_prev_ExecutorRun(TG_EXECUTOR_RUN_ARGS);
-	else
-		standard_ExecutorRun(TG_EXECUTOR_RUN_ARGS);
-	if (d != NULL)
-		(*d)--;
+	tg_stats_nesting = 0;
 }
 
 /* ExecutorFinish hook: so are those of AFTER triggers, foreign keys' too. */
 void
 tg_stats_ExecutorFinish(QueryDesc *queryDesc)
 {
-	int		   *d = NULL;
+	bool		entered = tg_stats_enter();
 
-	if (tg_stats)
-		(*(d = depth()))++;
 	if (tg_stats_prev_ExecutorFinish)
 		tg_stats_prev_ExecutorFinish(queryDesc);
 	else
 		standard_ExecutorFinish(queryDesc);
-	if (d != NULL)
-		(*d)--;
+	tg_stats_leave(entered);
 }
 
 /*
- * ExecutorEnd hook: count a top-level statement of a transaction with a
- * tenant, and the rows it returned or wrote.
+ * A statement of a transaction with a tenant ends (executor_guard.c's
+ * ExecutorEnd hook, before the executor's state is freed): count it if it
+ * is a top-level one, and the rows it returned or wrote.
  */
 void
-tg_stats_ExecutorEnd(QueryDesc *queryDesc)
+tg_stats_count_statement(QueryDesc *queryDesc)
 {
-	if (local_pinned && *depth() == 0 && queryDesc->estate != NULL)
-	{
-		uint64		rows = queryDesc->estate->es_processed;
+	uint64		rows;
 
-		local.statements++;
-		if (queryDesc->operation == CMD_SELECT)
-			local.rows_returned += rows;
-		else
-			local.rows_written += rows;
-	}
-	if (tg_stats_prev_ExecutorEnd)
-		tg_stats_prev_ExecutorEnd(queryDesc);
+	if (tg_stats_nesting != 0 || queryDesc->estate == NULL)
+		return;
+	rows = queryDesc->estate->es_processed;
+	local.statements++;
+	if (queryDesc->operation == CMD_SELECT)
+		local.rows_returned += rows;
 	else
-		standard_ExecutorEnd(queryDesc);
+		local.rows_written += rows;
 }
 
 /*
@@ -627,9 +610,9 @@ tg_stats_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 	if (level <= 0 || level >= MAX_SUBXACT_DEPTHS)
 		return;
 	if (event == SUBXACT_EVENT_START_SUB)
-		subxact_nesting[level] = *depth();
+		subxact_nesting[level] = tg_stats_nesting;
 	else if (event == SUBXACT_EVENT_ABORT_SUB)
-		*depth() = subxact_nesting[level];
+		tg_stats_nesting = subxact_nesting[level];
 }
 
 /*

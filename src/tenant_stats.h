@@ -15,6 +15,7 @@
 #include "utils/hsearch.h"
 
 #include "compat.h"
+#include "xact_state.h"
 
 /* tenant_guard.stats, .stats_max_tenants, .log_tenant_context */
 extern bool tg_stats;
@@ -62,15 +63,50 @@ extern void tg_stats_count_refusal(int rule);
 /* Shared memory (_PG_init; tg_stats_shmem_request calls the chain). */
 extern void tg_stats_shmem_install(void);
 extern void tg_stats_xact_end(void);
+extern void tg_stats_xact_abort(void);
 extern void tg_stats_define_settings(void);
 
-/* Executor hooks that count statements and rows (_PG_init). */
-extern PGDLLIMPORT ExecutorRun_hook_type tg_stats_prev_ExecutorRun;
+/*
+ * Counting top-level statements and their rows.  The executor's depth
+ * tells them from nested ones, as in pg_stat_statements: executor_guard.c's
+ * ExecutorRun hook keeps it through tg_stats_enter() and tg_stats_leave(),
+ * this module's ExecutorFinish hook for AFTER triggers and foreign keys,
+ * and executor_guard.c's ExecutorEnd hook counts through
+ * tg_stats_statement_end().  An error needs no PG_TRY: the abort of the
+ * transaction resets the depth (tg_stats_xact_abort), and that of a
+ * subtransaction restores the depth at which it started.
+ */
+extern PGDLLIMPORT int tg_stats_nesting;
+extern PGDLLIMPORT bool tg_stats_counting;
+extern void tg_stats_count_statement(QueryDesc *queryDesc);
+
+/* Entering ExecutorRun: whether tg_stats_leave() has a level to undo. */
+static inline bool
+tg_stats_enter(void)
+{
+	if (likely(!tg_stats))
+		return false;
+	tg_stats_nesting++;
+	return true;
+}
+
+static inline void
+tg_stats_leave(bool entered)
+{
+	if (unlikely(entered))
+		tg_stats_nesting--;
+}
+
+/* ExecutorEnd: count the statement if its transaction has a tenant. */
+static inline void
+tg_stats_statement_end(QueryDesc *queryDesc)
+{
+	if (unlikely(tg_stats_counting))
+		tg_stats_count_statement(queryDesc);
+}
+
 extern PGDLLIMPORT ExecutorFinish_hook_type tg_stats_prev_ExecutorFinish;
-extern PGDLLIMPORT ExecutorEnd_hook_type tg_stats_prev_ExecutorEnd;
-extern void tg_stats_ExecutorRun(TG_EXECUTOR_RUN_PARAMS);
 extern void tg_stats_ExecutorFinish(QueryDesc *queryDesc);
-extern void tg_stats_ExecutorEnd(QueryDesc *queryDesc);
 extern void tg_stats_subxact_callback(SubXactEvent event,
 									  SubTransactionId mySubid,
 									  SubTransactionId parentSubid,

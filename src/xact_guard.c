@@ -137,6 +137,10 @@ reset_at_xact_end(void)
 void
 tg_xact_callback(XactEvent event, void *arg)
 {
+	if (unlikely(event == XACT_EVENT_ABORT ||
+				 event == XACT_EVENT_PARALLEL_ABORT))
+		tg_xact_state_abort();
+
 	if (likely(tg_xact_state == 0))
 	{
 		/* a session-level SET search_path leaves no other trace */

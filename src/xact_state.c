@@ -25,6 +25,11 @@
 /* The function that resets each module's state. */
 static TgXactEndFunc xact_end_funcs[TG_XACT_MODULES];
 
+/* Those that reset at every abort (tg_on_xact_abort). */
+#define MAX_ABORT_FUNCS 4
+static TgXactEndFunc xact_abort_funcs[MAX_ABORT_FUNCS];
+static int	n_abort_funcs = 0;
+
 /* Register the function that resets a module's transaction state. */
 void
 tg_on_xact_end(TgXactModule module, TgXactEndFunc reset)
@@ -60,4 +65,21 @@ tg_xact_state_reset(void)
 		if (xact_end_funcs[module] != NULL)
 			xact_end_funcs[module] ();
 	}
+}
+
+/* Register a function to call at every abort (_PG_init). */
+void
+tg_on_xact_abort(TgXactEndFunc reset)
+{
+	if (n_abort_funcs >= MAX_ABORT_FUNCS)
+		elog(ERROR, "too many tenant_guard abort callbacks");
+	xact_abort_funcs[n_abort_funcs++] = reset;
+}
+
+/* Transaction abort, with or without state bits (xact_guard.c). */
+void
+tg_xact_state_abort(void)
+{
+	for (int i = 0; i < n_abort_funcs; i++)
+		xact_abort_funcs[i] ();
 }

@@ -51,4 +51,12 @@ tg_xact_state_left(TgXactModule module)
 extern void tg_on_xact_end(TgXactModule module, TgXactEndFunc reset);
 extern void tg_xact_state_reset(void);
 
+/*
+ * State that an error can leave behind without its module noticing (the
+ * statistics' executor depth, which needs no PG_TRY), reset at every abort
+ * whatever the bits say.
+ */
+extern void tg_on_xact_abort(TgXactEndFunc reset);
+extern void tg_xact_state_abort(void);
+
 #endif							/* TENANT_GUARD_XACT_STATE_H */
