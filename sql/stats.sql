@@ -67,7 +67,8 @@ SELECT tenant_guard.set_tenant('sa-2');
 SELECT count(*) FROM stats_orders;
 -- a role without pg_read_all_stats sees its own tenant's row only ...
 SELECT tenant, transactions FROM tenant_guard.tenant_stats;
--- ... and its own violations, without the sample statements
+-- ... and its own violations under that tenant (the TRUNCATE, not the switch
+-- from sa-1 nor the refusal without a tenant), without the sample statements
 SELECT rule, refusal, object, occurrences, sample
   FROM tenant_guard.violations ORDER BY rule, refusal;
 COMMIT;
@@ -92,7 +93,7 @@ RESET ROLE;
 RESET compute_query_id;
 
 SET ROLE regress_stats_reader;
-SELECT role_name, rule, refusal, sqlstate, object, mode, occurrences,
+SELECT role_name, tenant, rule, refusal, sqlstate, object, mode, occurrences,
 	   queryid IS NOT NULL AS has_queryid,
 	   datname = current_database() AS here, sample,
 	   first_seen <= last_seen AS ordered

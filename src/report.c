@@ -37,6 +37,7 @@
 #include "postgres.h"
 
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 
 #include "report.h"
@@ -1801,14 +1802,37 @@ owner_refusal_name(TgRefusal refusal)
 	}
 }
 
+/* A value of a structured log line longer than this is cut. */
+#define LOG_VALUE_MAX 256
+
+/*
+ * The length of a Unicode line or paragraph separator in UTF-8 at p (NEL,
+ * U+2028, U+2029), which log tools that split lines on Unicode treat as
+ * line ends; 0 if there is none.
+ */
+static int
+unicode_line_end(const unsigned char *p)
+{
+	if (p[0] == 0xc2 && p[1] == 0x85)
+		return 2;
+	if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
+		return 3;
+	return 0;
+}
+
 /*
  * Append key=value to a structured log line, the value in double quotes
  * with backslash escapes, so that no value (a tenant is the client's
  * string) can end the line or forge another pair; NULL is written bare.
+ * A value is cut after LOG_VALUE_MAX bytes, at a character boundary, and
+ * then ends in \... (a backslash the value had would read \\).
  */
 static void
 append_pair(StringInfo buf, const char *key, const char *value)
 {
+	int			len;
+	int			kept;
+
 	if (buf->len > 0)
 		appendStringInfoChar(buf, ' ');
 	appendStringInfo(buf, "%s=", key);
@@ -1817,18 +1841,29 @@ append_pair(StringInfo buf, const char *key, const char *value)
 		appendStringInfoString(buf, "NULL");
 		return;
 	}
+	len = strlen(value);
+	kept = len > LOG_VALUE_MAX ? pg_mbcliplen(value, len, LOG_VALUE_MAX) : len;
 	appendStringInfoChar(buf, '"');
-	for (const char *p = value; *p; p++)
+	for (int i = 0; i < kept; i++)
 	{
-		unsigned char c = (unsigned char) *p;
+		const unsigned char *p = (const unsigned char *) value + i;
+		int			sep = unicode_line_end(p);
 
-		if (c == '"' || c == '\\')
-			appendStringInfo(buf, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			appendStringInfo(buf, "\\x%02x", c);
+		if (sep > 0 && i + sep <= kept)
+		{
+			appendStringInfo(buf, "\\u%04x",
+							 sep == 2 ? 0x85 : p[2] == 0xa8 ? 0x2028 : 0x2029);
+			i += sep - 1;
+		}
+		else if (*p == '"' || *p == '\\')
+			appendStringInfo(buf, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			appendStringInfo(buf, "\\x%02x", *p);
 		else
-			appendStringInfoChar(buf, c);
+			appendStringInfoChar(buf, *p);
 	}
+	if (kept < len)
+		appendStringInfoString(buf, "\\...");
 	appendStringInfoChar(buf, '"');
 }
 

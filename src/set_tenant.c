@@ -48,6 +48,27 @@ TG_FUNCTION_INFO_V1(tenant_guard_set_tenant);
 TG_FUNCTION_INFO_V1(tenant_guard_set_tenant_token);
 
 /*
+ * Assign the tenant, telling the tenant_context audit line how it was set
+ * (tenant_stats.c) for this assignment only: if it fails, a later one in
+ * the same transaction must not be logged as set this way.
+ */
+static void
+assign_saying_how(const char *value, const TgSignedTenant *signed_by,
+				  TgTenantSetBy how, const char *key_id)
+{
+	tg_stats_setting_via(how, key_id);
+	PG_TRY();
+	{
+		tg_tenant_assign(value, signed_by);
+	}
+	PG_FINALLY();
+	{
+		tg_stats_setting_via(TG_SET_BY_SET_CONFIG, NULL);
+	}
+	PG_END_TRY();
+}
+
+/*
  * tenant_guard.set_tenant(value): SET LOCAL of the tenant setting to the
  * value, which is returned as text.
  */
@@ -74,9 +95,7 @@ tenant_guard_set_tenant(PG_FUNCTION_ARGS)
 		tg_report_empty_tenant(tg_tenant_setting);
 
 	/* a SET LOCAL statement, which Citus sends on to its workers */
-	tg_stats_setting_via(TG_SET_BY_SET_TENANT, NULL);
-	tg_tenant_assign(value, NULL);
-	tg_stats_setting_via(TG_SET_BY_SET_CONFIG, NULL);
+	assign_saying_how(value, NULL, TG_SET_BY_SET_TENANT, NULL);
 
 	PG_RETURN_TEXT_P(cstring_to_text(value));
 }
@@ -147,9 +166,7 @@ tenant_guard_set_tenant_token(PG_FUNCTION_ARGS)
 	signed_by.tenant = token.tenant;
 	signed_by.nclaims = token.nclaims;
 	signed_by.claims = copy_claims(&token);
-	tg_stats_setting_via(TG_SET_BY_TOKEN, token.kid);
-	tg_tenant_assign(token.tenant, &signed_by);
-	tg_stats_setting_via(TG_SET_BY_SET_CONFIG, NULL);
+	assign_saying_how(token.tenant, &signed_by, TG_SET_BY_TOKEN, token.kid);
 
 	PG_RETURN_TEXT_P(cstring_to_text(token.tenant));
 }

@@ -67,6 +67,17 @@ extern PGDLLIMPORT uint64 tg_tenant_valid_generation;
 extern PGDLLIMPORT bool tg_tenant_is_signed;
 
 /*
+ * Is the transaction's tenant signed, if tenant_guard.require_signed_tenant
+ * asks for it?  The statistics count a transaction for its tenant only then
+ * (tenant_stats.c): an unsigned tenant there is one no statement may use.
+ */
+static inline bool
+tg_tenant_signed_as_required(void)
+{
+	return tg_tenant_is_signed || !tg_require_signed_tenant;
+}
+
+/*
  * Is the tenant setting still the valid tenant context it was last found
  * to be (tenant_context.c), with no session-level assignment to check, and
  * signed if tenant_guard.require_signed_tenant asks for it (which a
@@ -77,8 +88,7 @@ static inline bool
 tg_tenant_known_valid(void)
 {
 	return tg_tenant_valid_generation == tg_tenant_generation &&
-		!tg_tenant_touched &&
-		(tg_tenant_is_signed || !tg_require_signed_tenant);
+		!tg_tenant_touched && tg_tenant_signed_as_required();
 }
 extern void tg_tenant_xact_end(void);
 extern void tg_tenant_assign(const char *value,

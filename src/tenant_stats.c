@@ -61,6 +61,8 @@
 
 #include "compat.h"
 #include "report.h"
+#include "rules.h"
+#include "tenant_context.h"
 #include "tenant_stats.h"
 #include "violations.h"
 #include "xact_state.h"
@@ -75,8 +77,7 @@ int			tg_stats_max_tenants = 5000;
 bool		tg_log_tenant_context = false;
 bool		tg_stats_watch_pins = true;
 
-/* A tenant longer than this is not counted (tenant keys are short). */
-#define TENANT_LEN 128
+#define TENANT_LEN TG_STATS_TENANT_LEN
 
 /* Refusals are counted by rule: the drift guard (0) and rules 1 to 6. */
 #define RULES 7
@@ -141,7 +142,7 @@ static int	subxact_nesting[MAX_SUBXACT_DEPTHS];
 
 /* How the next tenant of this transaction is set (tg_stats_setting_via). */
 static TgTenantSetBy set_by = TG_SET_BY_SET_CONFIG;
-static const char *set_by_key_id = NULL;
+static char set_by_key_id[64];	/* a copy: "" for none */
 static LocalTransactionId set_by_lxid = InvalidLocalTransactionId;
 
 /* Hash of a tenant key: the database and the tenant up to its end. */
@@ -293,14 +294,17 @@ tg_stats_define_settings(void)
 }
 
 /*
- * set_tenant() and set_tenant_token() say how they are about to set
- * the tenant, for the audit line; the note holds for its transaction only.
+ * set_tenant() and set_tenant_token() say how they are about to set the
+ * tenant, for the audit line, and take it back (TG_SET_BY_SET_CONFIG) once
+ * the assignment is over, whether it succeeded or not.  The key id is
+ * copied: the token it comes from does not outlive an error.
  */
 void
 tg_stats_setting_via(TgTenantSetBy how, const char *key_id)
 {
 	set_by = how;
-	set_by_key_id = key_id;
+	strlcpy(set_by_key_id, key_id != NULL ? key_id : "",
+			sizeof(set_by_key_id));
 	set_by_lxid = tg_local_xact_id();
 }
 
@@ -311,7 +315,7 @@ pinned_set_by(const char **key_id)
 	*key_id = NULL;
 	if (set_by_lxid == tg_local_xact_id() && set_by != TG_SET_BY_SET_CONFIG)
 	{
-		*key_id = set_by_key_id;
+		*key_id = set_by_key_id[0] != '\0' ? set_by_key_id : NULL;
 		return set_by;
 	}
 	if (ActivePortal != NULL && ActivePortal->commandTag == CMDTAG_SET)
@@ -394,11 +398,33 @@ tg_stats_tenant_pinned(const char *tenant)
 	tg_xact_state_left(TG_XACT_STATS);
 }
 
-/* The tenant the transaction's counters are for, or NULL. */
+/*
+ * The tenant the transaction's counters are for, or NULL: none when the
+ * tenant is not signed and tenant_guard.require_signed_tenant asks for it.
+ */
 const char *
 tg_stats_current_tenant(void)
 {
-	return tg_stats_counting ? local_key.tenant : NULL;
+	return tg_stats_counting && tg_tenant_signed_as_required() ?
+		local_key.tenant : NULL;
+}
+
+/*
+ * The tenant whose row a reader outside pg_read_all_stats may see: the
+ * transaction's, if the rules let a statement use it as the tenant context
+ * (rules.c, as for status()), else none.
+ */
+const char *
+tg_stats_reader_tenant(void)
+{
+	TgTenantState state;
+	TgVerdict	verdict;
+
+	tg_tenant_state(&state);
+	state.session_pending = tg_session_tenant_pending();
+	if (!tg_rule_tenant_context(&state, InvalidOid, &verdict))
+		return NULL;
+	return state.value;
 }
 
 void
@@ -540,7 +566,8 @@ flush(void)
 void
 tg_stats_xact_end(void)
 {
-	if (tg_stats_counting && tg_stats && shared != NULL)
+	if (tg_stats_counting && tg_stats && shared != NULL &&
+		tg_tenant_signed_as_required())
 		flush();
 	tg_stats_counting = false;
 	local.statements = 0;
@@ -651,22 +678,29 @@ tg_stats_begin_srf(FunctionCallInfo fcinfo, Tuplestorestate **store,
 
 #define TENANT_STATS_COLS (9 + RULES)
 
-/* One row of tenant_stats(). */
+/* Copy an entry of the shared table, its counters under its spinlock. */
 static void
-put_tenant_row(Tuplestorestate *store, TupleDesc desc, TenantEntry *entry)
+copy_entry(TenantEntry *copy, TenantEntry *entry)
+{
+	copy->key = entry->key;
+	SpinLockAcquire(&entry->mutex);
+	copy->counters = entry->counters;
+	copy->first_activity = entry->first_activity;
+	copy->last_activity = entry->last_activity;
+	SpinLockRelease(&entry->mutex);
+}
+
+/* One row of tenant_stats(), from a copy of an entry. */
+static void
+put_tenant_row(Tuplestorestate *store, TupleDesc desc,
+			   const TenantEntry *entry)
 {
 	Datum		values[TENANT_STATS_COLS];
 	bool		nulls[TENANT_STATS_COLS] = {0};
-	TenantCounters c;
-	TimestampTz first;
-	TimestampTz last;
+	TenantCounters c = entry->counters;
+	TimestampTz first = entry->first_activity;
+	TimestampTz last = entry->last_activity;
 	int			i = 0;
-
-	SpinLockAcquire(&entry->mutex);
-	c = entry->counters;
-	first = entry->first_activity;
-	last = entry->last_activity;
-	SpinLockRelease(&entry->mutex);
 
 	values[i++] = ObjectIdGetDatum(entry->key.dbid);
 	values[i++] = CStringGetTextDatum(entry->key.tenant);
@@ -685,36 +719,71 @@ put_tenant_row(Tuplestorestate *store, TupleDesc desc, TenantEntry *entry)
 }
 
 /*
+ * Copy the entries a reader sees: every one, or the one of its own tenant
+ * (own) in the current database.  The shared lock is held only for the
+ * copy, not while the rows are built: readers that keep it long starve the
+ * transactions that need it exclusively, to add a tenant, as they commit.
+ */
+static long
+copy_entries(const char *own, TenantEntry **copies)
+{
+	long		n = 0;
+
+	LWLockAcquire(shared->lock, LW_SHARED);
+	if (own == NULL)
+	{
+		HASH_SEQ_STATUS seq;
+		TenantEntry *entry;
+
+		*copies = palloc(Max(hash_get_num_entries(tenants), 1) *
+						 sizeof(TenantEntry));
+		hash_seq_init(&seq, tenants);
+		while ((entry = hash_seq_search(&seq)) != NULL)
+			copy_entry(&(*copies)[n++], entry);
+	}
+	else
+	{
+		TenantKey	key;
+		TenantEntry *entry;
+
+		memset(&key, 0, sizeof(key));
+		key.dbid = MyDatabaseId;
+		strlcpy(key.tenant, own, TENANT_LEN);
+		*copies = palloc(sizeof(TenantEntry));
+		entry = hash_search(tenants, &key, HASH_FIND, NULL);
+		if (entry != NULL)
+			copy_entry(&(*copies)[n++], entry);
+	}
+	LWLockRelease(shared->lock);
+	return n;
+}
+
+/*
  * tenant_guard.tenant_stats(): a row per (database, tenant); for a role
  * without pg_read_all_stats, only its transaction's current tenant in the
- * current database.
+ * current database, if the rules let it use that tenant.
  */
 Datum
 tenant_guard_tenant_stats(PG_FUNCTION_ARGS)
 {
 	Tuplestorestate *store;
 	TupleDesc	desc;
-	HASH_SEQ_STATUS seq;
-	TenantEntry *entry;
+	TenantEntry *copies;
+	long		n;
 	bool		all;
-	const char *own = tg_stats_current_tenant();
+	const char *own;
 
 	require_shared();
 	all = tg_stats_reader_sees_all();
+	own = all ? NULL : tg_stats_reader_tenant();
 	tg_stats_begin_srf(fcinfo, &store, &desc);
-	if (!all && own == NULL)
+	if (!all && (own == NULL || strlen(own) >= TENANT_LEN))
 		return (Datum) 0;
 
-	LWLockAcquire(shared->lock, LW_SHARED);
-	hash_seq_init(&seq, tenants);
-	while ((entry = hash_seq_search(&seq)) != NULL)
-	{
-		if (!all && (entry->key.dbid != MyDatabaseId ||
-					 strcmp(entry->key.tenant, own) != 0))
-			continue;
-		put_tenant_row(store, desc, entry);
-	}
-	LWLockRelease(shared->lock);
+	n = copy_entries(own, &copies);
+	for (long i = 0; i < n; i++)
+		put_tenant_row(store, desc, &copies[i]);
+	pfree(copies);
 	return (Datum) 0;
 }
 

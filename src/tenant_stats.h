@@ -17,6 +17,9 @@
 #include "compat.h"
 #include "xact_state.h"
 
+/* A tenant longer than this, less one, is not counted (keys are short). */
+#define TG_STATS_TENANT_LEN 128
+
 /* tenant_guard.stats, .stats_max_tenants, .log_tenant_context */
 extern bool tg_stats;
 extern int	tg_stats_max_tenants;
@@ -118,6 +121,7 @@ extern LWLock *tg_stats_lock(void);
 extern void tg_stats_evict(HTAB *htab, Size usage_offset, int64 *evictions);
 extern bool tg_stats_reader_sees_all(void);
 extern const char *tg_stats_current_tenant(void);
+extern const char *tg_stats_reader_tenant(void);
 extern void tg_stats_names(const char **role, const char **database);
 extern void tg_stats_begin_srf(FunctionCallInfo fcinfo,
 							   Tuplestorestate **store, TupleDesc *desc);

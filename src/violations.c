@@ -9,7 +9,12 @@
  * or setting, by which query, in which mode) with its count, first and
  * last time, and one sample statement.  In warn mode it is the list of
  * what enforcing would refuse; in enforce mode it shows who keeps hitting
- * the guard.
+ * the guard.  A row carries the transaction's tenant, if it had one (a
+ * signed one, if tenant_guard.require_signed_tenant asks for it): a role
+ * outside pg_read_all_stats sees only its own violations under its current
+ * tenant, as it sees only that tenant's row of tenant_stats.  The sample
+ * statement is kept with what looks like a signed tenant token replaced,
+ * and shown to pg_read_all_stats only.
  *
  * Every verdict that refuses passes through report.c, which calls
  * tg_violation_note() before it words it: the one place to count.  A
@@ -43,6 +48,7 @@
 #include "compat.h"
 #include "report.h"
 #include "tenant_stats.h"
+#include "token.h"
 #include "violations.h"
 
 TG_FUNCTION_INFO_V1(tenant_guard_violations);
@@ -61,6 +67,7 @@ typedef struct ViolationKey
 	int32		refusal;		/* TgRefusal */
 	bool		warn;			/* reported in warn mode */
 	char		object[OBJECT_LEN];
+	char		tenant[TG_STATS_TENANT_LEN];	/* "" for none */
 } ViolationKey;
 
 typedef struct ViolationEntry
@@ -147,6 +154,73 @@ copy_clipped(char *dst, const char *src, int size)
 	dst[len] = '\0';
 }
 
+/* Base64url, the alphabet of a token's three parts. */
+static inline bool
+is_base64url(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		(c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+/* The length of a run of base64url characters at s. */
+static int
+base64url_run(const char *s)
+{
+	int			n = 0;
+
+	while (is_base64url(s[n]))
+		n++;
+	return n;
+}
+
+/*
+ * Replace in place what looks like a compact JWS, a signed tenant token
+ * (token.c): three dot-separated base64url parts, the first a JSON object's
+ * ("ey..."), each at least four characters.  A sample statement that set a
+ * tenant with set_tenant_token() must not keep the token, which another
+ * request could replay until it expires.
+ */
+static void
+redact_tokens(char *s)
+{
+	char	   *out = s;
+
+	while (*s != '\0')
+	{
+		int			a,
+					b = 0,
+					c = 0;
+
+		if (s[0] == 'e' && s[1] == 'y' && (out == s || !is_base64url(s[-1])) &&
+			(a = base64url_run(s)) >= 4 && s[a] == '.' &&
+			(b = base64url_run(s + a + 1)) >= 4 && s[a + 1 + b] == '.' &&
+			(c = base64url_run(s + a + b + 2)) >= 4)
+		{
+			memcpy(out, "<token>", 7);
+			out += 7;
+			s += a + b + c + 2;
+		}
+		else
+			*out++ = *s++;
+	}
+	*out = '\0';
+}
+
+/*
+ * The sample of a violation: the start of the statement, its tokens
+ * replaced, cut at a character boundary.
+ */
+static void
+keep_sample(char *sample)
+{
+	const char *query = debug_query_string ? debug_query_string : "";
+	char	   *copy = pnstrdup(query, SAMPLE_LEN + TG_TOKEN_MAX_LEN);
+
+	redact_tokens(copy);
+	copy_clipped(sample, copy, SAMPLE_LEN);
+	pfree(copy);
+}
+
 /* Count a violation in the shared table. */
 static void
 count_violation(const ViolationKey *key)
@@ -154,6 +228,10 @@ count_violation(const ViolationKey *key)
 	ViolationEntry *entry;
 	TimestampTz now = GetCurrentTimestamp();
 	bool		found;
+	char		sample[SAMPLE_LEN];
+
+	/* made before the lock is taken: nothing under it can fail */
+	keep_sample(sample);
 
 	LWLockAcquire(tg_stats_lock(), LW_SHARED);
 	entry = hash_search(violations, key, HASH_FIND, NULL);
@@ -171,9 +249,7 @@ count_violation(const ViolationKey *key)
 			entry->count = 0;
 			entry->first_seen = now;
 			SpinLockInit(&entry->mutex);
-			copy_clipped(entry->sample,
-						 debug_query_string ? debug_query_string : "",
-						 SAMPLE_LEN);
+			memcpy(entry->sample, sample, SAMPLE_LEN);
 		}
 	}
 	if (entry != NULL)
@@ -198,6 +274,7 @@ tg_violation_note(const TgVerdict *v)
 	const char *name;
 	const char *sqlstate;
 	const char *object = v->rel ? v->rel : v->name ? v->name : "";
+	const char *tenant = tg_stats_current_tenant();
 	ViolationKey key;
 
 	if (!tg_stats && !tg_log_violations)
@@ -213,6 +290,8 @@ tg_violation_note(const TgVerdict *v)
 		key.refusal = (int32) v->refusal;
 		key.warn = v->as_warning;
 		copy_clipped(key.object, object, OBJECT_LEN);
+		if (tenant != NULL)
+			strlcpy(key.tenant, tenant, sizeof(key.tenant));
 		count_violation(&key);
 	}
 	if (tg_log_violations)
@@ -224,8 +303,7 @@ tg_violation_note(const TgVerdict *v)
 		tg_report_violation_log(rule, name, sqlstate,
 								v->as_warning ? "warn" : "enforce",
 								role, database, object,
-								pgstat_get_my_query_id(),
-								tg_stats_current_tenant(), MyProcPid);
+								pgstat_get_my_query_id(), tenant, MyProcPid);
 	}
 }
 
@@ -240,32 +318,73 @@ tg_violations_define_settings(void)
 							 NULL, NULL, NULL);
 }
 
-#define VIOLATIONS_COLS 12
+#define VIOLATIONS_COLS 13
 
-/* One row of violations(); the sample only for those who see all. */
+/* Copy an entry of the shared table, its counts under its spinlock. */
+static void
+copy_entry(ViolationEntry *copy, ViolationEntry *entry)
+{
+	copy->key = entry->key;
+	memcpy(copy->sample, entry->sample, SAMPLE_LEN);
+	SpinLockAcquire(&entry->mutex);
+	copy->count = entry->count;
+	copy->first_seen = entry->first_seen;
+	copy->last_seen = entry->last_seen;
+	SpinLockRelease(&entry->mutex);
+}
+
+/*
+ * Does a reader outside pg_read_all_stats see a violation: its own, in the
+ * current database, under its current tenant (own, which it may use)?
+ */
+static inline bool
+reader_sees(const ViolationKey *key, Oid self, const char *own)
+{
+	return key->dbid == MyDatabaseId && key->userid == self &&
+		own != NULL && strcmp(key->tenant, own) == 0;
+}
+
+/*
+ * Copy the violations a reader sees: all (own is NULL), or its own.  The
+ * shared lock is held only for the copy (see tenant_stats.c).
+ */
+static long
+copy_entries(Oid self, const char *own, ViolationEntry **copies)
+{
+	HASH_SEQ_STATUS seq;
+	ViolationEntry *entry;
+	long		n = 0;
+
+	LWLockAcquire(tg_stats_lock(), LW_SHARED);
+	*copies = palloc(Max(hash_get_num_entries(violations), 1) *
+					 sizeof(ViolationEntry));
+	hash_seq_init(&seq, violations);
+	while ((entry = hash_seq_search(&seq)) != NULL)
+	{
+		if (own == NULL || reader_sees(&entry->key, self, own))
+			copy_entry(&(*copies)[n++], entry);
+	}
+	LWLockRelease(tg_stats_lock());
+	return n;
+}
+
+/* One row of violations(), from a copy; the sample only for all. */
 static void
 put_violation_row(Tuplestorestate *store, TupleDesc desc,
-				  ViolationEntry *entry, bool all)
+				  const ViolationEntry *entry, bool all)
 {
 	Datum		values[VIOLATIONS_COLS];
 	bool		nulls[VIOLATIONS_COLS] = {0};
 	int			rule;
 	const char *name;
 	const char *sqlstate;
-	int64		count;
-	TimestampTz first;
-	TimestampTz last;
 	int			i = 0;
-
-	SpinLockAcquire(&entry->mutex);
-	count = entry->count;
-	first = entry->first_seen;
-	last = entry->last_seen;
-	SpinLockRelease(&entry->mutex);
 
 	tg_refusal_kind((TgRefusal) entry->key.refusal, &rule, &name, &sqlstate);
 	values[i++] = ObjectIdGetDatum(entry->key.dbid);
 	values[i++] = ObjectIdGetDatum(entry->key.userid);
+	nulls[i] = entry->key.tenant[0] == '\0';
+	values[i++] = CStringGetTextDatum(entry->key.tenant);
 	values[i++] = CStringGetTextDatum(rule == 0 ? "drift" : psprintf("%d", rule));
 	values[i++] = CStringGetTextDatum(name);
 	values[i++] = CStringGetTextDatum(sqlstate);
@@ -273,9 +392,9 @@ put_violation_row(Tuplestorestate *store, TupleDesc desc,
 	nulls[i] = entry->key.queryid == 0;
 	values[i++] = Int64GetDatum((int64) entry->key.queryid);
 	values[i++] = CStringGetTextDatum(entry->key.warn ? "warn" : "enforce");
-	values[i++] = Int64GetDatum(count);
-	values[i++] = TimestampTzGetDatum(first);
-	values[i++] = TimestampTzGetDatum(last);
+	values[i++] = Int64GetDatum(entry->count);
+	values[i++] = TimestampTzGetDatum(entry->first_seen);
+	values[i++] = TimestampTzGetDatum(entry->last_seen);
 	nulls[i] = !all;
 	values[i++] = all ? CStringGetTextDatum(entry->sample) : (Datum) 0;
 	Assert(i == VIOLATIONS_COLS);
@@ -284,33 +403,32 @@ put_violation_row(Tuplestorestate *store, TupleDesc desc,
 
 /*
  * tenant_guard.violations(): a row per distinct violation; for a role
- * without pg_read_all_stats, only its own in the current database, without
- * the sample statement (which may carry another tenant's values).
+ * without pg_read_all_stats, only its own in the current database under
+ * its current tenant (none without one), without the sample statement
+ * (which may carry another request's values).
  */
 Datum
 tenant_guard_violations(PG_FUNCTION_ARGS)
 {
 	Tuplestorestate *store;
 	TupleDesc	desc;
-	HASH_SEQ_STATUS seq;
-	ViolationEntry *entry;
+	ViolationEntry *copies;
+	long		n;
 	bool		all;
-	Oid			self = GetUserId();
+	const char *own = NULL;
 
 	if (!tg_stats_attach())
 		tg_report_stats_not_loaded();
 	all = tg_stats_reader_sees_all();
+	if (!all)
+		own = tg_stats_reader_tenant();
 	tg_stats_begin_srf(fcinfo, &store, &desc);
+	if (!all && own == NULL)
+		return (Datum) 0;
 
-	LWLockAcquire(tg_stats_lock(), LW_SHARED);
-	hash_seq_init(&seq, violations);
-	while ((entry = hash_seq_search(&seq)) != NULL)
-	{
-		if (!all && (entry->key.dbid != MyDatabaseId ||
-					 entry->key.userid != self))
-			continue;
-		put_violation_row(store, desc, entry, all);
-	}
-	LWLockRelease(tg_stats_lock());
+	n = copy_entries(GetUserId(), own, &copies);
+	for (long i = 0; i < n; i++)
+		put_violation_row(store, desc, &copies[i], all);
+	pfree(copies);
 	return (Datum) 0;
 }

@@ -21,6 +21,10 @@
  */
 typedef enum TgXactModule
 {
+	TG_XACT_STATS,				/* tenant_stats.c: counters of the
+								 * transaction's tenant to flush; first,
+								 * before tenant_context.c forgets whether
+								 * the tenant was signed */
 	TG_XACT_TENANT,				/* tenant_context.c: the tenant pin */
 	TG_XACT_SESSION_STATE,		/* session_state.c: statements SQL PREPARE
 								 * made or DEALLOCATE dropped */
@@ -30,8 +34,6 @@ typedef enum TgXactModule
 								 * dropped */
 	TG_XACT_RLS_CHANGES,		/* xact_guard.c: tables whose row-level
 								 * security settings changed */
-	TG_XACT_STATS,				/* tenant_stats.c: counters of the
-								 * transaction's tenant to flush */
 	TG_XACT_MODULES				/* number of modules */
 } TgXactModule;
 

@@ -4,8 +4,8 @@
 -- functions fail with a clear error when the library is not in
 -- shared_preload_libraries.  Who sees what is decided in C: members of
 -- pg_read_all_stats (and superusers) every row; any other role its
--- transaction's current tenant only, and its own violations without their
--- sample statements.
+-- transaction's current tenant only, and its own violations under that
+-- tenant, without their sample statements.
 --
 CREATE OR REPLACE FUNCTION @extschema@.tenant_stats(
 	OUT dbid oid,
@@ -60,6 +60,7 @@ COMMENT ON VIEW @extschema@.tenant_stats IS
 CREATE OR REPLACE FUNCTION @extschema@.violations(
 	OUT dbid oid,
 	OUT userid oid,
+	OUT tenant text,
 	OUT rule text,
 	OUT refusal text,
 	OUT sqlstate text,
@@ -82,6 +83,7 @@ SELECT v.dbid,
 	   d.datname,
 	   v.userid,
 	   pg_catalog.pg_get_userbyid(v.userid) AS role_name,
+	   v.tenant,
 	   v.rule,
 	   v.refusal,
 	   v.sqlstate,
@@ -96,7 +98,7 @@ SELECT v.dbid,
   LEFT JOIN pg_catalog.pg_database d ON d.oid OPERATOR(pg_catalog.=) v.dbid;
 
 COMMENT ON VIEW @extschema@.violations IS
-'one row per distinct violation (rule, refusal, SQLSTATE, role, table or setting, query id, mode), with counts, first and last seen, and a sample statement';
+'one row per distinct violation (rule, refusal, SQLSTATE, role, tenant, table or setting, query id, mode), with counts, first and last seen, and a sample statement';
 
 CREATE OR REPLACE FUNCTION @extschema@.stats_info(
 	OUT tenants bigint,
