@@ -19,8 +19,10 @@
 use strict;
 use warnings FATAL => 'all';
 
+use Digest::SHA qw(hmac_sha256);
 use FindBin;
 use lib "$FindBin::RealBin/../perl";
+use MIME::Base64 qw(encode_base64url);
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use TenantGuard::TestUtils;
@@ -155,6 +157,106 @@ is( $node->safe_psql(
 	 WHERE tenant = 'many-} . (10 * $max_tenants) . q{'}),
 	'1',
 	'the newest tenant is kept');
+
+# What an attack review found (attacks/ on branch attack10).  A signed
+# tenant token, HS256 with key id k1, for tenant $tenant, for a minute.
+my $secret = 'tenant-guard-stats-test-secret-0123456789';
+$node->append_conf('postgresql.conf',
+	"tenant_guard.token_secret = 'k1:$secret'");
+$node->reload;
+sub token
+{
+	my ($tenant) = @_;
+	my $now = time();
+	my $input = encode_base64url('{"alg":"HS256","kid":"k1"}') . '.'
+	  . encode_base64url(qq({"tenant":"$tenant","iat":$now,"exp":)
+		  . ($now + 60) . '}');
+	return $input . '.' . encode_base64url(hmac_sha256($input, $secret));
+}
+my $token = token('1');
+
+# A refused set_tenant_token(), its error caught, then a SET LOCAL: the
+# audit line says SET, and names no key (the note of the refused token
+# used to outlive it, and its key id was freed memory: a crash).
+$log_offset = -s $node->logfile;
+$node->safe_psql(
+	'postgres', qq{
+	BEGIN;
+	CREATE TEMP TABLE leftover (x int);
+	DO \$\$
+	BEGIN
+		PERFORM tenant_guard.set_tenant_token('$token');
+	EXCEPTION WHEN OTHERS THEN NULL;
+	END \$\$;
+	DROP TABLE leftover;
+	SET LOCAL app.current_tenant = '2';
+	COMMIT;},
+	extra_params => [ '-U', 'regress_app' ]);
+like(
+	slurp_file($node->logfile, $log_offset),
+	qr/tenant_context: tenant="2" set_by="SET" role="regress_app" database="postgres" application_name="[^"]*" pid="\d+"\n/,
+	'a refused token leaves no note: the next SET LOCAL is logged as one');
+
+# With require_signed_tenant, an unsigned tenant shows no row and is not
+# charged with the transaction.
+$node->safe_psql('postgres', q{
+	CREATE ROLE regress_signed LOGIN IN ROLE regress_app;
+	ALTER ROLE regress_signed SET tenant_guard.require_signed_tenant = on;
+	SELECT tenant_guard.stats_reset();});
+$node->safe_psql('postgres',
+	"BEGIN; SELECT tenant_guard.set_tenant_token('$token'); SELECT count(*) FROM orders; COMMIT;",
+	extra_params => [ '-U', 'regress_signed' ]);
+is( $node->safe_psql(
+		'postgres', q{
+	BEGIN;
+	SET LOCAL app.current_tenant = '1';
+	SELECT count(*) FROM tenant_guard.tenant_stats;
+	SELECT count(*) FROM generate_series(1, 1000);
+	COMMIT;},
+		extra_params => [ '-U', 'regress_signed' ]),
+	"0\n1000",
+	'an unsigned tenant where a signed one is required shows no row');
+is( $node->safe_psql(
+		'postgres', q{
+	BEGIN;
+	SELECT 1 FROM tenant_guard.set_tenant_token('} . $token . q{');
+	SELECT tenant, transactions, rows_returned FROM tenant_guard.tenant_stats;
+	COMMIT;},
+		extra_params => [ '-U', 'regress_signed' ]),
+	"1\n1|1|2",
+	'... nor is charged with its transaction; a signed one shows its row');
+
+# A token in the statement of a violation is not kept in its sample: one
+# query string (psql -c), refused at its SET LOCAL.
+$node->command_fails(
+	[
+		'psql', '-X', '-d', $node->connstr('postgres'), '-U', 'regress_signed',
+		'-c',
+		"BEGIN; SELECT tenant_guard.set_tenant_token('$token'); SET LOCAL app.current_tenant = '2'; COMMIT;"
+	],
+	'a statement with a token, refused');
+is( $node->safe_psql(
+		'postgres', q{
+	SELECT tenant, sample FROM tenant_guard.violations
+	 WHERE refusal = 'tenant_switch' AND tenant = '1'}),
+	"1|BEGIN; SELECT tenant_guard.set_tenant_token('<token>'); SET LOCAL app.current_tenant = '2'; COMMIT;",
+	'a token in the sample statement is replaced');
+
+# A log line's value is cut, and a Unicode line separator escaped.
+$log_offset = -s $node->logfile;
+$node->safe_psql('postgres',
+	q{BEGIN; SELECT set_config('app.current_tenant', repeat('x', 300) || U&'\2028' || 'y', true); COMMIT;
+	  BEGIN; SELECT set_config('app.current_tenant', U&'a\2028b\0085c', true); COMMIT;},
+	extra_params => [ '-U', 'regress_app' ]);
+$log = slurp_file($node->logfile, $log_offset);
+like(
+	$log,
+	qr/tenant_context: tenant="x{256}\\\.\.\." set_by/,
+	'a long value is cut, and says so');
+like(
+	$log,
+	qr/tenant_context: tenant="a\\u2028b\\u0085c" set_by/,
+	'Unicode line separators are escaped');
 
 # An immediate shutdown, as after a crash: shared memory is made anew at
 # start.  (A backend killed with SIGKILL, after which the postmaster
