@@ -185,6 +185,15 @@ COMMIT;
 RESET ROLE;
 SELECT tenant, transactions, statements, rows_returned, rows_written
   FROM tenant_guard.tenant_stats;
+-- A tenant's row is the tenant's data: a cursor may not keep it past
+-- COMMIT, where the next request on the connection could fetch it.
+SET ROLE regress_stats_app;
+BEGIN;
+SET LOCAL app.current_tenant = 'sa-3';
+DECLARE held CURSOR WITH HOLD FOR
+	SELECT tenant, transactions FROM tenant_guard.tenant_stats;
+COMMIT;
+RESET ROLE;
 DROP TRIGGER stats_log_insert ON stats_orders;
 DROP FUNCTION stats_log_insert(), stats_fail();
 DROP TABLE stats_log;

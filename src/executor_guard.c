@@ -82,41 +82,6 @@ ExecutorRun_hook_type tg_prev_ExecutorRun = NULL;
 ExecutorEnd_hook_type tg_prev_ExecutorEnd = NULL;
 
 /*
- * The first table with row-level security this transaction read, in a
- * statement at any nesting level.  A cursor kept past COMMIT keeps rows
- * computed in the transaction, and these may carry what it read: directly,
- * through functions, or through temporary tables and settings the
- * transaction filled.  It belongs to the transaction whose local id it
- * carries, so nothing needs to clear it when the transaction ends.  (After
- * 2^32 more transactions in this backend the id comes round again; the
- * worst an old entry could then do is refuse a held cursor that read
- * nothing.)
- */
-static Oid	xact_rls_read = InvalidOid;
-static LocalTransactionId xact_rls_read_lxid = InvalidLocalTransactionId;
-
-/* Note the transaction's first read of a table with row-level security. */
-static inline void
-note_xact_rls_read(Oid relid)
-{
-	LocalTransactionId lxid = tg_local_xact_id();
-
-	if (unlikely(xact_rls_read_lxid != lxid))
-	{
-		xact_rls_read_lxid = lxid;
-		xact_rls_read = relid;
-	}
-}
-
-/* The first table with row-level security this transaction read, if any. */
-static Oid
-xact_first_rls_read(void)
-{
-	return xact_rls_read_lxid == tg_local_xact_id() ? xact_rls_read
-		: InvalidOid;
-}
-
-/*
  * About to refuse a plan: let PostgreSQL's own permission check, which the
  * executor makes right after this hook, come first, so that a role without
  * the privilege gets "permission denied", not an error naming a table (a
@@ -144,7 +109,7 @@ check_statement_context(TgStatementCheck *check, Oid relid)
 	TgVerdict	verdict;
 
 	check->tenant_checked = true;
-	note_xact_rls_read(relid);
+	tg_tenant_note_read(relid);
 
 	if (check->pstmt != NULL && ActivePortal != NULL &&
 		(ActivePortal->cursorOptions & CURSOR_OPT_HOLD) != 0 &&
@@ -415,7 +380,7 @@ check_plan(QueryDesc *queryDesc, int eflags, int first, bool in_worker)
 			if (likely(statement_context_known_good()))
 			{
 				check.tenant_checked = true;
-				note_xact_rls_read(rte->relid);
+				tg_tenant_note_read(rte->relid);
 			}
 			else
 				check_statement_context(&check, rte->relid);
@@ -550,7 +515,7 @@ check_held_cursor(QueryDesc *queryDesc, Portal portal)
 			!tg_rule_held_cursor(rte->relid, portal->name, false, &verdict))
 			tg_report(&verdict);
 	}
-	read = xact_first_rls_read();
+	read = tg_tenant_first_read();
 	if (OidIsValid(read) &&
 		!tg_rule_held_cursor(read, portal->name, true, &verdict))
 		tg_report(&verdict);

@@ -115,6 +115,10 @@ static bool checked_is_pinned = false;	/* and it is the pinned tenant */
  * the token's, which errs on the side of refusing.
  */
 bool		tg_tenant_is_signed = false;
+
+/* tg_tenant_note_read() (tenant_context.h) */
+Oid			tg_tenant_read_relid = InvalidOid;
+LocalTransactionId tg_tenant_read_lxid = InvalidLocalTransactionId;
 static bool assigning_signed = false;
 static TgSignedTenant signed_tenant;
 

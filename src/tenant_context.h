@@ -14,6 +14,7 @@
 #include "access/xact.h"
 #include "utils/guc.h"
 
+#include "compat.h"
 #include "rules.h"
 #include "tenant_guard.h"
 
@@ -90,6 +91,42 @@ tg_tenant_known_valid(void)
 	return tg_tenant_valid_generation == tg_tenant_generation &&
 		!tg_tenant_touched && tg_tenant_signed_as_required();
 }
+/*
+ * The first table with row-level security this transaction read, in a
+ * statement at any nesting level, or another relation that gave it one
+ * tenant's data (the statistics' views).  A cursor kept past COMMIT keeps
+ * rows computed in the transaction, and these may carry what it read:
+ * directly, through functions, or through temporary tables and settings
+ * the transaction filled (executor_guard.c refuses it).  It belongs to the
+ * transaction whose local id it carries, so nothing needs to clear it when
+ * the transaction ends.  (After 2^32 more transactions in this backend the
+ * id comes round again; the worst an old entry could then do is refuse a
+ * held cursor that read nothing.)
+ */
+extern PGDLLIMPORT Oid tg_tenant_read_relid;
+extern PGDLLIMPORT LocalTransactionId tg_tenant_read_lxid;
+
+/* Note the transaction's first read of one tenant's data. */
+static inline void
+tg_tenant_note_read(Oid relid)
+{
+	LocalTransactionId lxid = tg_local_xact_id();
+
+	if (unlikely(tg_tenant_read_lxid != lxid))
+	{
+		tg_tenant_read_lxid = lxid;
+		tg_tenant_read_relid = relid;
+	}
+}
+
+/* The relation of the transaction's first read of tenant data, if any. */
+static inline Oid
+tg_tenant_first_read(void)
+{
+	return tg_tenant_read_lxid == tg_local_xact_id() ?
+		tg_tenant_read_relid : InvalidOid;
+}
+
 extern void tg_tenant_xact_end(void);
 extern void tg_tenant_assign(const char *value,
 							 const TgSignedTenant *signed_by);

@@ -55,6 +55,7 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/portal.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
@@ -719,6 +720,21 @@ put_tenant_row(Tuplestorestate *store, TupleDesc desc,
 }
 
 /*
+ * A reader inside the rules got a row of its tenant from one of the views
+ * (its name): like rows read from a table with row-level security, they
+ * must not outlive the transaction in a cursor kept past COMMIT, which the
+ * next request on a pooled connection could fetch (executor_guard.c).
+ */
+void
+tg_stats_note_tenant_read(FunctionCallInfo fcinfo, const char *view)
+{
+	Oid			nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
+	Oid			relid = get_relname_relid(view, nsp);
+
+	tg_tenant_note_read(OidIsValid(relid) ? relid : fcinfo->flinfo->fn_oid);
+}
+
+/*
  * Copy the entries a reader sees: every one, or the one of its own tenant
  * (own) in the current database.  The shared lock is held only for the
  * copy, not while the rows are built: readers that keep it long starve the
@@ -784,6 +800,8 @@ tenant_guard_tenant_stats(PG_FUNCTION_ARGS)
 	for (long i = 0; i < n; i++)
 		put_tenant_row(store, desc, &copies[i]);
 	pfree(copies);
+	if (!all && n > 0)
+		tg_stats_note_tenant_read(fcinfo, "tenant_stats");
 	return (Datum) 0;
 }
 

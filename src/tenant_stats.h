@@ -122,6 +122,8 @@ extern void tg_stats_evict(HTAB *htab, Size usage_offset, int64 *evictions);
 extern bool tg_stats_reader_sees_all(void);
 extern const char *tg_stats_current_tenant(void);
 extern const char *tg_stats_reader_tenant(void);
+extern void tg_stats_note_tenant_read(FunctionCallInfo fcinfo,
+									  const char *view);
 extern void tg_stats_names(const char **role, const char **database);
 extern void tg_stats_begin_srf(FunctionCallInfo fcinfo,
 							   Tuplestorestate **store, TupleDesc *desc);

@@ -430,5 +430,7 @@ tenant_guard_violations(PG_FUNCTION_ARGS)
 	for (long i = 0; i < n; i++)
 		put_violation_row(store, desc, &copies[i], all);
 	pfree(copies);
+	if (!all && n > 0)
+		tg_stats_note_tenant_read(fcinfo, "violations");
 	return (Datum) 0;
 }
