@@ -749,10 +749,30 @@ report_lasting_setting(const TgVerdict *v)
 			 errhint("Run it as a role outside tenant_guard's rules (a superuser or a role with BYPASSRLS).")));
 }
 
+/*
+ * DETAIL and HINT of a drift refusal on a shard, or a worker's copy, of a
+ * protected Citus table (v->other); returns 0 for ereport.  The change has
+ * to be made on the coordinator, whose guard judges it for every shard.
+ */
+static int
+shard_drift_detail_and_hint(const TgVerdict *v)
+{
+	if (strcmp(v->rel, v->other) == 0)
+		errdetail("The table is this node's copy of Citus table \"%s\", whose tenant isolation was installed by tenant_guard.protect() on the coordinator; this change would weaken it here.",
+				  v->other);
+	else
+		errdetail("The table is a shard of Citus table \"%s\", whose tenant isolation was installed by tenant_guard.protect() on the coordinator; this change would weaken it on this shard.",
+				  v->other);
+	errhint("Change the table on the coordinator, which applies the change to every shard.  To change a shard deliberately, make the change as a superuser with SET LOCAL tenant_guard.mode = off.");
+	return 0;
+}
+
 /* DETAIL and HINT shared by every drift refusal; returns 0 for ereport. */
 static int
 drift_detail_and_hint(const TgVerdict *v)
 {
+	if (v->other != NULL)
+		return shard_drift_detail_and_hint(v);
 	errdetail("The table's tenant isolation was installed by tenant_guard.protect(); this change would weaken it.");
 	errhint("To make the change deliberately, run SELECT tenant_guard.unprotect(%s); first, or make it with tenant_guard.mode set to off.",
 			quote_literal_cstr(v->rel_sql));
@@ -828,6 +848,9 @@ report_drift(const TgVerdict *v)
 					 errmsg("cannot drop the tenant isolation of protected table \"%s\"",
 							rel),
 					 errdetail("The statement drops a policy or the tenant column that tenant_guard.protect() installed or relies on, as a dependent object."),
+					 v->other != NULL ?
+					 errhint("The table is a shard or copy of Citus table \"%s\": change that table on the coordinator.  To change this one deliberately, make the change as a superuser with SET LOCAL tenant_guard.mode = off.",
+							 v->other) :
 					 errhint("To make the change deliberately, run SELECT tenant_guard.unprotect(%s); first, or make it with tenant_guard.mode set to off.",
 							 quote_literal_cstr(v->rel_sql))));
 			break;
