@@ -69,7 +69,7 @@ BEGIN
 	-- Citus's objects are named only in statements run here, where it is
 	RETURN QUERY EXECUTE $findings$
 	WITH placements AS (
-		SELECT r.relation::regclass::text AS tbl, r.tenant_column, n.nodename,
+		SELECT r.tenant_column, r.relation::regclass::text AS tbl, n.nodename,
 			   n.nodeport, s.shardid,
 			   shard_name(s.logicalrelid, s.shardid, false) AS shard,
 			   (SELECT pg_get_expr(d.adbin, 0)
