@@ -298,10 +298,12 @@ tg_citus_shard_protection(Oid relid, TgProtection *prot, Oid *table)
 /*
  * Does relid's policy polname let a row through only if its column attnum
  * matches the tenant (permissive or not, since Citus makes every policy of
- * a shard permissive)?  False if there is no such policy.
+ * a shard permissive), and, if all_commands, for every command and role?
+ * False if there is no such policy.
  */
 bool
-tg_citus_policy_enforces(Oid relid, const char *polname, AttrNumber attnum)
+tg_citus_policy_enforces(Oid relid, const char *polname, AttrNumber attnum,
+						 bool all_commands)
 {
 	Relation	rel;
 	SysScanDesc scan;
@@ -318,7 +320,8 @@ tg_citus_policy_enforces(Oid relid, const char *polname, AttrNumber attnum)
 							  2, keys);
 	tuple = systable_getnext(scan);
 	if (HeapTupleIsValid(tuple))
-		enforces = tg_policy_applies_to_all(tuple, RelationGetDescr(rel)) &&
+		enforces = (!all_commands ||
+					tg_policy_applies_to_all(tuple, RelationGetDescr(rel))) &&
 			tg_policy_tuple_enforces(tuple, RelationGetDescr(rel), attnum);
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);

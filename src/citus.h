@@ -32,7 +32,7 @@ extern bool tg_citus_installed(void);
 extern bool tg_citus_shard_protection(Oid relid, TgProtection *prot,
 									  Oid *table);
 extern bool tg_citus_policy_enforces(Oid relid, const char *polname,
-									 AttrNumber attnum);
+									 AttrNumber attnum, bool all_commands);
 extern AttrNumber tg_citus_enforced_column(HeapTuple tuple, TupleDesc desc);
 
 #endif							/* TENANT_GUARD_CITUS_H */

@@ -294,7 +294,8 @@ check_policy_change(RangeVar *rv, const char *polname, TgRefusal change)
 		return;
 	if (OidIsValid(table) && change == TG_DRIFT_DROP_POLICY &&
 		!tg_citus_policy_enforces(relid, polname,
-								  get_attnum(relid, NameStr(prot.tenant_column))))
+								  get_attnum(relid, NameStr(prot.tenant_column)),
+								  true))
 		return;
 	report_drift(relid, change, polname, table);
 }
@@ -821,6 +822,42 @@ tg_drift_xact_end(void)
 }
 
 /*
+ * CREATE POLICY or ALTER POLICY on a protected table (or a shard or a
+ * worker's copy of one) in a database where Citus is installed: the
+ * policy must enforce the tenant.  Citus makes every policy permissive on
+ * the shards (citus.c), where one that does not, restrictive or not on
+ * the table, lets every tenant's rows through protect()'s policies.
+ * Judged after the statement, on the policy as PostgreSQL stored it; the
+ * error undoes the statement, and the distributed transaction that Citus
+ * opened to send it on.
+ */
+static void
+check_citus_policy(RangeVar *rv, const char *polname)
+{
+	Oid			relid;
+	Oid			table;
+	TgProtection prot;
+	TgVerdict	verdict;
+
+	if (tg_mode == TG_MODE_OFF || !tg_citus_installed())
+		return;
+	relid = RangeVarGetRelid(rv, NoLock, true);
+	if (!OidIsValid(relid) || !protection_of(relid, &prot, &table) ||
+		tg_citus_policy_enforces(relid, polname,
+								 get_attnum(relid, NameStr(prot.tenant_column)),
+								 false))
+		return;
+	memset(&verdict, 0, sizeof(TgVerdict));
+	verdict.refusal = TG_DRIFT_CITUS_POLICY;
+	verdict.as_warning = (tg_mode == TG_MODE_WARN);
+	verdict.rel = tg_relation_name(relid);
+	verdict.rel_sql = tg_relation_sql(relid);
+	verdict.name = polname;
+	verdict.value = NameStr(prot.tenant_column);
+	tg_report(&verdict);
+}
+
+/*
  * After a utility statement ran: check what it dropped, and keep the
  * registry in step with the schema.
  */
@@ -835,6 +872,14 @@ tg_drift_follow_up(Node *parsetree)
 
 	switch (nodeTag(parsetree))
 	{
+		case T_CreatePolicyStmt:
+			check_citus_policy(((CreatePolicyStmt *) parsetree)->table,
+							   ((CreatePolicyStmt *) parsetree)->policy_name);
+			break;
+		case T_AlterPolicyStmt:
+			check_citus_policy(((AlterPolicyStmt *) parsetree)->table,
+							   ((AlterPolicyStmt *) parsetree)->policy_name);
+			break;
 		case T_CreateStmt:
 			follow_create_partition((CreateStmt *) parsetree);
 			break;

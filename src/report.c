@@ -1080,6 +1080,26 @@ report_table_rule(const TgVerdict *v)
 	}
 }
 
+/*
+ * A policy (v->name) of a protected table (v->rel) in a database where
+ * Citus is installed does not enforce the tenant on its column (v->value).
+ * Citus copies every policy to the shards as a permissive one, where it
+ * would widen what protect()'s policies let through, whatever it is on
+ * the coordinator.
+ */
+static void
+report_drift_citus_policy(const TgVerdict *v)
+{
+	ereport(level(v),
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("policy \"%s\" of protected table \"%s\" does not enforce the tenant",
+					v->name, v->rel),
+			 errdetail("Citus copies every policy of a distributed table to its shards as a permissive one, where a policy that does not require \"%s\" to match the tenant lets rows of every tenant through.",
+					   v->value),
+			 errhint("Add the tenant condition to the policy's USING and WITH CHECK expressions: %s = tenant_guard.tenant()::type AND ...",
+					 quote_identifier(v->value))));
+}
+
 /* A verdict of the drift guard. */
 static void
 report_drift_verdict(const TgVerdict *v)
@@ -1094,6 +1114,9 @@ report_drift_verdict(const TgVerdict *v)
 			break;
 		case TG_DRIFT_DROP_EXTENSION:
 			report_drift_drop_extension(v);
+			break;
+		case TG_DRIFT_CITUS_POLICY:
+			report_drift_citus_policy(v);
 			break;
 		default:				/* a change to the table's own isolation */
 			report_drift(v);
@@ -1165,6 +1188,7 @@ tg_report(const TgVerdict *v)
 		case TG_DRIFT_DETACH:
 		case TG_DRIFT_OPEN_PARENT:
 		case TG_DRIFT_DROP_EXTENSION:
+		case TG_DRIFT_CITUS_POLICY:
 			report_drift_verdict(v);
 			break;
 		case TG_OWNER_CODE:
@@ -1798,6 +1822,8 @@ drift_refusal_name(TgRefusal refusal)
 			return "drift_detach";
 		case TG_DRIFT_OPEN_PARENT:
 			return "drift_open_parent";
+		case TG_DRIFT_CITUS_POLICY:
+			return "drift_citus_policy";
 		default:				/* TG_DRIFT_DROP_EXTENSION */
 			return "drift_drop_extension";
 	}
@@ -2068,6 +2094,7 @@ tg_refusal_kind(TgRefusal refusal, int *rule, const char **name,
 		case TG_DRIFT_DETACH:
 		case TG_DRIFT_OPEN_PARENT:
 		case TG_DRIFT_DROP_EXTENSION:
+		case TG_DRIFT_CITUS_POLICY:
 			*rule = 0;
 			*name = drift_refusal_name(refusal);
 			*sqlstate = refusal == TG_DRIFT_DROP_EXTENSION ? "2BP01" : "55000";

@@ -10,7 +10,9 @@
 # citus.enable_ddl_propagation); that Citus's own work still passes (a
 # shard split, a move, protect() repairing a policy on the coordinator, a
 # superuser's change with SET LOCAL tenant_guard.mode = off, DROP TABLE);
-# and that audit() on the coordinator reports a shard a superuser changed
+# that a policy of the owner's that does not enforce the tenant is refused
+# on the coordinator and on the workers (Citus makes it permissive on the
+# shards); and that audit() on the coordinator reports a shard a superuser changed
 # on a worker as critical, naming the shard and the node, and a worker that
 # is down as a finding rather than an error.
 use strict;
@@ -135,8 +137,32 @@ for my $a (@attacks)
 like((sql($workers[0], "DROP POLICY tenant_guard_isolation ON $shards[0]", 'regress_owner'))[2],
 	qr/shard of Citus table "public\.orders".*\nHINT:  Change the table on the coordinator/s,
 	'the refusal names the distributed table and says where to change it');
+my ($ret, $out, $err);
+
+# A policy of the owner's own: Citus makes it permissive on the shards,
+# where one without the tenant condition would let every tenant's rows
+# through protect()'s policies.  Refused on the coordinator (restrictive
+# or not) and on a worker's shard; one with the tenant condition is not.
+for my $p (
+	[ $coord, 'CREATE POLICY open ON orders USING (true)' ],
+	[ $coord, 'CREATE POLICY narrow ON orders AS RESTRICTIVE USING (item IS NOT NULL)' ],
+	[ $workers[0], "$evade CREATE POLICY open ON $shards[0] USING (true)" ],
+	[ $workers[0], "$evade CREATE POLICY open ON orders USING (true)" ])
+{
+	my ($node, $ddl) = @$p;
+	my ($ret, $out, $err) = sql($node, $ddl, 'regress_owner');
+	ok($ret != 0 && $err =~ /policy "(open|narrow)" of protected table "public\.orders(_[0-9]+)?" does not enforce the tenant/,
+		$node->name . ": the owner's policy without the tenant is refused: $ddl")
+	  or diag("exit $ret: $err");
+}
+($ret, $out, $err) = sql($coord,
+	'CREATE POLICY own ON orders FOR SELECT USING (tenant_id = tenant_guard.tenant()::integer AND item IS NOT NULL)',
+	'regress_owner');
+is($ret, 0, 'a policy of the owner\'s that enforces the tenant is not refused') or diag($err);
+$coord->safe_psql('postgres', 'SET ROLE regress_owner; DROP POLICY own ON orders');
+
 # the superuser too needs tenant_guard.mode = off, as on the coordinator
-my ($ret, $out, $err) = sql($workers[0],
+($ret, $out, $err) = sql($workers[0],
 	"DROP POLICY tenant_guard_baseline ON $shards[0]");
 ok($ret != 0 && $err =~ /cannot drop policy/,
 	'on a worker, even the superuser cannot drop a shard\'s policy without mode = off');
