@@ -66,6 +66,14 @@
  * it is how protect() repairs one, and, every policy of a shard being
  * permissive, cannot widen what the shard lets through.
  *
+ * For the same reason a policy of the user's own on a protected table must
+ * enforce the tenant where Citus is installed, restrictive or not: on the
+ * shards it is one more permissive policy (drift_guard.c refuses it).  A
+ * worker knows the shard's protected table by Citus's metadata, which
+ * Citus keeps on every worker with metadata (the default since Citus 11);
+ * a worker without it knows no shard, and its shards are guarded only by
+ * what the coordinator refuses before sending DDL on.
+ *
  * src/citus.c
  *
  *-------------------------------------------------------------------------
@@ -134,7 +142,7 @@ metadata_value(const char *sql, int nargs, int64 arg)
 									  SPI_tuptable->tupdesc, 1, &isnull);
 
 		if (!isnull)
-			result = SPI_tuptable->tupdesc->attrs[0].atttypid == OIDOID ?
+			result = TupleDescAttr(SPI_tuptable->tupdesc, 0)->atttypid == OIDOID ?
 				(int64) DatumGetObjectId(d) : DatumGetInt64(d);
 	}
 	SPI_finish();
