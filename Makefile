@@ -51,10 +51,10 @@ OBJS = \
 # and never change, since installed databases update through them (README,
 # "Upgrading").
 SQL_OBJECTS = schema status registry protect policy_enforces_tenant \
-	isolation_intact protected_tables audit set_tenant fill_tenant stats \
+	isolation_intact protected_tables shard_audit audit set_tenant fill_tenant stats \
 	preload_warning set_tenant_token
 UPDATE_FROM = 1.2
-UPDATE_OBJECTS = isolation_intact protected_tables audit status_columns \
+UPDATE_OBJECTS = isolation_intact protected_tables shard_audit audit status_columns \
 	status set_tenant_token stats
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql \

@@ -61,6 +61,7 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "citus.h"
 #include "drift_guard.h"
 #include "owner_code.h"
 #include "policy_analysis.h"
@@ -78,9 +79,13 @@ is_guarded_policy(const char *polname)
 		strcmp(polname, TG_BASELINE_POLICY) == 0;
 }
 
-/* The table of a tenant_guard policy, or InvalidOid for other policies. */
+/*
+ * The table of a tenant_guard policy, or InvalidOid for other policies;
+ * *enforcing says whether the policy enforces the tenant on some column of
+ * it (for shards, whose tenant column only citus.c knows).
+ */
 static Oid
-guarded_policy_table(Oid policyid)
+guarded_policy_table(Oid policyid, bool *enforcing)
 {
 	Relation	rel;
 	SysScanDesc scan;
@@ -98,7 +103,11 @@ guarded_policy_table(Oid policyid)
 		Form_pg_policy form = (Form_pg_policy) GETSTRUCT(tuple);
 
 		if (is_guarded_policy(NameStr(form->polname)))
+		{
 			relid = form->polrelid;
+			*enforcing = tg_citus_enforced_column(tuple, RelationGetDescr(rel)) !=
+				InvalidAttrNumber;
+		}
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -130,8 +139,8 @@ tg_policy_table(Oid policyid)
 
 /*
  * Refuse (or, in warn mode, report) a change to a protected table (relid),
- * about another table (other, or InvalidOid) and a policy or column
- * (name, or NULL).
+ * about another table (other, or InvalidOid: for a shard, its Citus table)
+ * and a policy or column (name, or NULL).
  */
 static void
 report_drift(Oid relid, TgRefusal change, const char *name, Oid other)
@@ -150,6 +159,20 @@ report_drift(Oid relid, TgRefusal change, const char *name, Oid other)
 		verdict.other_sql = tg_relation_sql(other);
 	}
 	tg_report(&verdict);
+}
+
+/*
+ * Is relid protected: in the registry, or a shard or a worker's copy of a
+ * protected Citus table (citus.c)?  *table is then that Citus table, or
+ * InvalidOid for a table in the registry.
+ */
+static bool
+protection_of(Oid relid, TgProtection *prot, Oid *table)
+{
+	*table = InvalidOid;
+	if (tg_registry_lookup(relid, prot))
+		return true;
+	return tg_citus_shard_protection(relid, prot, table);
 }
 
 /*
@@ -208,12 +231,13 @@ check_alter_table(AlterTableStmt *stmt)
 {
 	TgProtection prot;
 	Oid			relid;
+	Oid			table;
 	ListCell   *lc;
 
 	if (!alter_table_may_weaken(stmt))
 		return;
 	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
-	if (!OidIsValid(relid) || !tg_registry_lookup(relid, &prot))
+	if (!OidIsValid(relid) || !protection_of(relid, &prot, &table))
 		return;
 
 	foreach(lc, stmt->cmds)
@@ -225,20 +249,20 @@ check_alter_table(AlterTableStmt *stmt)
 		switch (cmd->subtype)
 		{
 			case AT_DisableRowSecurity:
-				report_drift(relid, TG_DRIFT_DISABLE_RLS, NULL, InvalidOid);
+				report_drift(relid, TG_DRIFT_DISABLE_RLS, NULL, table);
 				break;
 			case AT_NoForceRowSecurity:
-				report_drift(relid, TG_DRIFT_NO_FORCE_RLS, NULL, InvalidOid);
+				report_drift(relid, TG_DRIFT_NO_FORCE_RLS, NULL, table);
 				break;
 			case AT_DropColumn:
 				if (tenant_column)
 					report_drift(relid, TG_DRIFT_DROP_TENANT_COLUMN, cmd->name,
-								 InvalidOid);
+								 table);
 				break;
 			case AT_AlterColumnType:
 				if (tenant_column)
 					report_drift(relid, TG_DRIFT_RETYPE_TENANT_COLUMN, cmd->name,
-								 InvalidOid);
+								 table);
 				break;
 			case AT_DetachPartition:
 			case AT_DetachPartitionFinalize:
@@ -250,17 +274,30 @@ check_alter_table(AlterTableStmt *stmt)
 	}
 }
 
-/* DROP POLICY, ALTER POLICY or ALTER POLICY ... RENAME on a protected table. */
+/*
+ * DROP POLICY, ALTER POLICY or ALTER POLICY ... RENAME on a protected
+ * table.  On a shard of a Citus table, dropping a policy that no longer
+ * enforces the tenant is how protect() on the coordinator repairs it, and
+ * cannot widen a shard, whose policies are all permissive (citus.c).
+ */
 static void
-check_policy_change(RangeVar *table, const char *polname, TgRefusal change)
+check_policy_change(RangeVar *rv, const char *polname, TgRefusal change)
 {
 	Oid			relid;
+	Oid			table;
+	TgProtection prot;
 
 	if (!is_guarded_policy(polname))
 		return;
-	relid = RangeVarGetRelid(table, NoLock, true);
-	if (OidIsValid(relid) && tg_registry_contains(relid))
-		report_drift(relid, change, polname, InvalidOid);
+	relid = RangeVarGetRelid(rv, NoLock, true);
+	if (!OidIsValid(relid) || !protection_of(relid, &prot, &table))
+		return;
+	if (OidIsValid(table) && change == TG_DRIFT_DROP_POLICY &&
+		!tg_citus_policy_enforces(relid, polname,
+								  get_attnum(relid, NameStr(prot.tenant_column)),
+								  true))
+		return;
+	report_drift(relid, change, polname, table);
 }
 
 static void
@@ -691,6 +728,9 @@ may_drop_tables(Node *parsetree)
  */
 static List *dropped_parts = NIL;
 
+/* ... of which those whose dropped policy enforced the tenant. */
+static List *dropped_enforcing = NIL;
+
 /*
  * Object access hook, OAT_DROP: remember the table if what is being dropped
  * is one of its tenant_guard policies or a column of it (which one is the
@@ -700,6 +740,7 @@ void
 tg_drift_note_drop(Oid classId, Oid objectId, int subId)
 {
 	Oid			relid = InvalidOid;
+	bool		enforcing = false;
 	MemoryContext oldcxt;
 
 	if (tg_protection_change_in_progress())
@@ -707,7 +748,7 @@ tg_drift_note_drop(Oid classId, Oid objectId, int subId)
 	if (classId == PolicyRelationId)
 		tg_drift_note_hierarchy_change(tg_policy_table(objectId));
 	if (classId == PolicyRelationId)
-		relid = guarded_policy_table(objectId);
+		relid = guarded_policy_table(objectId, &enforcing);
 	else if (classId == RelationRelationId && subId > 0)
 		relid = objectId;
 	if (!OidIsValid(relid))
@@ -715,8 +756,31 @@ tg_drift_note_drop(Oid classId, Oid objectId, int subId)
 
 	oldcxt = MemoryContextSwitchTo(TopTransactionContext);
 	dropped_parts = list_append_unique_oid(dropped_parts, relid);
+	if (enforcing)
+		dropped_enforcing = list_append_unique_oid(dropped_enforcing, relid);
 	tg_xact_state_left(TG_XACT_DRIFT);
 	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * After a statement that dropped parts of relid, which is not in the
+ * registry: if it is a shard (or a worker's copy) of a protected Citus
+ * table, it must still have its tenant column, and must not have lost a
+ * tenant_guard policy that enforced the tenant (policy_dropped); one that
+ * no longer did may go (check_policy_change).
+ */
+static void
+check_dropped_shard_parts(Oid relid, bool policy_dropped)
+{
+	TgProtection prot;
+	Oid			table;
+
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)) ||
+		!tg_citus_shard_protection(relid, &prot, &table))
+		return;
+	if (policy_dropped ||
+		get_attnum(relid, NameStr(prot.tenant_column)) == InvalidAttrNumber)
+		report_drift(relid, TG_DRIFT_CASCADE, NULL, table);
 }
 
 /*
@@ -729,9 +793,11 @@ static void
 check_dropped_parts(void)
 {
 	List	   *tables = dropped_parts;
+	List	   *enforcing = dropped_enforcing;
 	ListCell   *lc;
 
 	dropped_parts = NIL;
+	dropped_enforcing = NIL;
 	if (tg_mode == TG_MODE_OFF)
 		return;
 	foreach(lc, tables)
@@ -742,6 +808,8 @@ check_dropped_parts(void)
 		/* a table dropped altogether, or not protected, keeps nothing */
 		if (!tg_protection_intact(relid, &is_protected) && is_protected)
 			report_drift(relid, TG_DRIFT_CASCADE, NULL, InvalidOid);
+		else if (!is_protected)
+			check_dropped_shard_parts(relid, list_member_oid(enforcing, relid));
 	}
 }
 
@@ -750,6 +818,43 @@ void
 tg_drift_xact_end(void)
 {
 	dropped_parts = NIL;
+	dropped_enforcing = NIL;
+}
+
+/*
+ * CREATE POLICY or ALTER POLICY on a protected table (or a shard or a
+ * worker's copy of one) in a database where Citus is installed: the
+ * policy must enforce the tenant.  Citus makes every policy permissive on
+ * the shards (citus.c), where one that does not, restrictive or not on
+ * the table, lets every tenant's rows through protect()'s policies.
+ * Judged after the statement, on the policy as PostgreSQL stored it; the
+ * error undoes the statement, and the distributed transaction that Citus
+ * opened to send it on.
+ */
+static void
+check_citus_policy(RangeVar *rv, const char *polname)
+{
+	Oid			relid;
+	Oid			table;
+	TgProtection prot;
+	TgVerdict	verdict;
+
+	if (tg_mode == TG_MODE_OFF || !tg_citus_installed())
+		return;
+	relid = RangeVarGetRelid(rv, NoLock, true);
+	if (!OidIsValid(relid) || !protection_of(relid, &prot, &table) ||
+		tg_citus_policy_enforces(relid, polname,
+								 get_attnum(relid, NameStr(prot.tenant_column)),
+								 false))
+		return;
+	memset(&verdict, 0, sizeof(TgVerdict));
+	verdict.refusal = TG_DRIFT_CITUS_POLICY;
+	verdict.as_warning = (tg_mode == TG_MODE_WARN);
+	verdict.rel = tg_relation_name(relid);
+	verdict.rel_sql = tg_relation_sql(relid);
+	verdict.name = polname;
+	verdict.value = NameStr(prot.tenant_column);
+	tg_report(&verdict);
 }
 
 /*
@@ -767,6 +872,14 @@ tg_drift_follow_up(Node *parsetree)
 
 	switch (nodeTag(parsetree))
 	{
+		case T_CreatePolicyStmt:
+			check_citus_policy(((CreatePolicyStmt *) parsetree)->table,
+							   ((CreatePolicyStmt *) parsetree)->policy_name);
+			break;
+		case T_AlterPolicyStmt:
+			check_citus_policy(((AlterPolicyStmt *) parsetree)->table,
+							   ((AlterPolicyStmt *) parsetree)->policy_name);
+			break;
 		case T_CreateStmt:
 			follow_create_partition((CreateStmt *) parsetree);
 			break;

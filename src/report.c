@@ -750,10 +750,30 @@ report_lasting_setting(const TgVerdict *v)
 			 errhint("Run it as a role outside tenant_guard's rules (a superuser or a role with BYPASSRLS).")));
 }
 
+/*
+ * DETAIL and HINT of a drift refusal on a shard, or a worker's copy, of a
+ * protected Citus table (v->other); returns 0 for ereport.  The change has
+ * to be made on the coordinator, whose guard judges it for every shard.
+ */
+static int
+shard_drift_detail_and_hint(const TgVerdict *v)
+{
+	if (strcmp(v->rel, v->other) == 0)
+		errdetail("The table is this node's copy of Citus table \"%s\", whose tenant isolation was installed by tenant_guard.protect() on the coordinator; this change would weaken it here.",
+				  v->other);
+	else
+		errdetail("The table is a shard of Citus table \"%s\", whose tenant isolation was installed by tenant_guard.protect() on the coordinator; this change would weaken it on this shard.",
+				  v->other);
+	errhint("Change the table on the coordinator, which applies the change to every shard.  To change a shard deliberately, make the change as a superuser with SET LOCAL tenant_guard.mode = off.");
+	return 0;
+}
+
 /* DETAIL and HINT shared by every drift refusal; returns 0 for ereport. */
 static int
 drift_detail_and_hint(const TgVerdict *v)
 {
+	if (v->other != NULL)
+		return shard_drift_detail_and_hint(v);
 	errdetail("The table's tenant isolation was installed by tenant_guard.protect(); this change would weaken it.");
 	errhint("To make the change deliberately, run SELECT tenant_guard.unprotect(%s); first, or make it with tenant_guard.mode set to off.",
 			quote_literal_cstr(v->rel_sql));
@@ -829,6 +849,9 @@ report_drift(const TgVerdict *v)
 					 errmsg("cannot drop the tenant isolation of protected table \"%s\"",
 							rel),
 					 errdetail("The statement drops a policy or the tenant column that tenant_guard.protect() installed or relies on, as a dependent object."),
+					 v->other != NULL ?
+					 errhint("The table is a shard or copy of Citus table \"%s\": change that table on the coordinator.  To change this one deliberately, make the change as a superuser with SET LOCAL tenant_guard.mode = off.",
+							 v->other) :
 					 errhint("To make the change deliberately, run SELECT tenant_guard.unprotect(%s); first, or make it with tenant_guard.mode set to off.",
 							 quote_literal_cstr(v->rel_sql))));
 			break;
@@ -1058,6 +1081,26 @@ report_table_rule(const TgVerdict *v)
 	}
 }
 
+/*
+ * A policy (v->name) of a protected table (v->rel) in a database where
+ * Citus is installed does not enforce the tenant on its column (v->value).
+ * Citus copies every policy to the shards as a permissive one, where it
+ * would widen what protect()'s policies let through, whatever it is on
+ * the coordinator.
+ */
+static void
+report_drift_citus_policy(const TgVerdict *v)
+{
+	ereport(level(v),
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("policy \"%s\" of protected table \"%s\" does not enforce the tenant",
+					v->name, v->rel),
+			 errdetail("Citus copies every policy of a distributed table to its shards as a permissive one, where a policy that does not require \"%s\" to match the tenant lets rows of every tenant through.",
+					   v->value),
+			 errhint("Add the tenant condition to the policy's USING and WITH CHECK expressions: %s = tenant_guard.tenant()::type AND ...",
+					 quote_identifier(v->value))));
+}
+
 /* A verdict of the drift guard. */
 static void
 report_drift_verdict(const TgVerdict *v)
@@ -1072,6 +1115,9 @@ report_drift_verdict(const TgVerdict *v)
 			break;
 		case TG_DRIFT_DROP_EXTENSION:
 			report_drift_drop_extension(v);
+			break;
+		case TG_DRIFT_CITUS_POLICY:
+			report_drift_citus_policy(v);
 			break;
 		default:				/* a change to the table's own isolation */
 			report_drift(v);
@@ -1143,6 +1189,7 @@ tg_report(const TgVerdict *v)
 		case TG_DRIFT_DETACH:
 		case TG_DRIFT_OPEN_PARENT:
 		case TG_DRIFT_DROP_EXTENSION:
+		case TG_DRIFT_CITUS_POLICY:
 			report_drift_verdict(v);
 			break;
 		case TG_OWNER_CODE:
@@ -1776,6 +1823,8 @@ drift_refusal_name(TgRefusal refusal)
 			return "drift_detach";
 		case TG_DRIFT_OPEN_PARENT:
 			return "drift_open_parent";
+		case TG_DRIFT_CITUS_POLICY:
+			return "drift_citus_policy";
 		default:				/* TG_DRIFT_DROP_EXTENSION */
 			return "drift_drop_extension";
 	}
@@ -2080,6 +2129,7 @@ tg_refusal_kind(TgRefusal refusal, int *rule, const char **name,
 		case TG_DRIFT_DETACH:
 		case TG_DRIFT_OPEN_PARENT:
 		case TG_DRIFT_DROP_EXTENSION:
+		case TG_DRIFT_CITUS_POLICY:
 			*rule = 0;
 			*name = drift_refusal_name(refusal);
 			*sqlstate = refusal == TG_DRIFT_DROP_EXTENSION ? "2BP01" : "55000";

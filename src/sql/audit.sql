@@ -537,6 +537,11 @@ findings AS (
 						WHERE i.indrelid = t.oid AND i.indisvalid
 						  AND i.indkey[0] = t.tenant_attnum
 						  AND i.indpred IS NULL)
+
+	UNION ALL
+	-- on a Citus coordinator, the shards on every node (shard_audit.sql)
+	SELECT s.severity, s.finding, s.object_type, s.object_name, s.detail, s.fix
+	  FROM @extschema@.shard_findings() s
 )
 SELECT f.severity, f.finding, f.object_type, f.object_name, f.detail, f.fix
   FROM findings f

@@ -1214,8 +1214,19 @@ my ($functions) = run_sql($admin,
 	q{SELECT string_agg(p.proname, ',' ORDER BY p.proname) FROM pg_proc p
 	  WHERE p.pronamespace = 'tenant_guard'::regnamespace});
 is($functions,
-	'audit,claim,fill_tenant,isolation_intact,policy_enforces_tenant,protect,set_tenant,set_tenant,set_tenant,set_tenant,set_tenant,set_tenant_token,stats_info,stats_reset,status,tenant,tenant_stats,unprotect,violations',
+	'audit,claim,fill_tenant,isolation_intact,policy_enforces_tenant,protect,set_tenant,set_tenant,set_tenant,set_tenant,set_tenant,set_tenant_token,shard_findings,shard_state,stats_info,stats_reset,status,tenant,tenant_stats,unprotect,violations',
 	'injection: the functions the extension exposes');
+# shard_state() runs on the nodes of a Citus cluster as audit()'s caller;
+# without Citus shard_findings() finds nothing
+attack(
+	'injection: shard_state() with SQL in its arguments reads the catalogs only',
+	q{SELECT tenant_guard.shard_state(E'orders\'; DROP TABLE customers; --', 'tenant_id', NULL);
+	  SELECT tenant_guard.shard_state('public.no_such_shard', 'tenant_id', NULL),
+	    tenant_guard.shard_state('public.orders', E'tenant_id\'; DROP TABLE customers; --',
+	      E'x\'); DROP TABLE customers; --') LIKE 'tenant column %',
+	    (SELECT count(*) FROM tenant_guard.shard_findings());},
+	output => "the shard does not exist|t|0",
+	errors => ['42602: invalid name syntax']);
 attack(
 	'injection: set_tenant() with SQL in the value sets that string, nothing else',
 	q{BEGIN;
