@@ -45,7 +45,11 @@ SELECT coalesce((
 	  LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = $2
 							  AND NOT a.attisdropped
 	  LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
-	 WHERE c.oid = to_regclass($1)), 'the shard does not exist')
+	 -- the name rebuilt from its parts: to_regclass() of a malformed name
+	 -- fails on PostgreSQL 15 and is NULL from 16 on
+	 WHERE c.oid = (SELECT to_regclass(format('%I.%I', n[1], n[2]))
+					  FROM parse_ident($1, false) AS n
+					 WHERE cardinality(n) = 2)), 'the shard does not exist')
 $shard_state$;
 
 COMMENT ON FUNCTION @extschema@.shard_state(text, name, text) IS

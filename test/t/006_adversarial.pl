@@ -1225,8 +1225,7 @@ attack(
 	    tenant_guard.shard_state('public.orders', E'tenant_id\'; DROP TABLE customers; --',
 	      E'x\'); DROP TABLE customers; --') LIKE 'tenant column %',
 	    (SELECT count(*) FROM tenant_guard.shard_findings());},
-	output => "the shard does not exist|t|0",
-	errors => ['42602: invalid name syntax']);
+	output => "the shard does not exist\nthe shard does not exist|t|0");
 attack(
 	'injection: set_tenant() with SQL in the value sets that string, nothing else',
 	q{BEGIN;
