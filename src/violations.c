@@ -174,41 +174,78 @@ base64url_run(const char *s)
 }
 
 /*
+ * The least lengths of a compact JWS's parts in base64url: a header of at
+ * least {"alg":"..."}, claims with at least exp, and an HS256 or EdDSA
+ * signature (43 and 86 characters).
+ */
+#define JWS_MIN_HEADER 10
+#define JWS_MIN_CLAIMS 10
+#define JWS_MIN_SIGNATURE 40
+
+/*
  * Replace in place what looks like a compact JWS, a signed tenant token
- * (token.c): three dot-separated base64url parts, the first a JSON object's
- * ("ey..."), each at least four characters.  A sample statement that set a
- * tenant with set_tenant_token() must not keep the token, which another
- * request could replay until it expires.
+ * (token.c): three dot-separated runs of base64url characters, long enough
+ * to be a header, claims and a signature, whatever the header says.  A
+ * sample statement must not keep a token, which another request could
+ * replay until it expires.  Each run is looked at from its start only, so
+ * the scan is linear.
  */
 static void
 redact_tokens(char *s)
 {
+	const char *in = s;
 	char	   *out = s;
 
-	while (*s != '\0')
+	while (*in != '\0')
 	{
 		int			a,
 					b = 0,
 					c = 0;
 
-		if (s[0] == 'e' && s[1] == 'y' && (out == s || !is_base64url(s[-1])) &&
-			(a = base64url_run(s)) >= 4 && s[a] == '.' &&
-			(b = base64url_run(s + a + 1)) >= 4 && s[a + 1 + b] == '.' &&
-			(c = base64url_run(s + a + b + 2)) >= 4)
+		if (!is_base64url(*in))
+		{
+			*out++ = *in++;
+			continue;
+		}
+		a = base64url_run(in);
+		if (a >= JWS_MIN_HEADER && in[a] == '.' &&
+			(b = base64url_run(in + a + 1)) >= JWS_MIN_CLAIMS &&
+			in[a + 1 + b] == '.' &&
+			(c = base64url_run(in + a + b + 2)) >= JWS_MIN_SIGNATURE)
 		{
 			memcpy(out, "<token>", 7);
 			out += 7;
-			s += a + b + c + 2;
+			in += a + b + c + 2;
 		}
 		else
-			*out++ = *s++;
+		{
+			memmove(out, in, a);
+			out += a;
+			in += a;
+		}
 	}
 	*out = '\0';
 }
 
+/* Does the statement call set_tenant_token(), whatever the case? */
+static bool
+mentions_token_function(const char *s)
+{
+	static const char name[] = "set_tenant_token";
+
+	for (; *s != '\0'; s++)
+	{
+		if (pg_strncasecmp(s, name, sizeof(name) - 1) == 0)
+			return true;
+	}
+	return false;
+}
+
 /*
  * The sample of a violation: the start of the statement, its tokens
- * replaced, cut at a character boundary.
+ * replaced, cut at a character boundary; none of a statement that calls
+ * set_tenant_token(), whose argument may be a token built in pieces
+ * (concatenation, escapes) that no pattern recognises.
  */
 static void
 keep_sample(char *sample)
@@ -216,6 +253,13 @@ keep_sample(char *sample)
 	const char *query = debug_query_string ? debug_query_string : "";
 	char	   *copy = pnstrdup(query, SAMPLE_LEN + TG_TOKEN_MAX_LEN);
 
+	if (mentions_token_function(copy))
+	{
+		strlcpy(sample, "<a statement calling set_tenant_token(), not kept>",
+				SAMPLE_LEN);
+		pfree(copy);
+		return;
+	}
 	redact_tokens(copy);
 	copy_clipped(sample, copy, SAMPLE_LEN);
 	pfree(copy);
@@ -354,15 +398,23 @@ copy_entries(Oid self, const char *own, ViolationEntry **copies)
 	HASH_SEQ_STATUS seq;
 	ViolationEntry *entry;
 	long		n = 0;
+	long		size;
 
 	LWLockAcquire(tg_stats_lock(), LW_SHARED);
-	*copies = palloc(Max(hash_get_num_entries(violations), 1) *
-					 sizeof(ViolationEntry));
+	/* room for all, or for a reader's few, grown as they come */
+	size = own == NULL ? Max(hash_get_num_entries(violations), 1) : 8;
+	*copies = palloc(size * sizeof(ViolationEntry));
 	hash_seq_init(&seq, violations);
 	while ((entry = hash_seq_search(&seq)) != NULL)
 	{
-		if (own == NULL || reader_sees(&entry->key, self, own))
-			copy_entry(&(*copies)[n++], entry);
+		if (own != NULL && !reader_sees(&entry->key, self, own))
+			continue;
+		if (n == size)
+		{
+			size *= 2;
+			*copies = repalloc(*copies, size * sizeof(ViolationEntry));
+		}
+		copy_entry(&(*copies)[n++], entry);
 	}
 	LWLockRelease(tg_stats_lock());
 	return n;

@@ -227,7 +227,8 @@ is( $node->safe_psql(
 	'... nor is charged with its transaction; a signed one shows its row');
 
 # A token in the statement of a violation is not kept in its sample: one
-# query string (psql -c), refused at its SET LOCAL.
+# query string (psql -c) calling set_tenant_token() keeps no sample, and
+# one with a token elsewhere (any header) keeps the rest.
 $node->command_fails(
 	[
 		'psql', '-X', '-d', $node->connstr('postgres'), '-U', 'regress_signed',
@@ -235,12 +236,22 @@ $node->command_fails(
 		"BEGIN; SELECT tenant_guard.set_tenant_token('$token'); SET LOCAL app.current_tenant = '2'; COMMIT;"
 	],
 	'a statement with a token, refused');
+my ($h, $c, $s) = split /\./, $token;
+my $other_header = encode_base64url(qq({\n"alg":"HS256"})) . ".$c.$s";
+$node->command_fails(
+	[
+		'psql', '-X', '-d', $node->connstr('postgres'), '-U', 'regress_app',
+		'-c',
+		"BEGIN; SELECT set_config('app.jwt', '$other_header', true); SET LOCAL app.current_tenant = '3'; SET LOCAL app.current_tenant = '4'; COMMIT;"
+	],
+	'a statement with a token elsewhere, refused');
 is( $node->safe_psql(
 		'postgres', q{
 	SELECT tenant, sample FROM tenant_guard.violations
-	 WHERE refusal = 'tenant_switch' AND tenant = '1'}),
-	"1|BEGIN; SELECT tenant_guard.set_tenant_token('<token>'); SET LOCAL app.current_tenant = '2'; COMMIT;",
-	'a token in the sample statement is replaced');
+	 WHERE refusal = 'tenant_switch' AND tenant IN ('1', '3') ORDER BY tenant}),
+	"1|<a statement calling set_tenant_token(), not kept>\n"
+	  . "3|BEGIN; SELECT set_config('app.jwt', '<token>', true); SET LOCAL app.current_tenant = '3'; SET LOCAL app.current_tenant = '4'; COMMIT;",
+	'tokens are kept out of the sample statements');
 
 # A log line's value is cut, and a Unicode line separator escaped.
 $log_offset = -s $node->logfile;
