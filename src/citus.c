@@ -48,9 +48,14 @@
  * protect() runs.  So on a node with Citus metadata a relation is taken as
  * protected if it is a shard of a table protected there (in this node's
  * registry: the coordinator's own shards of reference tables), or, on a
- * worker, a shard or the shell of a Citus table whose shell or shard still
- * carries protect()'s isolation policy, as Citus copied it from the
- * coordinator.  The tenant column is the one that policy enforces.
+ * worker, a shard whose table or itself still carries protect()'s
+ * isolation policy, as Citus copied it from the coordinator, or any table
+ * that carries it: a shard renamed, moved to another schema, or whose
+ * metadata the owner deleted (Citus trusts an application_name any role
+ * may set for that) is still guarded, and the marker can be forged only
+ * to guard a table more.  The tenant column is the one that policy
+ * enforces.  Citus creates no trigger on a shard; one created there on a
+ * worker would run on every tenant's rows of the shard, and is refused.
  *
  * Nothing tells a worker that a statement comes from the coordinator in a
  * way the table's owner could not imitate: Citus connects to the workers as
@@ -70,9 +75,8 @@
  * enforce the tenant where Citus is installed, restrictive or not: on the
  * shards it is one more permissive policy (drift_guard.c refuses it).  A
  * worker knows the shard's protected table by Citus's metadata, which
- * Citus keeps on every worker with metadata (the default since Citus 11);
- * a worker without it knows no shard, and its shards are guarded only by
- * what the coordinator refuses before sending DDL on.
+ * Citus keeps on every worker with metadata (the default since Citus 11),
+ * or by the isolation policy a shard carries.
  *
  * src/citus.c
  *
@@ -178,17 +182,6 @@ shard_table(Oid relid)
 	return table;
 }
 
-/* Is relid a Citus table (distributed, reference or local) itself? */
-static bool
-is_citus_table(Oid relid)
-{
-	return metadata_value("SELECT p.logicalrelid::pg_catalog.oid"
-						  "  FROM pg_catalog.pg_dist_partition p"
-						  " WHERE p.logicalrelid::pg_catalog.oid"
-						  "       OPERATOR(pg_catalog.=) $1::pg_catalog.oid",
-						  1, (int64) relid) != 0;
-}
-
 /* Is this node the coordinator (its group is 0)? */
 static bool
 is_coordinator(void)
@@ -277,15 +270,19 @@ tg_citus_shard_protection(Oid relid, TgProtection *prot, Oid *table)
 		*table = logical;
 		return true;
 	}
+	if (is_coordinator())
+		return false;			/* the coordinator's registry decides */
 	if (!OidIsValid(logical))
 	{
-		/* the shell of a Citus table on a worker */
-		if (!is_citus_table(relid) || is_coordinator())
-			return false;
+		/*
+		 * On a worker, the shell of a Citus table, or any table that has
+		 * the isolation policy: a shard renamed, moved to another schema,
+		 * or whose metadata was deleted (Citus lets any role that names
+		 * its application citus_internal do so) is still one.  The marker
+		 * can be forged only to guard a table more.
+		 */
 		logical = relid;
 	}
-	else if (is_coordinator())
-		return false;			/* the coordinator's registry decides */
 
 	attnum = isolation_column(logical);
 	colname = attnum != InvalidAttrNumber ? get_attname(logical, attnum, true) : NULL;

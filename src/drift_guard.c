@@ -162,6 +162,23 @@ report_drift(Oid relid, TgRefusal change, const char *name, Oid other)
 }
 
 /*
+ * CREATE TRIGGER on a shard or a worker's copy of a protected Citus table,
+ * on a worker (citus.c tells them; the registry's own tables may have
+ * triggers, which rule 6 judges where the registry is).
+ */
+static void
+check_shard_trigger(CreateTrigStmt *stmt)
+{
+	Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	TgProtection prot;
+	Oid			table;
+
+	if (OidIsValid(relid) && !tg_registry_lookup(relid, &prot) &&
+		tg_citus_shard_protection(relid, &prot, &table))
+		report_drift(relid, TG_DRIFT_SHARD_TRIGGER, stmt->trigname, table);
+}
+
+/*
  * Is relid protected: in the registry, or a shard or a worker's copy of a
  * protected Citus table (citus.c)?  *table is then that Citus table, or
  * InvalidOid for a table in the registry.
@@ -373,6 +390,9 @@ tg_drift_check(Node *parsetree)
 			check_policy_change(((AlterPolicyStmt *) parsetree)->table,
 								((AlterPolicyStmt *) parsetree)->policy_name,
 								TG_DRIFT_ALTER_POLICY);
+			break;
+		case T_CreateTrigStmt:
+			check_shard_trigger((CreateTrigStmt *) parsetree);
 			break;
 		case T_RenameStmt:
 			if (((RenameStmt *) parsetree)->renameType == OBJECT_POLICY)

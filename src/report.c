@@ -1101,6 +1101,24 @@ report_drift_citus_policy(const TgVerdict *v)
 					 quote_identifier(v->value))));
 }
 
+/*
+ * A trigger (v->name) on a shard or a worker's copy (v->rel) of a protected
+ * Citus table (v->other), created on a worker.  Citus creates no trigger
+ * on shards (it refuses them on distributed tables); one made there runs
+ * the function of whoever wrote it on every tenant's rows that Citus routes
+ * to the shard.
+ */
+static void
+report_drift_shard_trigger(const TgVerdict *v)
+{
+	ereport(level(v),
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("cannot create trigger \"%s\" on \"%s\", a shard of protected table \"%s\"",
+					v->name, v->rel, v->other),
+			 errdetail("Citus routes the rows of every tenant of the shard through it; a trigger there would run on all of them, outside any tenant's request."),
+			 errhint("Create triggers on the distributed table on the coordinator, where the rules apply.")));
+}
+
 /* A verdict of the drift guard. */
 static void
 report_drift_verdict(const TgVerdict *v)
@@ -1118,6 +1136,9 @@ report_drift_verdict(const TgVerdict *v)
 			break;
 		case TG_DRIFT_CITUS_POLICY:
 			report_drift_citus_policy(v);
+			break;
+		case TG_DRIFT_SHARD_TRIGGER:
+			report_drift_shard_trigger(v);
 			break;
 		default:				/* a change to the table's own isolation */
 			report_drift(v);
@@ -1190,6 +1211,7 @@ tg_report(const TgVerdict *v)
 		case TG_DRIFT_OPEN_PARENT:
 		case TG_DRIFT_DROP_EXTENSION:
 		case TG_DRIFT_CITUS_POLICY:
+		case TG_DRIFT_SHARD_TRIGGER:
 			report_drift_verdict(v);
 			break;
 		case TG_OWNER_CODE:
@@ -1825,6 +1847,8 @@ drift_refusal_name(TgRefusal refusal)
 			return "drift_open_parent";
 		case TG_DRIFT_CITUS_POLICY:
 			return "drift_citus_policy";
+		case TG_DRIFT_SHARD_TRIGGER:
+			return "drift_shard_trigger";
 		default:				/* TG_DRIFT_DROP_EXTENSION */
 			return "drift_drop_extension";
 	}
@@ -2130,6 +2154,7 @@ tg_refusal_kind(TgRefusal refusal, int *rule, const char **name,
 		case TG_DRIFT_OPEN_PARENT:
 		case TG_DRIFT_DROP_EXTENSION:
 		case TG_DRIFT_CITUS_POLICY:
+		case TG_DRIFT_SHARD_TRIGGER:
 			*rule = 0;
 			*name = drift_refusal_name(refusal);
 			*sqlstate = refusal == TG_DRIFT_DROP_EXTENSION ? "2BP01" : "55000";

@@ -77,6 +77,7 @@ typedef enum TgRefusal
 	TG_DRIFT_DROP_EXTENSION,
 	TG_DRIFT_CITUS_POLICY,		/* a policy without the tenant, where Citus
 								 * makes it permissive on the shards */
+	TG_DRIFT_SHARD_TRIGGER,		/* a trigger on a shard, on a worker */
 	/* rule 6: DDL running code over every tenant's rows (owner_code.c) */
 	TG_OWNER_CODE,				/* a function not built in, or volatile */
 	TG_OWNER_CODE_SEARCH_PATH,	/* ... redirected through the search_path */

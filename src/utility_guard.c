@@ -441,6 +441,7 @@ is_guarded_statement(Node *parsetree)
 		case T_DropOwnedStmt:
 		case T_AlterPolicyStmt:
 		case T_CreatePolicyStmt:	/* where Citus is, drift_guard.c */
+		case T_CreateTrigStmt:	/* on a Citus shard, drift_guard.c */
 		case T_RenameStmt:
 		case T_AlterRoleSetStmt:
 		case T_AlterDatabaseSetStmt:

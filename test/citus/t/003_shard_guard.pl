@@ -161,6 +161,28 @@ for my $p (
 is($ret, 0, 'a policy of the owner\'s that enforces the tenant is not refused') or diag($err);
 $coord->safe_psql('postgres', 'SET ROLE regress_owner; DROP POLICY own ON orders');
 
+# A shard the owner takes out of Citus's view on a worker is still guarded
+# by the isolation policy it carries (attacks/citus on branch attack11):
+# renamed, moved to another schema, or its metadata deleted through
+# Citus's internal function, which trusts a citus_internal
+# application_name; and no trigger may be created on a shard.
+$coord->safe_psql('postgres', 'CREATE SCHEMA evade AUTHORIZATION regress_owner');
+for my $t (
+	[ "ALTER TABLE $shards[0] RENAME TO renamed; ALTER POLICY tenant_guard_isolation ON renamed USING (true)",
+		qr/cannot alter policy "tenant_guard_isolation" of protected table "public\.renamed"/ ],
+	[ "ALTER TABLE $shards[0] SET SCHEMA evade; ALTER TABLE evade.$shards[0] DISABLE ROW LEVEL SECURITY",
+		qr/cannot disable row-level security of protected table "evade\.$shards[0]"/ ],
+	[ "SELECT citus_internal.delete_shard_metadata(" . ($shards[0] =~ s/.*_//r) . "); CREATE POLICY open ON $shards[0] USING (true)",
+		qr/policy "open" of protected table "public\.$shards[0]" does not enforce the tenant/ ],
+	[ "CREATE FUNCTION evade.copy_rows() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'; CREATE TRIGGER copy_rows AFTER UPDATE ON $shards[0] FOR EACH ROW EXECUTE FUNCTION evade.copy_rows()",
+		qr/cannot create trigger "copy_rows" on "public\.$shards[0]", a shard of protected table "public\.orders"/ ])
+{
+	my ($ddl, $pattern) = @$t;
+	my ($ret, $out, $err) = sql($workers[0], "$evade BEGIN; $ddl; COMMIT;", 'regress_owner');
+	ok($ret != 0 && $err =~ $pattern, "on a worker, the owner's $ddl is refused")
+	  or diag("exit $ret: $err");
+}
+
 # the superuser too needs tenant_guard.mode = off, as on the coordinator
 ($ret, $out, $err) = sql($workers[0],
 	"DROP POLICY tenant_guard_baseline ON $shards[0]");
