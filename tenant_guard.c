@@ -202,6 +202,19 @@ define_token_settings(void)
 							   tg_assign_token_public_key,
 							   tg_show_token_public_key);
 
+	/* tenant_context.c: the token set_tenant_token() sends Citus's workers */
+	DefineCustomStringVariable("tenant_guard.tenant_token",
+							   "Signed tenant token of the transaction, which set_tenant_token() sends on to Citus's workers.",
+							   "A worker takes the tenant as signed only if this token, verified there, names it.",
+							   &tg_tenant_token,
+							   "",
+							   PGC_USERSET,
+							   GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE |
+							   GUC_DISALLOW_IN_FILE | GUC_NO_RESET_ALL,
+							   NULL,
+							   tg_tenant_token_assign,
+							   tg_tenant_token_show);
+
 	DefineCustomStringVariable("tenant_guard.token_tenant_claim",
 							   "Claim of a tenant token that names the tenant.",
 							   NULL,

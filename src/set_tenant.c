@@ -37,8 +37,10 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "citus.h"
 #include "compat.h"
 #include "report.h"
+#include "set_local.h"
 #include "tenant_context.h"
 #include "tenant_guard.h"
 #include "tenant_stats.h"
@@ -101,28 +103,6 @@ tenant_guard_set_tenant(PG_FUNCTION_ARGS)
 }
 
 /*
- * The claims of a verified token, copied into TopTransactionContext, where
- * the signed tenant keeps them until the transaction ends.
- */
-static TgTokenClaim *
-copy_claims(const TgToken *token)
-{
-	TgTokenClaim *claims;
-
-	claims = MemoryContextAlloc(TopTransactionContext,
-								Max(token->nclaims, 1) * sizeof(TgTokenClaim));
-	for (int i = 0; i < token->nclaims; i++)
-	{
-		claims[i].name = MemoryContextStrdup(TopTransactionContext,
-											 token->claims[i].name);
-		claims[i].value = token->claims[i].value == NULL ? NULL :
-			MemoryContextStrdup(TopTransactionContext,
-								token->claims[i].value);
-	}
-	return claims;
-}
-
-/*
  * tenant_guard.set_tenant_token(token): verify a signed tenant token
  * (token.c) and set its tenant as set_tenant() does, marked signed by the
  * key that verified it (tenant_context.c).  Refused outside a transaction
@@ -161,11 +141,15 @@ tenant_guard_set_tenant_token(PG_FUNCTION_ARGS)
 	}
 	tg_report_token(&token);
 
-	signed_by.kid = token.kid;
-	signed_by.alg = strcmp(token.alg, "HS256") == 0 ? "HS256" : "EdDSA";
-	signed_by.tenant = token.tenant;
-	signed_by.nclaims = token.nclaims;
-	signed_by.claims = copy_claims(&token);
+	tg_tenant_signed_from_token(&token, &signed_by);
+
+	/*
+	 * Where Citus is installed, the token goes first, as a SET LOCAL that
+	 * Citus sends on to the workers, where it is verified again: a worker
+	 * takes a tenant as signed only if this token names it.
+	 */
+	if (tg_citus_installed())
+		tg_set_local("tenant_guard.tenant_token", text_to_cstring(arg));
 	assign_saying_how(token.tenant, &signed_by, TG_SET_BY_TOKEN, token.kid);
 
 	PG_RETURN_TEXT_P(cstring_to_text(token.tenant));

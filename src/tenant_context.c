@@ -50,6 +50,7 @@
 #include "tenant_context.h"
 #include "tenant_guard.h"
 #include "tenant_stats.h"
+#include "token.h"
 #include "xact_state.h"
 
 /* The variable behind the tenant setting (NULL if it cannot hold one). */
@@ -100,6 +101,21 @@ uint64		tg_tenant_valid_generation = 0;
  */
 static const char *checked_value = NULL;
 static bool checked_is_pinned = false;	/* and it is the pinned tenant */
+static bool checked_token_signed = false;	/* tenant_token names it */
+
+/*
+ * tenant_guard.tenant_token: a signed tenant token, set with SET LOCAL by
+ * set_tenant_token() where Citus is installed, which sends it on to the
+ * workers with the tenant.  A worker takes the tenant as signed only if
+ * this token, verified there, names it (token_signs()), so that a tenant
+ * the application's role sets on the workers by other means (SQL that
+ * Citus runs there) is not.  It counts in the transaction that set it
+ * only: a session-level value some earlier request left signs nothing.
+ * SHOW prints whether it is set, not the token.
+ */
+char	   *tg_tenant_token = NULL;
+static LocalTransactionId tenant_token_lxid = InvalidLocalTransactionId;
+static TgSignedTenant token_signed;	/* what token_signs() verified */
 
 /*
  * The signed tenant (set_tenant_token(), set_tenant.c): the key id that
@@ -201,6 +217,71 @@ check_assignment(const char *value, bool *is_pinned)
 }
 
 /*
+ * What a verified token signs, copied into TopTransactionContext, where
+ * the signed tenant keeps it until the transaction ends.
+ */
+void
+tg_tenant_signed_from_token(const TgToken *token, TgSignedTenant *signed_by)
+{
+	TgTokenClaim *claims;
+
+	claims = MemoryContextAlloc(TopTransactionContext,
+								Max(token->nclaims, 1) * sizeof(TgTokenClaim));
+	for (int i = 0; i < token->nclaims; i++)
+	{
+		claims[i].name = MemoryContextStrdup(TopTransactionContext,
+											 token->claims[i].name);
+		claims[i].value = token->claims[i].value == NULL ? NULL :
+			MemoryContextStrdup(TopTransactionContext,
+								token->claims[i].value);
+	}
+	signed_by->tenant = MemoryContextStrdup(TopTransactionContext,
+											token->tenant);
+	signed_by->kid = token->kid ?
+		MemoryContextStrdup(TopTransactionContext, token->kid) : NULL;
+	signed_by->alg = strcmp(token->alg, "HS256") == 0 ? "HS256" : "EdDSA";
+	signed_by->nclaims = token->nclaims;
+	signed_by->claims = claims;
+}
+
+/*
+ * Does tenant_guard.tenant_token, set in this transaction, verify here and
+ * name the tenant value?  Then token_signed holds what it signs.
+ */
+static bool
+token_signs(const char *value)
+{
+	TgToken		token;
+
+	if (tg_tenant_token == NULL || tg_tenant_token[0] == '\0' ||
+		tenant_token_lxid != tg_local_xact_id())
+		return false;
+	memset(&token, 0, sizeof(token));
+	tg_token_verify(tg_tenant_token, strlen(tg_tenant_token), &token);
+	if (token.failure != TG_TOKEN_VALID || token.tenant == NULL ||
+		strcmp(token.tenant, value) != 0)
+		return false;
+	tg_tenant_signed_from_token(&token, &token_signed);
+	return true;
+}
+
+/* Assign hook of tenant_guard.tenant_token: the transaction that set it. */
+void
+tg_tenant_token_assign(const char *newval, void *extra)
+{
+	tenant_token_lxid = (newval != NULL && newval[0] != '\0') ?
+		tg_local_xact_id() : InvalidLocalTransactionId;
+}
+
+/* Show hook of tenant_guard.tenant_token: never the token itself. */
+const char *
+tg_tenant_token_show(void)
+{
+	return (tg_tenant_token != NULL && tg_tenant_token[0] != '\0') ?
+		"(set)" : "";
+}
+
+/*
  * Check hook of the tenant setting.
  *
  * A value from configuration (postgresql.conf, ALTER ROLE/DATABASE ... SET,
@@ -249,6 +330,7 @@ tenant_value_check(char **newval, void **extra, GucSource source)
 	}
 	else if (!check_assignment(value, &checked_is_pinned))
 		return false;
+	checked_token_signed = !assigning_signed && token_signs(value);
 	checked_value = *newval;
 	return true;
 }
@@ -278,12 +360,20 @@ static void
 tenant_value_assign(const char *newval, void *extra)
 {
 	const char *checked = checked_value;
+	bool		by_token = checked_token_signed && checked != NULL &&
+		checked == newval;
 	GucStack   *top;
 
 	checked_value = NULL;
+	checked_token_signed = false;
 	tg_tenant_generation++;
-	tg_tenant_is_signed = assigning_signed && newval != NULL &&
+	tg_tenant_is_signed = (assigning_signed || by_token) && newval != NULL &&
 		newval[0] != '\0';
+	if (by_token)
+	{
+		signed_tenant = token_signed;
+		tg_xact_state_left(TG_XACT_TENANT);
+	}
 	if (checked == NULL || checked != newval || tenant_conf == NULL ||
 		(top = tg_guc_stack(tenant_conf)) == NULL)
 		return;

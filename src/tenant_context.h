@@ -131,5 +131,13 @@ extern void tg_tenant_xact_end(void);
 extern void tg_tenant_assign(const char *value,
 							 const TgSignedTenant *signed_by);
 extern const TgSignedTenant *tg_tenant_signed(void);
+struct TgToken;
+extern void tg_tenant_signed_from_token(const struct TgToken *token,
+										TgSignedTenant *signed_by);
+
+/* tenant_guard.tenant_token (tenant_guard.c defines it) */
+extern PGDLLIMPORT char *tg_tenant_token;
+extern void tg_tenant_token_assign(const char *newval, void *extra);
+extern const char *tg_tenant_token_show(void);
 
 #endif							/* TENANT_GUARD_TENANT_CONTEXT_H */

@@ -245,10 +245,11 @@ app_ok($coord, "BEGIN; SELECT tenant_guard.set_tenant(4) \\gset\n
 	'4', "set_tenant(): tenant 4 sees its 4 orders");
 
 #
-# A signed tenant token, verified on the coordinator, which holds the keys
-# (the test keys of test/tenant_guard.conf; the workers have none).  The
-# tokens are test/tokens/mint.py's for tenant 2, valid until 2080, hence
-# the long token_max_age.
+# A signed tenant token, verified on the coordinator and again on the
+# workers, which all hold the keys (the test keys of
+# test/tenant_guard.conf): set_tenant_token() sends it on as
+# tenant_guard.tenant_token.  The tokens are test/tokens/mint.py's for
+# tenant 2, valid until 2080, hence the long token_max_age.
 #
 my %token;
 for (`/usr/bin/python3 $FindBin::RealBin/../../tokens/mint.py hs_t2 ed_ed2_t2`)
@@ -256,10 +257,13 @@ for (`/usr/bin/python3 $FindBin::RealBin/../../tokens/mint.py hs_t2 ed_ed2_t2`)
 	$token{$1} = $2 if /^\\set (\w+) '([^']+)'$/;
 }
 is(scalar(keys %token), 2, 'test/tokens/mint.py minted the tokens of tenant 2');
-$coord->append_conf('postgresql.conf',
-	join('', grep { /^tenant_guard\.token_/ } split /^/, slurp_file("$FindBin::RealBin/../../tenant_guard.conf"))
-	  . "tenant_guard.token_max_age = '20000d'\n");
-$coord->reload;
+for my $node ($coord, @workers)
+{
+	$node->append_conf('postgresql.conf',
+		join('', grep { /^tenant_guard\.token_/ } split /^/, slurp_file("$FindBin::RealBin/../../tenant_guard.conf"))
+		  . "tenant_guard.token_max_age = '20000d'\n");
+	$node->reload;
+}
 # $name: the token; returns a transaction that reads as its tenant, routed
 # to one shard and fanned out to all.
 sub token_request
@@ -278,21 +282,18 @@ for my $name (sort keys %token)
 		"set_tenant_token() ($name): fan-out and routed reads see only tenant 2's rows");
 }
 
-# require_signed_tenant for the application role on the coordinator only:
-# Citus propagates ALTER ROLE ... SET to the workers unless told not to,
-# and the workers receive the verified tenant as a plain SET LOCAL.
-$coord->safe_psql(
-	'postgres', q{
-	SET citus.enable_alter_role_set_propagation = off;
-	ALTER ROLE regress_app SET tenant_guard.require_signed_tenant = on;
-});
+# require_signed_tenant for the application role on every node: Citus
+# propagates ALTER ROLE ... SET to the workers, which verify the token that
+# set_tenant_token() sends them.
+$coord->safe_psql('postgres',
+	'ALTER ROLE regress_app SET tenant_guard.require_signed_tenant = on');
 is( $coord->safe_psql(
 		'postgres',
 		q{SELECT string_agg(result, ',') FROM run_command_on_workers(
 			$$SELECT count(*) FROM pg_db_role_setting
 			   WHERE array_to_string(setconfig, ',') LIKE '%require_signed_tenant%'$$)}),
-	'0,0',
-	'require_signed_tenant: set for the role on the coordinator, not on the workers');
+	'1,1',
+	'require_signed_tenant: set for the role on the workers too');
 for my $q ('SELECT count(*) FROM orders WHERE tenant_id = 2', 'SELECT count(*) FROM orders')
 {
 	my $err = app_refused(
@@ -303,13 +304,36 @@ for my $q ('SELECT count(*) FROM orders WHERE tenant_id = 2', 'SELECT count(*) F
 	unlike($err, qr/while executing command on/,
 		"require_signed_tenant: no worker was asked: $q");
 }
-app_ok($coord, token_request('hs_t2'), "2|0\n2\n0\n2",
-	'require_signed_tenant: set_tenant_token() works, routed and fanned out');
-$coord->safe_psql(
-	'postgres', q{
-	SET citus.enable_alter_role_set_propagation = off;
-	ALTER ROLE regress_app RESET tenant_guard.require_signed_tenant;
-});
+for my $name (sort keys %token)
+{
+	app_ok($coord, token_request($name), "2|0\n2\n0\n2",
+		"require_signed_tenant: set_tenant_token() ($name) works, routed and fanned out");
+}
+
+# The application role sets another tenant on the workers by SQL that
+# Citus runs there (the whole string of a SET LOCAL goes to the workers),
+# and keeps its token from reaching them (citus.propagate_set_commands,
+# which any role may set): the workers take that tenant as unsigned, and
+# refuse (attacks/citus/02_worker_tenant_before_token.sh, branch attack11).
+for my $q ('SELECT count(*) FROM orders WHERE tenant_id = 3',
+	'SELECT count(*) FROM orders',
+	"UPDATE orders SET item = 'forged' WHERE tenant_id = 3")
+{
+	app_refused(
+		$coord,
+		qq{BEGIN;
+	SET LOCAL citus.log_remote_commands = off \\; SELECT set_config('app.current_tenant', '3', true) FROM pg_dist_local_group WHERE groupid <> 0;
+	SET LOCAL citus.propagate_set_commands = 'none';
+	SELECT tenant_guard.set_tenant_token('$token{hs_t2}') \\gset
+	$q;
+	COMMIT;},
+		qr/ERROR:  signed tenant required for table "public\.orders_[0-9]+".*CONTEXT:  while executing command on /s,
+		"require_signed_tenant: a tenant forged on the workers is refused there: $q");
+}
+is($coord->safe_psql('postgres', "SELECT count(*) FROM orders WHERE item = 'forged'"),
+	'0', 'require_signed_tenant: no row was written with the forged tenant');
+$coord->safe_psql('postgres',
+	'ALTER ROLE regress_app RESET tenant_guard.require_signed_tenant');
 
 # set_config(..., true) is not a SET statement: Citus does not send it on,
 # and the workers refuse the query for want of a tenant.
