@@ -210,8 +210,8 @@ define_token_settings(void)
 							   "",
 							   PGC_USERSET,
 							   GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE |
-							   GUC_DISALLOW_IN_FILE | GUC_NO_RESET_ALL,
-							   NULL,
+							   GUC_DISALLOW_IN_FILE,
+							   tg_tenant_token_check,
 							   tg_tenant_token_assign,
 							   tg_tenant_token_show);
 

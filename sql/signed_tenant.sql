@@ -438,6 +438,30 @@ RESET ROLE;
 REVOKE pg_read_all_settings FROM regress_tg_tok;
 DROP FUNCTION tok_read(text);
 
+-- tenant_guard.tenant_token, which set_tenant_token() sends Citus's workers:
+-- a tenant it names, assigned in the same transaction, is signed; SHOW
+-- never prints the token; a value left at session level by an earlier
+-- request, or restored by a rollback, signs nothing; RESET ALL clears it.
+SET tenant_guard.token_max_age = '20000d';
+SET ROLE regress_tg_tok;
+BEGIN;
+SET LOCAL tenant_guard.tenant_token = :'hs_t2';
+SHOW tenant_guard.tenant_token;
+SET LOCAL app.current_tenant = '2';
+SELECT tenant, signed, key_id FROM tenant_guard.status();
+ROLLBACK;
+SET tenant_guard.tenant_token = :'hs_t2';
+BEGIN;
+SAVEPOINT s;
+SET LOCAL tenant_guard.tenant_token = 'x';
+ROLLBACK TO SAVEPOINT s;
+SET LOCAL app.current_tenant = '2';
+SELECT tenant, signed FROM tenant_guard.status();
+ROLLBACK;
+RESET ALL;
+SHOW tenant_guard.tenant_token;
+RESET ROLE;
+
 RESET tenant_guard.token_max_age;
 DROP FUNCTION tok_set_clause();
 DROP FUNCTION tok_exempt_count();

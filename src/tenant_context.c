@@ -109,11 +109,13 @@ static bool checked_token_signed = false;	/* tenant_token names it */
  * workers with the tenant.  A worker takes the tenant as signed only if
  * this token, verified there, names it (token_signs()), so that a tenant
  * the application's role sets on the workers by other means (SQL that
- * Citus runs there) is not.  It counts in the transaction that set it
- * only: a session-level value some earlier request left signs nothing.
- * SHOW prints whether it is set, not the token.
+ * Citus runs there) is not.  It counts in the transaction that assigned
+ * it only, by an assignment its check hook saw: a session-level value an
+ * earlier request left, or one a rollback restores, signs nothing.  SHOW
+ * prints whether it is set, not the token.
  */
 char	   *tg_tenant_token = NULL;
+static const char *tenant_token_checked = NULL;
 static LocalTransactionId tenant_token_lxid = InvalidLocalTransactionId;
 static TgSignedTenant token_signed;	/* what token_signs() verified */
 
@@ -265,12 +267,32 @@ token_signs(const char *value)
 	return true;
 }
 
-/* Assign hook of tenant_guard.tenant_token: the transaction that set it. */
+/*
+ * Check hook of tenant_guard.tenant_token: note the value of an assignment
+ * (GUC calls it for those, not for the values it restores).  It rejects
+ * nothing: its error would quote the token.
+ */
+bool
+tg_tenant_token_check(char **newval, void **extra, GucSource source)
+{
+	tenant_token_checked = *newval;
+	return true;
+}
+
+/*
+ * Assign hook of tenant_guard.tenant_token: the transaction of an
+ * assignment the check hook saw; none for a restored value (the end of a
+ * transaction or savepoint, RESET).
+ */
 void
 tg_tenant_token_assign(const char *newval, void *extra)
 {
-	tenant_token_lxid = (newval != NULL && newval[0] != '\0') ?
-		tg_local_xact_id() : InvalidLocalTransactionId;
+	bool		assigned = newval != NULL && newval == tenant_token_checked &&
+		newval[0] != '\0' && IsTransactionState();
+
+	tenant_token_checked = NULL;
+	tenant_token_lxid = assigned ? tg_local_xact_id() :
+		InvalidLocalTransactionId;
 }
 
 /* Show hook of tenant_guard.tenant_token: never the token itself. */

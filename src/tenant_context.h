@@ -137,6 +137,8 @@ extern void tg_tenant_signed_from_token(const struct TgToken *token,
 
 /* tenant_guard.tenant_token (tenant_guard.c defines it) */
 extern PGDLLIMPORT char *tg_tenant_token;
+extern bool tg_tenant_token_check(char **newval, void **extra,
+								  GucSource source);
 extern void tg_tenant_token_assign(const char *newval, void *extra);
 extern const char *tg_tenant_token_show(void);
 
