@@ -226,24 +226,13 @@ tg_citus_enforced_column(HeapTuple tuple, TupleDesc desc)
 static AttrNumber
 isolation_column(Oid relid)
 {
-	Relation	rel;
-	SysScanDesc scan;
-	ScanKeyData keys[2];
-	HeapTuple	tuple;
+	TgPolicyLookup lookup;
+	HeapTuple	tuple = tg_policy_find(relid, TG_ISOLATION_POLICY, &lookup);
 	AttrNumber	result = InvalidAttrNumber;
 
-	rel = table_open(PolicyRelationId, AccessShareLock);
-	ScanKeyInit(&keys[0], Anum_pg_policy_polrelid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(relid));
-	ScanKeyInit(&keys[1], Anum_pg_policy_polname, BTEqualStrategyNumber,
-				F_NAMEEQ, CStringGetDatum(TG_ISOLATION_POLICY));
-	scan = systable_beginscan(rel, PolicyPolrelidPolnameIndexId, true, NULL,
-							  2, keys);
-	tuple = systable_getnext(scan);
 	if (HeapTupleIsValid(tuple))
-		result = tg_citus_enforced_column(tuple, RelationGetDescr(rel));
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
+		result = tg_citus_enforced_column(tuple, lookup.desc);
+	tg_policy_done(&lookup);
 	return result;
 }
 
@@ -310,25 +299,14 @@ bool
 tg_citus_policy_enforces(Oid relid, const char *polname, AttrNumber attnum,
 						 bool all_commands)
 {
-	Relation	rel;
-	SysScanDesc scan;
-	ScanKeyData keys[2];
-	HeapTuple	tuple;
+	TgPolicyLookup lookup;
+	HeapTuple	tuple = tg_policy_find(relid, polname, &lookup);
 	bool		enforces = false;
 
-	rel = table_open(PolicyRelationId, AccessShareLock);
-	ScanKeyInit(&keys[0], Anum_pg_policy_polrelid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(relid));
-	ScanKeyInit(&keys[1], Anum_pg_policy_polname, BTEqualStrategyNumber,
-				F_NAMEEQ, CStringGetDatum(polname));
-	scan = systable_beginscan(rel, PolicyPolrelidPolnameIndexId, true, NULL,
-							  2, keys);
-	tuple = systable_getnext(scan);
 	if (HeapTupleIsValid(tuple))
 		enforces = (!all_commands ||
-					tg_policy_applies_to_all(tuple, RelationGetDescr(rel))) &&
-			tg_policy_tuple_enforces(tuple, RelationGetDescr(rel), attnum);
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
+					tg_policy_applies_to_all(tuple, lookup.desc)) &&
+			tg_policy_tuple_enforces(tuple, lookup.desc, attnum);
+	tg_policy_done(&lookup);
 	return enforces;
 }

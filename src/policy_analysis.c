@@ -45,6 +45,7 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/stratnum.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_amop.h"
@@ -554,4 +555,31 @@ tenant_guard_policy_enforces_tenant(PG_FUNCTION_ARGS)
 	if (isnull)
 		PG_RETURN_NULL();
 	PG_RETURN_BOOL(result);
+}
+
+/*
+ * Find relid's policy polname through pg_policy's index on (table, name),
+ * for the judgements of one policy (protect.c, citus.c).
+ */
+HeapTuple
+tg_policy_find(Oid relid, const char *polname, TgPolicyLookup *lookup)
+{
+	ScanKeyData keys[2];
+
+	lookup->rel = table_open(PolicyRelationId, AccessShareLock);
+	lookup->desc = RelationGetDescr(lookup->rel);
+	ScanKeyInit(&keys[0], Anum_pg_policy_polrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(relid));
+	ScanKeyInit(&keys[1], Anum_pg_policy_polname, BTEqualStrategyNumber,
+				F_NAMEEQ, CStringGetDatum(polname));
+	lookup->scan = systable_beginscan(lookup->rel, PolicyPolrelidPolnameIndexId,
+									  true, NULL, 2, keys);
+	return systable_getnext(lookup->scan);
+}
+
+void
+tg_policy_done(TgPolicyLookup *lookup)
+{
+	systable_endscan(lookup->scan);
+	table_close(lookup->rel, AccessShareLock);
 }

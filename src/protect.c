@@ -351,25 +351,15 @@ static bool
 policy_intact(Oid relid, const char *polname, AttrNumber attnum,
 			  bool *exists)
 {
-	Relation	rel;
-	SysScanDesc scan;
-	ScanKeyData keys[2];
-	HeapTuple	tuple;
+	TgPolicyLookup lookup;
+	HeapTuple	tuple = tg_policy_find(relid, polname, &lookup);
 	bool		intact = false;
 
-	rel = table_open(PolicyRelationId, AccessShareLock);
-	ScanKeyInit(&keys[0], Anum_pg_policy_polrelid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(relid));
-	ScanKeyInit(&keys[1], Anum_pg_policy_polname, BTEqualStrategyNumber,
-				F_NAMEEQ, CStringGetDatum(polname));
-	scan = systable_beginscan(rel, PolicyPolrelidPolnameIndexId, true, NULL,
-							  2, keys);
-	tuple = systable_getnext(scan);
 	*exists = HeapTupleIsValid(tuple);
 	if (*exists)
 	{
 		Form_pg_policy form = (Form_pg_policy) GETSTRUCT(tuple);
-		TupleDesc	desc = RelationGetDescr(rel);
+		TupleDesc	desc = lookup.desc;
 
 		if (strcmp(polname, TG_ISOLATION_POLICY) == 0)
 			intact = !form->polpermissive &&
@@ -380,8 +370,7 @@ policy_intact(Oid relid, const char *polname, AttrNumber attnum,
 				tg_policy_applies_to_all(tuple, desc) &&
 				baseline_intact(tuple, desc, attnum);
 	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
+	tg_policy_done(&lookup);
 	return intact;
 }
 

@@ -21,6 +21,7 @@ use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use TenantGuard::TestUtils;
+use TenantGuard::Citus;
 use Test::More;
 
 my $pgbouncer_bin = pgbouncer_binary();
@@ -29,25 +30,8 @@ my $tenants = 20;         # tenant t owns 3 * t orders
 my $clients = 16;
 my $per_client = 40;
 
-sub citus_node
-{
-	my ($name) = @_;
-	my $node = PostgreSQL::Test::Cluster->new($name);
-	$node->init;
-	$node->append_conf(
-		'postgresql.conf', qq{
-shared_preload_libraries = 'citus, tenant_guard'
-citus.propagate_set_commands = 'local'
-citus.local_hostname = '@{[ $node->host ]}'
-max_prepared_transactions = 20
-});
-	$node->start;
-	$node->safe_psql('postgres', 'CREATE EXTENSION citus');
-	return $node;
-}
 
-my $coord = citus_node('coordinator');
-my @workers = (citus_node('worker1'), citus_node('worker2'));
+my ($coord, @workers) = citus_nodes();
 $coord->safe_psql(
 	'postgres', sprintf(
 		q{

@@ -22,41 +22,12 @@ use FindBin;
 use lib "$FindBin::RealBin/../../perl";
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use TenantGuard::Citus;
 use Test::More;
 
-sub citus_node
-{
-	my ($name) = @_;
-	my $node = PostgreSQL::Test::Cluster->new($name);
-	$node->init;
-	$node->append_conf(
-		'postgresql.conf', qq{
-shared_preload_libraries = 'citus, tenant_guard'
-citus.propagate_set_commands = 'local'
-citus.local_hostname = '@{[ $node->host ]}'
-max_prepared_transactions = 20
-wal_level = logical
-});
-	$node->start;
-	$node->safe_psql('postgres', 'CREATE EXTENSION citus');
-	return $node;
-}
 
-my $coord = citus_node('coordinator');
-my @workers = (citus_node('worker1'), citus_node('worker2'));
+my ($coord, @workers) = citus_nodes();
 
-# Run SQL as a role (default: the superuser): (exit code, stdout, stderr).
-sub sql
-{
-	my ($node, $sql, $user) = @_;
-	my ($out, $err);
-	my $ret = $node->psql(
-		'postgres', $sql,
-		stdout => \$out,
-		stderr => \$err,
-		extra_params => [ defined $user ? ('-U', $user) : () ]);
-	return ($ret, $out, $err);
-}
 
 $coord->safe_psql(
 	'postgres', sprintf(
