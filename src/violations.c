@@ -272,16 +272,16 @@ count_violation(const ViolationKey *key)
 	ViolationEntry *entry;
 	TimestampTz now = GetCurrentTimestamp();
 	bool		found;
-	char		sample[SAMPLE_LEN];
-
-	/* made before the lock is taken: nothing under it can fail */
-	keep_sample(sample);
 
 	LWLockAcquire(tg_stats_lock(), LW_SHARED);
 	entry = hash_search(violations, key, HASH_FIND, NULL);
 	if (entry == NULL)
 	{
+		char		sample[SAMPLE_LEN];
+
 		LWLockRelease(tg_stats_lock());
+		/* a new violation's sample, made with no lock held: it may fail */
+		keep_sample(sample);
 		LWLockAcquire(tg_stats_lock(), LW_EXCLUSIVE);
 		if (hash_get_num_entries(violations) >= tg_stats_max_tenants)
 			tg_stats_evict(violations, offsetof(ViolationEntry, usage),
