@@ -330,6 +330,27 @@ plan_check_begins(QueryDesc *queryDesc, int eflags, TgStatementCheck *check)
 }
 
 /*
+ * Put the tables of a range table, from position first on, in the relation
+ * cache's front, for a statement that checks none of them (a role outside
+ * the rules): first_rte_to_check() then passes over those without
+ * row-level security next time, instead of sending every statement of such
+ * a role to check_plan() for a cache miss.
+ */
+static void
+learn_relations(List *rtable, int first)
+{
+	ListCell   *lc;
+
+	for_each_from(lc, rtable, first)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (rte_may_need_check(rte))
+			(void) tg_rel_info(rte->relid);
+	}
+}
+
+/*
  * Apply the rules to the tables of a plan's range table, from position
  * first on (an entry that may have something to check), unless the
  * session's role is outside the rules.  A plan that reaches no table with
@@ -346,8 +367,13 @@ check_plan(QueryDesc *queryDesc, int eflags, int first, bool in_worker)
 	Oid			user = InvalidOid;
 	bool		begun = false;
 
-	if (tg_mode == TG_MODE_OFF || tg_role_is_exempt(outer))
+	if (tg_mode == TG_MODE_OFF)
 		return;
+	if (tg_role_is_exempt(outer))
+	{
+		learn_relations(pstmt->rtable, first);
+		return;
+	}
 
 	for_each_from(lc, pstmt->rtable, first)
 	{
