@@ -412,8 +412,9 @@ report_hold_cursor(const TgVerdict *v)
 
 /*
  * A cursor kept past COMMIT by a transaction that read a row-level security
- * table, though not in the cursor's own query: the rows kept are computed
- * in the transaction, through functions, temporary tables or settings.
+ * table, though not in the cursor's own query, or a tenant's row of the
+ * statistics: the rows kept are computed in the transaction, through
+ * functions, temporary tables or settings.
  */
 static void
 report_hold_after_read(const TgVerdict *v)
@@ -422,15 +423,26 @@ report_hold_after_read(const TgVerdict *v)
 	/* a procedure's FOR loop runs in an unnamed portal, "<unnamed portal N>" */
 	bool		unnamed = portalname[0] == '\0' || portalname[0] == '<';
 
-	ereport(level(v),
-			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 unnamed ?
-			 errmsg("the cursor of a loop cannot outlive a transaction that read table \"%s\", which has row-level security",
-					v->rel) :
-			 errmsg("cursor \"%s\" cannot outlive a transaction that read table \"%s\", which has row-level security",
-					v->name, v->rel),
-			 errdetail("A cursor kept after COMMIT (WITH HOLD, or the loop of a procedure that commits) keeps rows computed in the transaction, which may carry what it read, outside any tenant context."),
-			 errhint("Declare the cursor without WITH HOLD, or commit outside the loop.")));
+	if (v->read_view)
+		ereport(level(v),
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 unnamed ?
+				 errmsg("the cursor of a loop cannot outlive a transaction that read view \"%s\", which shows a tenant's statistics",
+						v->rel) :
+				 errmsg("cursor \"%s\" cannot outlive a transaction that read view \"%s\", which shows a tenant's statistics",
+						v->name, v->rel),
+				 errdetail("A cursor kept after COMMIT (WITH HOLD, or the loop of a procedure that commits) keeps rows computed in the transaction, which may carry what it read, outside any tenant context."),
+				 errhint("Declare the cursor without WITH HOLD, or commit outside the loop.")));
+	else
+		ereport(level(v),
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 unnamed ?
+				 errmsg("the cursor of a loop cannot outlive a transaction that read table \"%s\", which has row-level security",
+						v->rel) :
+				 errmsg("cursor \"%s\" cannot outlive a transaction that read table \"%s\", which has row-level security",
+						v->name, v->rel),
+				 errdetail("A cursor kept after COMMIT (WITH HOLD, or the loop of a procedure that commits) keeps rows computed in the transaction, which may carry what it read, outside any tenant context."),
+				 errhint("Declare the cursor without WITH HOLD, or commit outside the loop.")));
 }
 
 /*

@@ -123,6 +123,8 @@ typedef struct TgVerdict
 	int			param;			/* for TG_PREPARED_PARAMETER */
 	int64		count;			/* for TG_DRIFT_DROP_EXTENSION */
 	bool		is_partition;	/* a partition, not an inheritance child */
+	bool		read_view;		/* TG_HOLD_AFTER_READ: what was read is a view
+								 * of tenant_guard's statistics */
 	bool		schema_missing; /* the search_path's schema does not exist */
 	bool		in_transaction_block;	/* for TG_NO_TENANT */
 	bool		ended_with_xact;	/* ... the last tenant ended with its

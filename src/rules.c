@@ -40,6 +40,7 @@
 #include "catalog/pg_class.h"
 #include "commands/dbcommands.h"
 #include "miscadmin.h"
+#include "utils/lsyscache.h"
 #include "utils/regproc.h"
 #include "utils/syscache.h"
 
@@ -476,7 +477,9 @@ tg_rule_relation(const TgRelationUse *use, TgVerdict *verdicts,
  * Rule 5: a cursor kept past COMMIT (portalname) reads table relid, which
  * has row-level security (hold_after_read false), or its transaction read
  * that table (hold_after_read true).  The executor tells when a cursor is
- * kept (executor_guard.c).
+ * kept (executor_guard.c).  Besides tables with row-level security, a
+ * transaction reads a tenant's data from the views of the statistics
+ * (tenant_stats.c), which note the view as read.
  */
 bool
 tg_rule_held_cursor(Oid relid, const char *portalname, bool after_read,
@@ -484,6 +487,7 @@ tg_rule_held_cursor(Oid relid, const char *portalname, bool after_read,
 {
 	verdict_init(verdict);
 	verdict->name = portalname;
+	verdict->read_view = after_read && get_rel_relkind(relid) == RELKIND_VIEW;
 	return refuse_about(verdict,
 						after_read ? TG_HOLD_AFTER_READ : TG_HOLD_CURSOR,
 						relid);
