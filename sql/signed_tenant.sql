@@ -247,6 +247,12 @@ BEGIN;
 SELECT tenant_guard.set_tenant_token(:'hs_t1');
 SELECT tenant_guard.set_tenant_token(:'ed_ed2_t2');
 ROLLBACK;
+-- each counts as rule 3's tenant switch in the violations view
+SELECT role_name = 'regress_tg_tok' AS app, tenant, rule, refusal,
+	   occurrences
+  FROM tenant_guard.violations
+ WHERE object = 'tenant_guard.set_tenant_token()'
+ ORDER BY app, tenant;
 SET ROLE regress_tg_tok;
 
 -- The signed state lasts only while the setting holds the token's value:

@@ -125,12 +125,17 @@ SELECT tenant_guard.set_tenant('sa-0');
 SELECT pg_temp.sqlstate_of('SELECT * FROM stats_unforced') AS rule4,
 	   pg_temp.sqlstate_of('TRUNCATE stats_orders') AS rule5,
 	   pg_temp.sqlstate_of('SET LOCAL app.current_tenant = ''sa-9''') AS rule3;
+-- a token set_tenant_token() refuses, named by what was wrong with it
+SELECT pg_temp.sqlstate_of('SELECT tenant_guard.set_tenant_token(''x.y.z'')')
+		AS malformed,
+	   pg_temp.sqlstate_of('SELECT tenant_guard.set_tenant_token(NULL)') AS null;
 COMMIT;
 SELECT pg_temp.sqlstate_of('SELECT * FROM stats_orders') AS rule1;
 RESET ROLE;
 SELECT rule, refusal, sqlstate, object FROM tenant_guard.violations
  ORDER BY rule, refusal;
-SELECT tenant, transactions, refusals_rule3, refusals_rule4, refusals_rule5
+SELECT tenant, transactions, refusals_rule1, refusals_rule3, refusals_rule4,
+	   refusals_rule5
   FROM tenant_guard.tenant_stats;
 
 -- stats_off: nothing more is counted

@@ -1187,6 +1187,9 @@ tg_report(const TgVerdict *v)
 		case TG_LEFTOVER_AT_TENANT:
 			report_tenant_rule(v);
 			break;
+		case TG_TOKEN_REFUSED:
+			elog(ERROR, "a refused tenant token is reported by tg_report_token()");
+			break;
 		case TG_LEFTOVER_AT_COMMIT:
 		case TG_TEMP_TYPE:
 		case TG_PREPARED_EXECUTION:
@@ -1461,6 +1464,90 @@ report_token_claims(const TgToken *t)
 }
 
 /*
+ * What was wrong with a refused token, as the violations view names it; NULL
+ * for a call that could not take a token (outside a transaction block) and
+ * for keys the server lacks or cannot read: errors of the application's or
+ * the server's setup, not of a request, which are not violations.
+ */
+static const char *
+token_failure_name(TgTokenFailure failure)
+{
+	switch (failure)
+	{
+		case TG_TOKEN_VALID:
+		case TG_TOKEN_OUTSIDE_BLOCK:
+		case TG_TOKEN_NO_KEYS:
+		case TG_TOKEN_KEYS_INVALID:
+			return NULL;
+		case TG_TOKEN_NULL:
+			return "null";
+		case TG_TOKEN_OVERSIZED:
+			return "oversized";
+		case TG_TOKEN_MALFORMED:
+			return "malformed";
+		case TG_TOKEN_BAD_ALG:
+			return "algorithm";
+		case TG_TOKEN_CRIT:
+			return "crit";
+		case TG_TOKEN_UNKNOWN_KID:
+			return "unknown_kid";
+		case TG_TOKEN_BAD_SIGNATURE:
+			return "signature";
+		case TG_TOKEN_NO_EXP:
+			return "no_expiry";
+		case TG_TOKEN_BAD_TIME:
+			return "bad_time";
+		case TG_TOKEN_EXPIRED:
+			return "expired";
+		case TG_TOKEN_NOT_YET_VALID:
+			return "not_yet_valid";
+		case TG_TOKEN_ISSUED_LATER:
+			return "issued_later";
+		case TG_TOKEN_TOO_LONG_LIVED:
+			return "too_long_lived";
+		case TG_TOKEN_AUDIENCE:
+			return "audience";
+		case TG_TOKEN_NO_TENANT:
+			return "no_tenant";
+		case TG_TOKEN_BAD_TENANT:
+			return "bad_tenant";
+		case TG_TOKEN_OTHER_TENANT:
+			return "other_tenant";
+	}
+	return NULL;
+}
+
+/*
+ * Count a refused token (violations.c) before it is worded: rule 1's
+ * token_refused, since a tenant nobody vouched for is no tenant, with what
+ * was wrong as its object (a fixed word, never a part of the token, so that
+ * no token can make rows of its own); a token for another tenant than the
+ * transaction's is rule 3's tenant switch.  In warn mode too a refused
+ * token is an error.
+ */
+static void
+note_token_refusal(const TgToken *t)
+{
+	const char *failure = token_failure_name(t->failure);
+	TgVerdict	v;
+
+	if (failure == NULL)
+		return;
+	memset(&v, 0, sizeof(v));
+	if (t->failure == TG_TOKEN_OTHER_TENANT)
+	{
+		v.refusal = TG_TENANT_SWITCH;
+		v.name = "tenant_guard.set_tenant_token()";
+	}
+	else
+	{
+		v.refusal = TG_TOKEN_REFUSED;
+		v.name = failure;
+	}
+	tg_violation_note(&v);
+}
+
+/*
  * A tenant token refused by set_tenant_token() (token.c decides).  Always
  * an ERROR, in warn mode too: an unverified token never sets a tenant.  The
  * message quotes nothing from the token but its alg and kid when they are
@@ -1471,6 +1558,7 @@ report_token_claims(const TgToken *t)
 void
 tg_report_token(const TgToken *t)
 {
+	note_token_refusal(t);
 	switch (t->failure)
 	{
 		case TG_TOKEN_VALID:
@@ -2055,6 +2143,10 @@ tenant_refusal_kind(TgRefusal refusal, int *rule, const char **name)
 			*name = "tenant_not_signed";
 			*rule = 1;
 			break;
+		case TG_TOKEN_REFUSED:
+			*name = "token_refused";
+			*rule = 1;
+			break;
 		case TG_SESSION_TENANT:
 			*name = "session_tenant";
 			*rule = 2;
@@ -2125,6 +2217,7 @@ tg_refusal_kind(TgRefusal refusal, int *rule, const char **name,
 		case TG_TENANT_OF_CONFIG:
 		case TG_TENANT_CHANGED:
 		case TG_TENANT_NOT_SIGNED:
+		case TG_TOKEN_REFUSED:
 		case TG_SESSION_TENANT:
 		case TG_SESSION_SET:
 		case TG_TENANT_SWITCH:

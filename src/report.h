@@ -33,6 +33,9 @@ typedef enum TgRefusal
 	TG_TENANT_CHANGED,			/* not the tenant the transaction acts for */
 	TG_TENANT_NOT_SIGNED,		/* not set by set_tenant_token(), with
 								 * require_signed_tenant on */
+	TG_TOKEN_REFUSED,			/* a token set_tenant_token() refused: never
+								 * passed to tg_report(), tg_report_token()
+								 * counts and words it */
 	/* rules 2 and 3: assignments of the tenant setting */
 	TG_SESSION_TENANT,			/* a session-level tenant was assigned */
 	TG_SESSION_SET,				/* SET without LOCAL, before it runs */
