@@ -138,6 +138,21 @@ SELECT tenant, transactions, refusals_rule1, refusals_rule3, refusals_rule4,
 	   refusals_rule5
   FROM tenant_guard.tenant_stats;
 
+-- No sample of a statement that passed a refused token, even through a
+-- function of the application's that the statement names instead.
+CREATE FUNCTION stats_login(tok text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+	RETURN tenant_guard.set_tenant_token(tok);
+END $$;
+SET ROLE regress_stats_app;
+BEGIN;
+SELECT stats_login('not' || '.a.' || 'token');
+ROLLBACK;
+RESET ROLE;
+SELECT rule, refusal, object, sample FROM tenant_guard.violations
+ WHERE tenant IS NULL AND refusal = 'token_refused';
+DROP FUNCTION stats_login(text);
+
 -- stats_off: nothing more is counted
 SET tenant_guard.stats = off;
 SET ROLE regress_stats_app;

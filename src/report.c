@@ -1534,6 +1534,7 @@ note_token_refusal(const TgToken *t)
 	if (failure == NULL)
 		return;
 	memset(&v, 0, sizeof(v));
+	v.passed_token = true;
 	if (t->failure == TG_TOKEN_OTHER_TENANT)
 	{
 		v.refusal = TG_TENANT_SWITCH;

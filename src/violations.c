@@ -243,17 +243,19 @@ mentions_token_function(const char *s)
 
 /*
  * The sample of a violation: the start of the statement, its tokens
- * replaced, cut at a character boundary; none of a statement that calls
- * set_tenant_token(), whose argument may be a token built in pieces
- * (concatenation, escapes) that no pattern recognises.
+ * replaced, cut at a character boundary; none of a statement that passed a
+ * token (a refused one: the caller knows), or that calls set_tenant_token(),
+ * whose argument may be a token built in pieces (concatenation, escapes)
+ * that no pattern recognises.  A function of the application's own may
+ * call set_tenant_token() for the statement, which then names neither.
  */
 static void
-keep_sample(char *sample)
+keep_sample(char *sample, bool passed_token)
 {
 	const char *query = debug_query_string ? debug_query_string : "";
 	char	   *copy = pnstrdup(query, SAMPLE_LEN + TG_TOKEN_MAX_LEN);
 
-	if (mentions_token_function(copy))
+	if (passed_token || mentions_token_function(copy))
 	{
 		strlcpy(sample, "<a statement calling set_tenant_token(), not kept>",
 				SAMPLE_LEN);
@@ -267,7 +269,7 @@ keep_sample(char *sample)
 
 /* Count a violation in the shared table. */
 static void
-count_violation(const ViolationKey *key)
+count_violation(const ViolationKey *key, bool passed_token)
 {
 	ViolationEntry *entry;
 	TimestampTz now = GetCurrentTimestamp();
@@ -281,7 +283,7 @@ count_violation(const ViolationKey *key)
 
 		LWLockRelease(tg_stats_lock());
 		/* a new violation's sample, made with no lock held: it may fail */
-		keep_sample(sample);
+		keep_sample(sample, passed_token);
 		LWLockAcquire(tg_stats_lock(), LW_EXCLUSIVE);
 		if (hash_get_num_entries(violations) >= tg_stats_max_tenants)
 			tg_stats_evict(violations, offsetof(ViolationEntry, usage),
@@ -336,7 +338,7 @@ tg_violation_note(const TgVerdict *v)
 		copy_clipped(key.object, object, OBJECT_LEN);
 		if (tenant != NULL)
 			strlcpy(key.tenant, tenant, sizeof(key.tenant));
-		count_violation(&key);
+		count_violation(&key, v->passed_token);
 	}
 	if (tg_log_violations)
 	{
