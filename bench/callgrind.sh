@@ -177,13 +177,59 @@ tg_functions() {
 			if (mark == "*") { cur = (fn in tg) ? fn : ""; if (cur != "") self[cur] += cost; next }
 			if (fn in tg) { ncalls[fn] += calls; seen[fn] = 1 }
 			if (cur == "" || (fn in tg)) next
-			if (fn ~ /^standard_(ExecutorStart|ExecutorRun|ExecutorEnd|ProcessUtility|planner)$/) next
+			if (fn ~ /^standard_(ExecutorStart|ExecutorRun|ExecutorFinish|ExecutorEnd|ProcessUtility|planner)$/) next
 			callee[cur] += cost
 		}
 		END {
 			for (f in tg)
 				printf "%s %.0f %.0f %.0f\n", f, self[f], callee[f], ncalls[f]
 		}' "$1" "$1"
+}
+
+# The instructions of each PostgreSQL function itself (not its callees) in
+# a run, from its call tree: where the "rest" of the Δ goes, the work
+# PostgreSQL does because tenant_guard is loaded (hook dispatch, wrapping
+# the check hook of a defined setting, going over more settings at the end
+# of a transaction).  Output lines: function self.
+pg_self_costs() {
+	awk '
+		function name(line) {
+			line = $0; sub(/^.*[*>] +/, "", line); sub(/ \[.*$/, "", line)
+			sub(/ \([0-9,]+x\)$/, "", line); sub(/^.*:/, "", line)
+			return line
+		}
+		# pass 1: the names of tenant_guard.so functions (inlined code
+		# carries the name of the function it is inlined into)
+		NR == FNR { if (/\) +[*>] +/ && /tenant_guard\.so\]$/) tg[name()] = 1; next }
+		/\) +\* +/ {
+			fn = name()
+			if (fn in tg) next
+			cost = $1; gsub(",", "", cost)
+			self[fn] += cost
+		}
+		END { for (f in self) printf "%s %.0f\n", f, self[f] }' "$1" "$1"
+}
+
+# The PostgreSQL functions whose own instructions per transaction change
+# most with tenant_guard loaded, for workload $1: lines "function delta".
+pg_self_delta() {
+	local w=$1 n=${NTX[$1]} c k
+	for c in none tenant_guard; do
+		for k in 0 N; do
+			pg_self_costs "$BENCH_TMP/cg/$w.$c.$k.out.tree" >"$BENCH_TMP/cg/$w.$c.$k.self"
+		done
+	done
+	awk -v n="$n" '
+		{ v[FILENAME, $1] = $2; f[$1] = 1 }
+		END {
+			for (fn in f)
+			{
+				d = (v[ARGV[4], fn] - v[ARGV[3], fn] - v[ARGV[2], fn] + v[ARGV[1], fn]) / n
+				if (d >= 5 || d <= -5) printf "%s %.0f\n", fn, d
+			}
+		}' "$BENCH_TMP/cg/$w.none.0.self" "$BENCH_TMP/cg/$w.none.N.self" \
+		"$BENCH_TMP/cg/$w.tenant_guard.0.self" "$BENCH_TMP/cg/$w.tenant_guard.N.self" |
+		sort -k2,2gr | head -8
 }
 
 # ------------------------------------------------------------------ main
@@ -306,6 +352,12 @@ done
 				{ printf "| %s | %.0f | %.0f | %.0f | %.2f |\n", $1, $2, $3, $4, $5; tot += $4 }
 				END { printf "| **all tenant_guard functions** | | | **%.0f** | |\n", tot
 				      printf "| rest | | | %.0f | |\n", delta - tot }'
+		echo
+		echo "The rest, by the PostgreSQL functions whose own instructions per transaction change most (a static function is named by its address):"
+		echo
+		echo "| PostgreSQL function | Δ self |"
+		echo "|---|---:|"
+		pg_self_delta "$w" | awk '{ printf "| %s | %s |\n", $1, $2 }'
 		echo
 	done
 } | report
