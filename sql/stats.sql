@@ -235,6 +235,15 @@ SET tenant_guard.log_violations = on;
 SET tenant_guard.log_tenant_context = on;
 RESET ROLE;
 
+-- A token in the statement of a violation is replaced whole, its signature
+-- included, also after a run of base64url characters and a dot.
+SET ROLE regress_stats_app;
+SELECT 'acme_corp_prod.eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImsxIn0.eyJ0ZW5hbnQiOiIxIiwic3ViIjoidXNlci0xNyIsImlhdCI6MTc2NzIyNTYwMCwiZXhwIjozNDcxMjkyODAwfQ.8n4e2XiH8sxNo-eo2CJPg94LG3Uq1VaHMqmXqYIppZ4' AS redaction_probe,
+	   set_config('app.current_tenant', 'sa-5', false) IS NULL;
+RESET ROLE;
+SELECT sample FROM tenant_guard.violations
+ WHERE refusal = 'session_tenant' AND sample LIKE '%redaction_probe%';
+
 DROP FUNCTION pg_temp.sqlstate_of(text);
 DROP TABLE stats_orders, stats_unforced;
 REVOKE EXECUTE ON FUNCTION tenant_guard.stats_reset() FROM regress_stats_reader;

@@ -185,10 +185,13 @@ base64url_run(const char *s)
 /*
  * Replace in place what looks like a compact JWS, a signed tenant token
  * (token.c): three dot-separated runs of base64url characters, long enough
- * to be a header, claims and a signature, whatever the header says.  A
- * sample statement must not keep a token, which another request could
- * replay until it expires.  Each run is looked at from its start only, so
- * the scan is linear.
+ * to be a header, claims and a signature, whatever the header says, and
+ * every dot-separated run that follows them.  A sample statement must not
+ * keep a token, which another request could replay until it expires.  A
+ * token may come after a run and a dot ("acme_prod." in front of it), which
+ * are then taken for its header, its header for its claims and its claims
+ * for its signature: the runs that follow are its signature.  Each run is
+ * looked at from its start only, so the scan is linear.
  */
 static void
 redact_tokens(char *s)
@@ -216,6 +219,8 @@ redact_tokens(char *s)
 			memcpy(out, "<token>", 7);
 			out += 7;
 			in += a + b + c + 2;
+			while (in[0] == '.' && is_base64url(in[1]))
+				in += 1 + base64url_run(in + 1);
 		}
 		else
 		{
