@@ -235,6 +235,27 @@ SET tenant_guard.log_violations = on;
 SET tenant_guard.log_tenant_context = on;
 RESET ROLE;
 
+-- No sample of a statement that passed a valid token either, through a
+-- function of the application's and in pieces, when a violation of the
+-- same statement comes after it (rule 2, here).
+SET tenant_guard.token_max_age = '20000d';
+CREATE FUNCTION stats_login(tok text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+	RETURN tenant_guard.set_tenant_token(tok);
+END $$;
+SET ROLE regress_stats_app;
+BEGIN;
+SELECT stats_login('eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImsxIn0.' ||
+	'eyJ0ZW5hbnQiOiIxIiwic3ViIjoidXNlci0xNyIsImlhdCI6MTc2NzIyNTYwMCwiZXhwIjozNDcxMjkyODAwfQ.' ||
+	'8n4e2XiH8sxNo-eo2CJPg94LG3Uq1VaHMqmXqYIppZ4') AS login_probe,
+	   set_config('app.current_tenant', '1', false) IS NULL;
+ROLLBACK;
+RESET ROLE;
+SELECT tenant, sample FROM tenant_guard.violations
+ WHERE refusal = 'session_tenant' AND tenant = '1';
+DROP FUNCTION stats_login(text);
+RESET tenant_guard.token_max_age;
+
 -- A token in the statement of a violation is replaced whole, its signature
 -- included, also after a run of base64url characters and a dot.
 SET ROLE regress_stats_app;

@@ -45,6 +45,7 @@
 #include "tenant_guard.h"
 #include "tenant_stats.h"
 #include "token.h"
+#include "violations.h"
 
 TG_FUNCTION_INFO_V1(tenant_guard_set_tenant);
 TG_FUNCTION_INFO_V1(tenant_guard_set_tenant_token);
@@ -119,6 +120,8 @@ tenant_guard_set_tenant_token(PG_FUNCTION_ARGS)
 	TgTenantState state;
 	text	   *arg;
 
+	/* no sample of the statement's violations: it carries a token */
+	tg_violation_token_passed();
 	memset(&token, 0, sizeof(token));
 	if (!IsTransactionBlock())
 	{

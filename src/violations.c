@@ -41,6 +41,7 @@
 #include "storage/spin.h"
 #include "tcop/tcopprot.h"
 #include "utils/backend_status.h"
+#include "common/hashfn.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
@@ -247,9 +248,55 @@ mentions_token_function(const char *s)
 }
 
 /*
+ * The statement text, as far as a sample would look at it, that last
+ * called set_tenant_token(): its hash and length.  A statement is known by
+ * its text, not by the pointer debug_query_string: the text of a protocol
+ * message lives in memory the next message reuses, and one message may run
+ * several statements (and transactions) that share its text.
+ */
+static bool token_query_known = false;
+static uint32 token_query_hash;
+static size_t token_query_len;
+
+/* The hash of the first len bytes of a statement's text. */
+static uint32
+query_text_hash(const char *text, size_t len)
+{
+	return hash_bytes((const unsigned char *) text, (int) len);
+}
+
+/*
+ * set_tenant_token() is called: remember the statement, valid token or
+ * not.  A function of the application's own may call it for the statement
+ * with a token in pieces, which neither names the function nor matches the
+ * token pattern, and then hit a violation that would keep the statement
+ * as its sample.
+ */
+void
+tg_violation_token_passed(void)
+{
+	const char *query = debug_query_string ? debug_query_string : "";
+
+	token_query_len = strnlen(query, SAMPLE_LEN + TG_TOKEN_MAX_LEN);
+	token_query_hash = query_text_hash(query, token_query_len);
+	token_query_known = true;
+}
+
+/* Did the statement whose text is copy call set_tenant_token()? */
+static bool
+passed_a_token(const char *copy)
+{
+	size_t		len = strlen(copy);
+
+	return token_query_known && len == token_query_len &&
+		query_text_hash(copy, len) == token_query_hash;
+}
+
+/*
  * The sample of a violation: the start of the statement, its tokens
  * replaced, cut at a character boundary; none of a statement that passed a
- * token (a refused one: the caller knows), or that calls set_tenant_token(),
+ * token (a refused one: the caller knows; any one, by the statement's text
+ * remembered), or that calls set_tenant_token(),
  * whose argument may be a token built in pieces (concatenation, escapes)
  * that no pattern recognises.  A function of the application's own may
  * call set_tenant_token() for the statement, which then names neither.
@@ -260,7 +307,8 @@ keep_sample(char *sample, bool passed_token)
 	const char *query = debug_query_string ? debug_query_string : "";
 	char	   *copy = pnstrdup(query, SAMPLE_LEN + TG_TOKEN_MAX_LEN);
 
-	if (passed_token || mentions_token_function(copy))
+	if (passed_token || passed_a_token(copy) ||
+		mentions_token_function(copy))
 	{
 		strlcpy(sample, "<a statement calling set_tenant_token(), not kept>",
 				SAMPLE_LEN);

@@ -22,6 +22,12 @@ extern bool tg_log_violations;
  * tenant_guard.log_violations is on.
  */
 extern void tg_violation_note(const TgVerdict *verdict);
+
+/*
+ * set_tenant_token() was called: no sample of a violation of the statement
+ * is kept from now on, whether the token was valid or not.
+ */
+extern void tg_violation_token_passed(void);
 extern void tg_violations_define_settings(void);
 
 /* Shared memory, with tenant_stats.c's lock (tenant_stats.c calls these). */
