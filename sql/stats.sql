@@ -133,7 +133,7 @@ COMMIT;
 SELECT pg_temp.sqlstate_of('SELECT * FROM stats_orders') AS rule1;
 RESET ROLE;
 SELECT rule, refusal, sqlstate, object FROM tenant_guard.violations
- ORDER BY rule, refusal;
+ ORDER BY rule, refusal, object;
 SELECT tenant, transactions, refusals_rule1, refusals_rule3, refusals_rule4,
 	   refusals_rule5
   FROM tenant_guard.tenant_stats;
