@@ -9,7 +9,9 @@
 #     it is only if no concurrent flush is lost;
 #   - refusals are counted in violations and for the tenant, and written as
 #     structured LOG lines, as is the tenant_context audit line of each
-#     transaction that gets a tenant, with how it was set;
+#     transaction that gets a tenant, with how it was set; so are the
+#     tokens set_tenant_token() refuses, and no part of a token reaches the
+#     view or those lines;
 #   - ten times tenant_guard.stats_max_tenants tenants leave at most that
 #     many rows, and count the evictions;
 #   - after an immediate shutdown (crash recovery at start) the views are
@@ -252,6 +254,51 @@ is( $node->safe_psql(
 	"1|<a statement calling set_tenant_token(), not kept>\n"
 	  . "3|BEGIN; SELECT set_config('app.jwt', '<token>', true); SET LOCAL app.current_tenant = '3'; SET LOCAL app.current_tenant = '4'; COMMIT;",
 	'tokens are kept out of the sample statements');
+
+# Refused tokens are violations, in the view and in the log_violations
+# lines, which hold no part of any token: an expired one, one signed with
+# another key, and a valid one for another tenant than the transaction's.
+sub signed_token
+{
+	my ($tenant, $key, $exp) = @_;
+	my $input = encode_base64url('{"alg":"HS256","kid":"k1"}') . '.'
+	  . encode_base64url(
+		qq({"tenant":"$tenant","iat":) . ($exp - 60) . qq(,"exp":$exp}));
+	return $input . '.' . encode_base64url(hmac_sha256($input, $key));
+}
+my %refused = (
+	expired => signed_token('1', $secret, time() - 600),
+	signature => signed_token('1', 'another-secret-of-forty-characters-0123', time() + 60),
+	other_tenant => token('2'));
+$node->safe_psql('postgres', 'SELECT tenant_guard.stats_reset()');
+$log_offset = -s $node->logfile;
+for my $kind (qw(expired signature))
+{
+	$node->psql('postgres',
+		"BEGIN; SELECT tenant_guard.set_tenant_token('$refused{$kind}'); COMMIT;",
+		extra_params => [ '-U', 'regress_app' ]);
+}
+$node->psql('postgres',
+	"BEGIN; SELECT tenant_guard.set_tenant_token('$token'); "
+	  . "SELECT tenant_guard.set_tenant_token('$refused{other_tenant}'); COMMIT;",
+	extra_params => [ '-U', 'regress_app' ]);
+my $view = $node->safe_psql(
+	'postgres', q{
+	SELECT rule, refusal, object, tenant, sample FROM tenant_guard.violations
+	 ORDER BY rule, object});
+is( $view,
+	"1|token_refused|expired||<a statement calling set_tenant_token(), not kept>\n"
+	  . "1|token_refused|signature||<a statement calling set_tenant_token(), not kept>\n"
+	  . "3|tenant_switch|tenant_guard.set_tenant_token()|1|<a statement calling set_tenant_token(), not kept>",
+	'refused tokens are violations, named by what was wrong');
+my @lines = grep { /tenant_guard (violation|tenant_context):/ }
+  split /\n/, slurp_file($node->logfile, $log_offset);
+is(scalar(grep { /refusal="token_refused"/ } @lines),
+	2, 'log_violations: a line per refused token');
+my @pieces = map { substr($_, 2, 12) } grep { length($_) >= 14 }
+  map { split /\./ } values %refused, $token;
+is( join(', ', grep { my $p = $_; grep { index($_, $p) >= 0 } @lines, $view } @pieces),
+	'', 'no part of a token in the view or in tenant_guard\'s log lines');
 
 # A log line's value is cut, and a Unicode line separator escaped.
 $log_offset = -s $node->logfile;
