@@ -151,7 +151,6 @@ ROLLBACK;
 RESET ROLE;
 SELECT rule, refusal, object, sample FROM tenant_guard.violations
  WHERE tenant IS NULL AND refusal = 'token_refused';
-DROP FUNCTION stats_login(text);
 
 -- stats_off: nothing more is counted
 SET tenant_guard.stats = off;
@@ -239,10 +238,6 @@ RESET ROLE;
 -- function of the application's and in pieces, when a violation of the
 -- same statement comes after it (rule 2, here).
 SET tenant_guard.token_max_age = '20000d';
-CREATE FUNCTION stats_login(tok text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-	RETURN tenant_guard.set_tenant_token(tok);
-END $$;
 SET ROLE regress_stats_app;
 BEGIN;
 SELECT stats_login('eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImsxIn0.' ||
