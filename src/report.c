@@ -411,6 +411,27 @@ report_hold_cursor(const TgVerdict *v)
 }
 
 /*
+ * The message of report_hold_after_read(): what the transaction read is a
+ * table with row-level security, or a view of the statistics; the cursor
+ * is named, or the unnamed one of a procedure's FOR loop.
+ */
+static int
+errmsg_hold_after_read(const TgVerdict *v, bool unnamed)
+{
+	if (v->read_view && unnamed)
+		return errmsg("the cursor of a loop cannot outlive a transaction that read view \"%s\", which shows a tenant's statistics",
+					  v->rel);
+	if (v->read_view)
+		return errmsg("cursor \"%s\" cannot outlive a transaction that read view \"%s\", which shows a tenant's statistics",
+					  v->name, v->rel);
+	if (unnamed)
+		return errmsg("the cursor of a loop cannot outlive a transaction that read table \"%s\", which has row-level security",
+					  v->rel);
+	return errmsg("cursor \"%s\" cannot outlive a transaction that read table \"%s\", which has row-level security",
+				  v->name, v->rel);
+}
+
+/*
  * A cursor kept past COMMIT by a transaction that read a row-level security
  * table, though not in the cursor's own query, or a tenant's row of the
  * statistics: the rows kept are computed in the transaction, through
@@ -423,26 +444,11 @@ report_hold_after_read(const TgVerdict *v)
 	/* a procedure's FOR loop runs in an unnamed portal, "<unnamed portal N>" */
 	bool		unnamed = portalname[0] == '\0' || portalname[0] == '<';
 
-	if (v->read_view)
-		ereport(level(v),
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 unnamed ?
-				 errmsg("the cursor of a loop cannot outlive a transaction that read view \"%s\", which shows a tenant's statistics",
-						v->rel) :
-				 errmsg("cursor \"%s\" cannot outlive a transaction that read view \"%s\", which shows a tenant's statistics",
-						v->name, v->rel),
-				 errdetail("A cursor kept after COMMIT (WITH HOLD, or the loop of a procedure that commits) keeps rows computed in the transaction, which may carry what it read, outside any tenant context."),
-				 errhint("Declare the cursor without WITH HOLD, or commit outside the loop.")));
-	else
-		ereport(level(v),
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 unnamed ?
-				 errmsg("the cursor of a loop cannot outlive a transaction that read table \"%s\", which has row-level security",
-						v->rel) :
-				 errmsg("cursor \"%s\" cannot outlive a transaction that read table \"%s\", which has row-level security",
-						v->name, v->rel),
-				 errdetail("A cursor kept after COMMIT (WITH HOLD, or the loop of a procedure that commits) keeps rows computed in the transaction, which may carry what it read, outside any tenant context."),
-				 errhint("Declare the cursor without WITH HOLD, or commit outside the loop.")));
+	ereport(level(v),
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg_hold_after_read(v, unnamed),
+			 errdetail("A cursor kept after COMMIT (WITH HOLD, or the loop of a procedure that commits) keeps rows computed in the transaction, which may carry what it read, outside any tenant context."),
+			 errhint("Declare the cursor without WITH HOLD, or commit outside the loop.")));
 }
 
 /*
@@ -1534,7 +1540,6 @@ note_token_refusal(const TgToken *t)
 	if (failure == NULL)
 		return;
 	memset(&v, 0, sizeof(v));
-	v.passed_token = true;
 	if (t->failure == TG_TOKEN_OTHER_TENANT)
 	{
 		v.refusal = TG_TENANT_SWITCH;

@@ -128,8 +128,6 @@ typedef struct TgVerdict
 	bool		is_partition;	/* a partition, not an inheritance child */
 	bool		read_view;		/* TG_HOLD_AFTER_READ: what was read is a view
 								 * of tenant_guard's statistics */
-	bool		passed_token;	/* the statement passed a tenant token: no
-								 * sample of it is kept */
 	bool		schema_missing; /* the search_path's schema does not exist */
 	bool		in_transaction_block;	/* for TG_NO_TENANT */
 	bool		ended_with_xact;	/* ... the last tenant ended with its

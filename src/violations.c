@@ -294,21 +294,19 @@ passed_a_token(const char *copy)
 
 /*
  * The sample of a violation: the start of the statement, its tokens
- * replaced, cut at a character boundary; none of a statement that passed a
- * token (a refused one: the caller knows; any one, by the statement's text
- * remembered), or that calls set_tenant_token(),
+ * replaced, cut at a character boundary; none of a statement that called
+ * set_tenant_token() (known by its text, since a function of the
+ * application's own may call it for the statement) or that names it,
  * whose argument may be a token built in pieces (concatenation, escapes)
- * that no pattern recognises.  A function of the application's own may
- * call set_tenant_token() for the statement, which then names neither.
+ * that no pattern recognises.
  */
 static void
-keep_sample(char *sample, bool passed_token)
+keep_sample(char *sample)
 {
 	const char *query = debug_query_string ? debug_query_string : "";
 	char	   *copy = pnstrdup(query, SAMPLE_LEN + TG_TOKEN_MAX_LEN);
 
-	if (passed_token || passed_a_token(copy) ||
-		mentions_token_function(copy))
+	if (passed_a_token(copy) || mentions_token_function(copy))
 	{
 		strlcpy(sample, "<a statement calling set_tenant_token(), not kept>",
 				SAMPLE_LEN);
@@ -322,7 +320,7 @@ keep_sample(char *sample, bool passed_token)
 
 /* Count a violation in the shared table. */
 static void
-count_violation(const ViolationKey *key, bool passed_token)
+count_violation(const ViolationKey *key)
 {
 	ViolationEntry *entry;
 	TimestampTz now = GetCurrentTimestamp();
@@ -336,7 +334,7 @@ count_violation(const ViolationKey *key, bool passed_token)
 
 		LWLockRelease(tg_stats_lock());
 		/* a new violation's sample, made with no lock held: it may fail */
-		keep_sample(sample, passed_token);
+		keep_sample(sample);
 		LWLockAcquire(tg_stats_lock(), LW_EXCLUSIVE);
 		if (hash_get_num_entries(violations) >= tg_stats_max_tenants)
 			tg_stats_evict(violations, offsetof(ViolationEntry, usage),
@@ -391,7 +389,7 @@ tg_violation_note(const TgVerdict *v)
 		copy_clipped(key.object, object, OBJECT_LEN);
 		if (tenant != NULL)
 			strlcpy(key.tenant, tenant, sizeof(key.tenant));
-		count_violation(&key, v->passed_token);
+		count_violation(&key);
 	}
 	if (tg_log_violations)
 	{
